@@ -1,0 +1,83 @@
+"""fieldapp: offline, encrypted field recording and lone-worker safety for children's social care."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import instance_path_from_env, settings_from_env
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Configure and register only; setup work lives in CLI commands."""
+    app = Flask(__name__, instance_path=instance_path_from_env(), instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings_from_env(app.instance_path))
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    from . import models  # noqa: F401  (register every table on the metadata)
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+
+    from .errors import init_errors
+    from .security import init_security
+
+    init_security(app)
+    init_errors(app)
+    _register_blueprints(app)
+    _commit_once_per_request(app)
+    app.jinja_env.globals["app_version"] = __version__
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth import bp as auth_bp
+    from .auth.views import too_many_attempts
+    from .cases import bp as cases_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(cases_bp)
+    app.register_blueprint(admin_bp)
+    app.register_error_handler(429, too_many_attempts)
+
+
+def _commit_once_per_request(app: Flask) -> None:
+    """Services flush; a request that succeeds commits once, anything else rolls back."""
+    from .extensions import db
+
+    @app.after_request
+    def commit_or_roll_back(response):
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    # WAL lets the escalator and web requests work side by side on the embedded SQLite store.
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+__version__ = "0.1.0"

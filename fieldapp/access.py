@@ -1,0 +1,43 @@
+"""Need-to-know access, enforced in queries rather than templates.
+
+A worker sees the children currently allocated to them; a manager every child of their team;
+support staff and admins see no case records through these queries.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import Select, and_, false, select
+
+from .models import Allocation, Child, Role, User
+
+
+def children_visible_to(user: User) -> Select:
+    """A SELECT of the children whose records `user` may open."""
+    query = select(Child)
+    if user.role == Role.WORKER:
+        return query.join(
+            Allocation, and_(Allocation.child_id == Child.id, Allocation.ended_at.is_(None))
+        ).where(Allocation.worker_id == user.id)
+    if user.role == Role.MANAGER and user.team_id is not None:
+        return query.where(Child.team_id == user.team_id)
+    return query.where(false())
+
+
+def roles_required(*roles: Role):
+    """Decorator: signed in and holding one of `roles`, else 403."""
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403, "Your role does not give access to this page.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate

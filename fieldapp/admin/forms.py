@@ -1,0 +1,42 @@
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from ..models import Role
+
+ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
+MIN_PASSWORD_LENGTH = 12
+
+
+class UserForm(FlaskForm):
+    username = StringField("Username", validators=[
+        DataRequired(), Length(max=80),
+        Regexp(r"^[a-z0-9._-]+$", message="Use lower-case letters, digits, dot, dash or underscore."),
+    ])
+    display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    email = StringField("Email (for safety alerts)", validators=[Optional(), Email(check_deliverability=False),
+                                                                  Length(max=255)])
+    role = SelectField("Role", choices=ROLE_CHOICES)
+    team_id = SelectField("Team", coerce=int)
+    part_time = BooleanField("Part-time")
+    caseload_limit = IntegerField("Caseload limit (blank: team default)",
+                                  validators=[Optional(), NumberRange(min=1, max=100)])
+    active = BooleanField("Active", default=True)
+    password = PasswordField("New password (blank: unchanged)",
+                             validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
+                             render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Save user")
+
+
+class TeamForm(FlaskForm):
+    name = StringField("Team name", validators=[DataRequired(), Length(max=120)])
+    caseload_limit_full_time = IntegerField("Full-time caseload limit (blank: 22)",
+                                            validators=[Optional(), NumberRange(min=1, max=100)])
+    caseload_limit_part_time = IntegerField("Part-time caseload limit (blank: 15)",
+                                            validators=[Optional(), NumberRange(min=1, max=100)])
+    submit = SubmitField("Save team")
+
+
+class AllocationForm(FlaskForm):
+    worker_id = SelectField("Allocate to", coerce=int)
+    submit = SubmitField("Allocate")

@@ -1,0 +1,161 @@
+"""Admin pages: users, teams, allocations and the audit export."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from .. import audit
+from ..access import roles_required
+from ..cases.services import AllocationError, allocate
+from ..extensions import db
+from ..models import Allocation, AuditEvent, Child, Role, Team, User
+from . import bp
+from .forms import AllocationForm, TeamForm, UserForm
+
+admin_only = roles_required(Role.ADMIN)
+
+
+def _team_choices():
+    return [(0, "— none —")] + [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+
+
+@bp.get("/")
+@admin_only
+def index():
+    return redirect(url_for("admin.users"))
+
+
+@bp.get("/users")
+@admin_only
+def users():
+    people = db.session.scalars(select(User).options(selectinload(User.team)).order_by(User.display_name))
+    return render_template("admin/users.html", users=list(people))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def edit_user(user_id: int | None = None):
+    user = db.get_or_404(User, user_id) if user_id else None
+    form = UserForm(obj=user)
+    form.team_id.choices = _team_choices()
+    if request.method == "GET" and user is not None:
+        form.team_id.data = user.team_id or 0
+        form.role.data = user.role.value
+    if form.validate_on_submit():
+        if user is None and not form.password.data:
+            form.password.errors.append("A new user needs a password.")
+        elif user is None and db.session.scalar(select(User).where(User.username == form.username.data)):
+            form.username.errors.append("That username is taken.")
+        else:
+            user = user or User(username=form.username.data)
+            if user.id is None:
+                db.session.add(user)
+            user.display_name = form.display_name.data
+            user.email = form.email.data or None
+            user.role = Role(form.role.data)
+            user.team_id = form.team_id.data or None
+            user.part_time = form.part_time.data
+            user.caseload_limit = form.caseload_limit.data
+            user.active = form.active.data
+            if form.password.data:
+                user.set_password(form.password.data)
+            db.session.flush()
+            audit.record("admin_user_saved", detail=f"user={user.username} role={user.role.value}")
+            flash(f"Saved {user.display_name}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)
+
+
+@bp.get("/teams")
+@admin_only
+def teams():
+    all_teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.name))
+    return render_template("admin/teams.html", teams=list(all_teams))
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
+@admin_only
+def edit_team(team_id: int | None = None):
+    team = db.get_or_404(Team, team_id) if team_id else None
+    form = TeamForm(obj=team)
+    if form.validate_on_submit():
+        clash = db.session.scalar(select(Team).where(Team.name == form.name.data))
+        if clash is not None and clash is not team:
+            form.name.errors.append("A team with that name exists.")
+        else:
+            team = team or Team()
+            form.populate_obj(team)
+            db.session.add(team)
+            db.session.flush()
+            audit.record("admin_team_saved", detail=f"team={team.name}")
+            flash(f"Saved team {team.name}.", "success")
+            return redirect(url_for("admin.teams"))
+    return render_template("admin/team_form.html", form=form, team=team), (400 if form.errors else 200)
+
+
+@bp.get("/allocations")
+@admin_only
+def allocations():
+    children = db.session.scalars(
+        select(Child).options(selectinload(Child.allocations).selectinload(Allocation.worker),
+                              selectinload(Child.team))
+        .order_by(Child.case_number)
+    )
+    return render_template("admin/allocations.html", children=list(children))
+
+
+@bp.route("/allocations/<public_id>", methods=["GET", "POST"])
+@admin_only
+def allocate_child(public_id: str):
+    child = db.session.scalar(select(Child).where(Child.public_id == public_id)) or abort(404)
+    form = AllocationForm()
+    workers = db.session.scalars(
+        select(User).where(User.role == Role.WORKER, User.active.is_(True)).order_by(User.display_name)
+    )
+    form.worker_id.choices = [(0, "— unallocated —")] + [(w.id, w.display_name) for w in workers]
+    if request.method == "GET" and child.current_allocation:
+        form.worker_id.data = child.current_allocation.worker_id
+    if form.validate_on_submit():
+        worker = db.session.get(User, form.worker_id.data) if form.worker_id.data else None
+        try:
+            allocate(child, worker, current_user)
+        except AllocationError as error:
+            form.worker_id.errors.append(str(error))
+        else:
+            flash(f"{child.case_number} is now {'allocated to ' + worker.display_name if worker else 'unallocated'}.",
+                  "success")
+            return redirect(url_for("admin.allocations"))
+    return render_template("admin/allocate.html", form=form, child=child), (400 if form.errors else 200)
+
+
+@bp.get("/audit.csv")
+@admin_only
+def audit_csv():
+    """The whole audit trail (optionally one child's) as CSV, streamed in id order."""
+    child_filter = request.args.get("child")
+    query = select(AuditEvent).options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id)
+    if child_filter:
+        query = query.where(AuditEvent.child_public_id == child_filter)
+    audit.record("export_audit", child_public_id=child_filter, detail="audit CSV export")
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "at_utc", "actor", "action", "child", "detail", "ip", "device", "user_agent"])
+    for event in db.session.scalars(query):
+        writer.writerow([event.id, event.at.isoformat(), event.actor.username if event.actor else "",
+                         event.action, event.child_public_id or "", _csv_safe(event.detail), event.ip or "",
+                         event.device_id or "", _csv_safe(event.user_agent or "")])
+    return Response(buffer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=fieldapp-audit.csv"})
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula when opened in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

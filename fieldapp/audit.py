@@ -1,0 +1,50 @@
+"""Write audit events: who did what to which child's record, when, from which device and address."""
+
+from __future__ import annotations
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from .extensions import db
+from .models import AuditEvent, User, utcnow
+
+DEVICE_HEADER = "X-Fieldapp-Device"
+
+
+def _request_facts() -> dict:
+    if not has_request_context():
+        return {"ip": None, "device_id": None, "user_agent": None}
+    return {
+        "ip": request.remote_addr,
+        "device_id": (request.headers.get(DEVICE_HEADER) or "")[:64] or None,
+        "user_agent": (request.user_agent.string or "")[:255] or None,
+    }
+
+
+def _actor_id(actor: User | None) -> int | None:
+    if actor is not None:
+        return actor.id
+    if has_request_context() and current_user.is_authenticated:
+        return current_user.id
+    return None
+
+
+def record(action: str, child_public_id: str | None = None, detail: str = "", actor: User | None = None):
+    """Add an audit event to the current transaction: it commits (or not) with the change it describes."""
+    event = AuditEvent(
+        action=action, child_public_id=child_public_id, detail=detail, actor_id=_actor_id(actor),
+        **_request_facts(),
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def record_now(action: str, child_public_id: str | None = None, detail: str = "", actor: User | None = None):
+    """Write an audit event in its own transaction, so it survives the request being refused."""
+    values = dict(
+        action=action, child_public_id=child_public_id, detail=detail, actor_id=_actor_id(actor),
+        **_request_facts(),
+    )
+    with db.engine.begin() as connection:
+        connection.execute(AuditEvent.__table__.insert().values(at=utcnow(), **values))

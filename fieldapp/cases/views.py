@@ -1,0 +1,54 @@
+"""Caseload and child pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, render_template
+from flask_login import current_user
+
+from .. import audit
+from ..access import roles_required
+from ..models import Role
+from . import bp
+from .queries import audit_trail, caseload_for, visible_child
+
+
+@bp.get("/caseload")
+@roles_required(Role.WORKER, Role.MANAGER)
+def caseload():
+    rows = caseload_for(current_user)
+    title = "My caseload" if current_user.role == Role.WORKER else "Team caseload"
+    audit.record("view_caseload", detail=f"{len(rows)} children listed")
+    return render_template("cases/caseload.html", rows=rows, title=title, today=date.today())
+
+
+def _child_or_404(public_id: str):
+    child = visible_child(current_user, public_id)
+    if child is None:
+        # Same answer whether the child does not exist or is not yours: no existence oracle.
+        audit.record_now("view_denied", child_public_id=public_id[:64])
+        abort(404, "No child record here that you have access to.")
+    return child
+
+
+@bp.get("/children/<public_id>")
+@roles_required(Role.WORKER, Role.MANAGER)
+def child(public_id: str):
+    child = _child_or_404(public_id)
+    audit.record("view_child", child_public_id=child.public_id)
+    return render_template("cases/child.html", child=child, today=date.today())
+
+
+@bp.get("/children/<public_id>/audit")
+@roles_required(Role.MANAGER)
+def child_audit(public_id: str):
+    child = _child_or_404(public_id)
+    audit.record("view_audit", child_public_id=child.public_id)
+    return render_template("cases/audit.html", child=child, events=audit_trail(child))
+
+
+@bp.get("/support")
+@roles_required(Role.SUPPORT)
+def support_home():
+    return render_template("cases/support.html")

@@ -1,0 +1,22 @@
+"""The `fieldapp` command: a Flask CLI group with the project's own commands."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from .. import create_app
+from .demo import demo_command
+from .people import children_group, users_group
+from .serve import serve_command
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, name="fieldapp")
+def main():
+    """fieldapp: field recording and lone-worker safety for children's social care."""
+
+
+main.add_command(serve_command)
+main.add_command(demo_command)
+main.add_command(users_group)
+main.add_command(children_group)

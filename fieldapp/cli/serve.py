@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int):
+    """Run the embedded default: migrate the store, then serve the app (production uses gunicorn)."""
+    upgrade()
+    app = current_app._get_current_object()
+    click.echo(f"fieldapp on http://{host}:{port}/  (store: {app.config['SQLALCHEMY_DATABASE_URI']})")
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

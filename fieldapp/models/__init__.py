@@ -1,0 +1,11 @@
+"""All models, importable from one place (Alembic and the app both need the full set)."""
+
+from .audit import AuditEvent, AuditIsAppendOnly
+from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
+from .people import Role, Team, User
+from .types import utcnow
+
+__all__ = [
+    "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "LegalStatus", "LEGAL_STATUS_LABELS",
+    "Role", "Team", "User", "utcnow",
+]

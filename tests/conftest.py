@@ -1,0 +1,185 @@
+"""Shared fixtures: an app on SQLite *and* PostgreSQL, factories, and a signed-in client helper.
+
+The store fixture is parametrized: every test that takes `app` runs once per backend. On CI
+(CI=true) an unreachable PostgreSQL is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import uuid
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from fieldapp import create_app
+from fieldapp.cases.services import allocate
+from fieldapp.extensions import db
+from fieldapp.models import Child, LegalStatus, Role, Team, User
+
+PG_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+PASSWORD = "correct-horse-battery-staple"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip locally when a real dependency is missing; fail on CI, where it must be there."""
+    if not condition:
+        if IN_CI:
+            pytest.fail(f"CI requires this: {reason}")
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """A private schema in the test database for this run, dropped afterwards."""
+    engine = sa.create_engine(PG_URL)
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.OperationalError as error:
+        engine.dispose()
+        require(False, f"PostgreSQL not reachable at {PG_URL}: {error.__class__.__name__}")
+    schema = f"fieldapp_test_{uuid.uuid4().hex[:10]}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    yield schema
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+def postgres_config(schema: str) -> dict:
+    return {
+        "SQLALCHEMY_DATABASE_URI": PG_URL,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True},
+    }
+
+
+BASE_TEST_CONFIG = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "LOGIN_RATE_LIMIT": "1000 per minute",
+    "SECRET_KEY": "test-secret-key",
+}
+
+_pg_tables_created: set[str] = set()
+
+
+def make_app(backend: str, tmp_path, request, **overrides):
+    """Build an app on `backend` with an empty store and isolated instance folder."""
+    config = {**BASE_TEST_CONFIG, **overrides}
+    if backend == "sqlite":
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'store.sqlite3'}"
+    else:
+        schema = request.getfixturevalue("postgres_schema")
+        config.update(postgres_config(schema))
+    os.environ["FIELDAPP_INSTANCE_PATH"] = str(tmp_path / "instance")
+    try:
+        app = create_app(config)
+    finally:
+        os.environ.pop("FIELDAPP_INSTANCE_PATH", None)
+    with app.app_context():
+        if backend == "postgresql" and config["SQLALCHEMY_DATABASE_URI"] in _pg_tables_created:
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            db.create_all()
+            if backend == "postgresql":
+                _pg_tables_created.add(config["SQLALCHEMY_DATABASE_URI"])
+    return app
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def app(backend, tmp_path, request):
+    app = make_app(backend, tmp_path, request)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_team(app):
+    def factory(name: str | None = None, **values) -> Team:
+        team = Team(name=name or f"Team {next(_counter)}", **values)
+        db.session.add(team)
+        db.session.commit()
+        return team
+
+    return factory
+
+
+@pytest.fixture
+def make_user(app):
+    def factory(role: Role | str = Role.WORKER, team: Team | None = None, username: str | None = None,
+                **values) -> User:
+        role = Role(role)
+        user = User(username=username or f"{role.value}{next(_counter)}",
+                    display_name=values.pop("display_name", f"Test {role.value.title()} {next(_counter)}"),
+                    role=role, team=team, **values)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_child(app):
+    def factory(team: Team | None = None, worker: User | None = None, **values) -> Child:
+        number = next(_counter)
+        child = Child(
+            case_number=values.pop("case_number", f"TEST-{number:05d}"),
+            first_name=values.pop("first_name", "Testchild"),
+            last_name=values.pop("last_name", f"Example{number}"),
+            date_of_birth=values.pop("date_of_birth", date(2016, 5, 4)),
+            legal_status=values.pop("legal_status", LegalStatus.CHILD_IN_NEED),
+            team=team,
+            **values,
+        )
+        db.session.add(child)
+        db.session.flush()
+        if worker is not None:
+            allocate(child, worker, by=None)
+        db.session.commit()
+        return child
+
+    return factory
+
+
+def login(client, user: User, password: str = PASSWORD):
+    response = client.post("/login", data={"username": user.username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+@pytest.fixture
+def login_as(client):
+    def do(user: User):
+        client.post("/logout")
+        return login(client, user)
+
+    return do
