@@ -1,10 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from ..models import Role
 
-ROLE_CHOICES = [(r.value, r.value.capitalize()) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
 MIN_PASSWORD_LENGTH = 12
 
 

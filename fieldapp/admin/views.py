@@ -9,6 +9,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
 
 from .. import audit
 from ..access import roles_required
@@ -22,7 +23,8 @@ admin_only = roles_required(Role.ADMIN)
 
 
 def _team_choices():
-    return [(0, "— none —")] + [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]
+    teams = db.session.scalars(select(Team).order_by(Team.name))
+    return [SelectChoice(0, "— none —")] + [SelectChoice(t.id, t.name) for t in teams]
 
 
 @bp.get("/")
@@ -120,7 +122,9 @@ def allocate_child(public_id: str):
     workers = db.session.scalars(
         select(User).where(User.role == Role.WORKER, User.active.is_(True)).order_by(User.display_name)
     )
-    form.worker_id.choices = [(0, "— unallocated —")] + [(w.id, w.display_name) for w in workers]
+    form.worker_id.choices = [SelectChoice(0, "— unallocated —")] + [
+        SelectChoice(w.id, w.display_name) for w in workers
+    ]
     if request.method == "GET" and child.current_allocation:
         form.worker_id.data = child.current_allocation.worker_id
     if form.validate_on_submit():
