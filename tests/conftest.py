@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from fieldapp import create_app
 from fieldapp.cases.services import allocate
@@ -58,6 +59,18 @@ def postgres_config(schema: str) -> dict:
     }
 
 
+class FreshContextClient(FlaskClient):
+    """Each request runs in its own app context, as in production.
+
+    The `app` fixture keeps one app context pushed for factories and assertions; without this, every
+    request would share its `g` (Flask-Login's cached user) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 BASE_TEST_CONFIG = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,
@@ -79,6 +92,7 @@ def make_app(backend: str, tmp_path, request, **overrides):
     os.environ["FIELDAPP_INSTANCE_PATH"] = str(tmp_path / "instance")
     try:
         app = create_app(config)
+        app.test_client_class = FreshContextClient
     finally:
         os.environ.pop("FIELDAPP_INSTANCE_PATH", None)
     with app.app_context():
