@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
+from flask_migrate import upgrade
 
 from fieldapp import create_app
 from fieldapp.cases.services import allocate
@@ -119,6 +120,37 @@ def app(backend, tmp_path, request):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def migrated_app(backend, tmp_path):
+    """An app whose schema was built by the migrations alone (no create_all)."""
+    schema = None
+    if backend == "sqlite":
+        config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.sqlite3'}"}
+    else:
+        engine = sa.create_engine(PG_URL)
+        try:
+            with engine.begin() as connection:
+                schema = f"fieldapp_mig_{uuid.uuid4().hex[:10]}"
+                connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+        except sa.exc.OperationalError:
+            require(False, "PostgreSQL not reachable")
+        config = postgres_config(schema)
+    os.environ["FIELDAPP_INSTANCE_PATH"] = str(tmp_path / "instance")
+    try:
+        app = create_app({**BASE_TEST_CONFIG, **config})
+    finally:
+        os.environ.pop("FIELDAPP_INSTANCE_PATH", None)
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    if schema:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
 
 
 @pytest.fixture
