@@ -73,3 +73,68 @@ def page(context):
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
+
+
+@dataclass
+class SeededPeople:
+    worker: object
+    manager: object
+    support: object
+    admin: object
+    child: object
+    other_child: object
+
+
+@pytest.fixture
+def seeded(live_server):
+    """A team with one person of every role, an allocated child with risk notes and an unallocated one."""
+    from datetime import date
+
+    from fieldapp.cases.services import allocate
+    from fieldapp.models import Child, LegalStatus, Role, Team, User
+    from tests.conftest import PASSWORD
+
+    with live_server.app.app_context():
+        team = Team(name="Browser Team (fictional)")
+        people = {}
+        for role in Role:
+            user = User(username=f"b.{role.value}", display_name=f"Browser {role.value.title()} (fictional)",
+                        role=role, team=None if role == Role.ADMIN else team)
+            user.set_password(PASSWORD)
+            db.session.add(user)
+            people[role.value] = user
+        child = Child(case_number="BRW-0001", first_name="Pip", last_name="Example", date_of_birth=date(2017, 2, 3),
+                      legal_status=LegalStatus.CHILD_PROTECTION, address="9 Example Street, Demo Town, ZZ99 9ZZ",
+                      address_risk_notes="Large dog; visit in pairs after dark (fictional)", team=team,
+                      cp_visit_interval_working_days=10)
+        other = Child(case_number="BRW-0002", first_name="Nell", last_name="Sample", date_of_birth=date(2012, 8, 9),
+                      legal_status=LegalStatus.LOOKED_AFTER, team=team)
+        db.session.add_all([child, other])
+        db.session.flush()
+        allocate(child, people["worker"], by=people["admin"])
+        db.session.commit()
+        seeded = SeededPeople(child=child.public_id, other_child=other.public_id,
+                              **{role: user.username for role, user in people.items()})
+    return seeded
+
+
+def sign_in(page, base_url: str, username: str) -> None:
+    """Sign in through the real form (CSRF token and all)."""
+    from tests.conftest import PASSWORD
+
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def assert_accessible(page, label: str = "") -> None:
+    """axe-core in the page: no serious or critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
+    details = "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
+                        for v in bad)
+    assert not bad, f"axe violations on {label or page.url}:\n{details}"
