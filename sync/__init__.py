@@ -1,1 +1,18 @@
-"""The framework-free sync engine: protocol, apply_push(), pull(), merge. No Flask imports here."""
+"""The framework-free sync engine: protocol, apply_push(), pull(), merge3(), scope. No Flask imports here.
+
+It works on a SQLAlchemy Session handed in by the caller and never commits: the caller's request
+(or script) owns the transaction.
+"""
+
+from .crypto import BodyCipher, BodyDecryptError
+from .merge import MergeResult, merge3
+from .protocol import FieldError, OpResult, OpStatus, PulledRecord, PullPage, PushOp
+from .pull import pull
+from .push import PushContext, apply_push
+from .scope import scope_hash, worker_scope, writable_children
+
+__all__ = [
+    "BodyCipher", "BodyDecryptError", "FieldError", "MergeResult", "OpResult", "OpStatus", "PullPage",
+    "PulledRecord", "PushContext", "PushOp", "apply_push", "merge3", "pull", "scope_hash", "worker_scope",
+    "writable_children",
+]

@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import fieldapp.models.types  # noqa: F401  (custom column types)
+import fieldapp.models.types  # noqa: F401  (custom column types; sync.types re-exported)
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

@@ -1,0 +1,45 @@
+"""The change log behind pull cursors.
+
+Sequence numbers are reserved under the counter row's lock at the end of a writing transaction, so
+they become visible in commit order: a reader that has seen seq N will never later find a smaller
+seq committed behind it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .tables import change_log, sync_counter
+
+COUNTER = "changes"
+
+
+def reserve_seqs(session: Session, count: int) -> int:
+    """Reserve `count` consecutive seqs; returns the first."""
+    for _attempt in range(2):
+        last = session.execute(update(sync_counter).where(sync_counter.c.name == COUNTER)
+                               .values(value=sync_counter.c.value + count)
+                               .returning(sync_counter.c.value)).scalar_one_or_none()
+        if last is not None:
+            return last - count + 1
+        savepoint = session.begin_nested()
+        try:
+            session.execute(insert(sync_counter).values(name=COUNTER, value=count))
+            savepoint.commit()
+            return 1
+        except IntegrityError:
+            savepoint.rollback()  # another transaction created the counter first; take the UPDATE path
+    raise RuntimeError("could not reserve change sequence numbers")
+
+
+def stamp_changes(session: Session, changed: list[tuple[str, int, int]]) -> None:
+    """Append (record id, child id, revision) changes to the log with fresh seqs."""
+    if not changed:
+        return
+    first = reserve_seqs(session, len(changed))
+    session.execute(insert(change_log), [
+        {"seq": first + offset, "record_id": record_id, "child_id": child_id, "revision": revision}
+        for offset, (record_id, child_id, revision) in enumerate(changed)
+    ])

@@ -1,0 +1,84 @@
+"""What a device sends and what it gets back. Plain dataclasses: the wire format lives in fieldapp/api."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+
+class OpStatus(enum.StrEnum):
+    APPLIED = "applied"  # stored as the next revision
+    MERGED = "merged"  # edited from an older revision; disjoint fields merged, flagged for review (soft)
+    CONFLICT = "conflict"  # same field changed on both sides: server version kept, device version held (hard)
+    REJECTED = "rejected"  # not stored: field errors or a protocol error; the device keeps it and shows why
+
+
+@dataclass(frozen=True)
+class FieldError:
+    path: str  # JSON pointer into the body, "" for the record as a whole
+    message: str
+
+
+@dataclass(frozen=True)
+class PushOp:
+    op_id: str
+    record_id: str
+    record_type: str
+    schema_version: int
+    device_id: str
+    device_seq: int
+    base_revision: int  # 0 for a new record
+    child_id: str  # the child's public id
+    body: dict
+
+    def content_hash(self) -> str:
+        """Identity of the op's content: replaying the same op id with other content is an error."""
+        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class OpResult:
+    op_id: str
+    status: OpStatus
+    record_id: str
+    revision: int | None = None
+    errors: list[FieldError] = field(default_factory=list)
+    conflict_id: int | None = None
+    code: str | None = None  # machine-readable reason for a rejection
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["status"] = self.status.value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> OpResult:
+        return cls(**{**data, "status": OpStatus(data["status"]),
+                      "errors": [FieldError(**e) for e in data.get("errors", [])]})
+
+
+@dataclass
+class PulledRecord:
+    record_id: str
+    child_id: str
+    record_type: str
+    schema_version: int
+    revision: int
+    review_state: str
+    conflict_state: str
+    author_id: int
+    occurred_on: str | None
+    body: dict
+
+
+@dataclass
+class PullPage:
+    records: list[PulledRecord]
+    cursor: int  # pass back as `after` for the next page
+    more: bool
+    scope_child_ids: list[str]
+    scope_hash: str
