@@ -58,6 +58,17 @@ class Messages:
         fallback = key.split(".")[-1].replace("_", " ").capitalize() if key else "This record"
         return self.ui.get("labels", {}).get(key, fallback)
 
+    def schema_at(self, path: str) -> dict:
+        """The (resolved) schema of the field at a JSON pointer, found by walking properties and items."""
+        schema = self.schema
+        for part in path.split("/")[1:]:
+            schema = self.resolve(schema)
+            schema = schema.get("items", {}) if part.isdigit() else schema.get("properties", {}).get(part, {})
+        return self.resolve(schema)
+
+    def missing_at(self, path: str) -> str:
+        return self.missing(field_key(path), self.schema_at(path))
+
     def missing(self, key: str, schema: dict) -> str:
         if key in self.ui.get("errors", {}):
             return self.ui["errors"][key]
@@ -77,12 +88,10 @@ class Messages:
     def describe(self, error: ValidationError) -> list[FieldError]:
         """One or more FieldErrors for a jsonschema error (a `required` error names each missing field)."""
         path, kind = pointer(error.absolute_path), error.validator
-        key, label, limit = field_key(path), self.label(field_key(path)), error.validator_value
+        label, limit = self.label(field_key(path)), error.validator_value
         if kind == "required":
             missing = [name for name in limit if name not in error.instance]
-            properties = self.resolve(error.schema).get("properties", {})
-            return [FieldError(f"{path}/{name}", self.missing(field_key(f"{path}/{name}"), properties.get(name, {})))
-                    for name in missing]
+            return [FieldError(f"{path}/{name}", self.missing_at(f"{path}/{name}")) for name in missing]
         if kind == "additionalProperties":
             extras = [name for name in error.instance if name not in error.schema.get("properties", {})]
             return [FieldError(f"{path}/{name}", f"{name} is not a field of this record") for name in extras]
@@ -90,12 +99,12 @@ class Messages:
             names = [branch["required"][0] for branch in limit]
             listed = join_or([self.label(field_key(f"{path}/{name}")) for name in names])
             return [FieldError(f"{path}/{names[0]}", f"Enter at least one of: {listed}")]
-        return [FieldError(path, self.message(kind, key, label, limit, error.instance, error.schema))]
+        return [FieldError(path, self.message(kind, path, label, limit, error.instance))]
 
-    def message(self, kind: str, key: str, label: str, limit, instance, schema: dict) -> str:
+    def message(self, kind: str, path: str, label: str, limit, instance) -> str:
         empty = instance == "" or instance == []
         if (kind == "minLength" or kind == "minItems") and empty:
-            return self.missing(key, schema)
+            return self.missing_at(path)
         if kind == "type":
             return f"{label}: the answer must be {TYPE_WORDS[limit if isinstance(limit, str) else limit[0]]}"
         texts = {
