@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from fieldapp.records.definitions import RECORD_TYPES, base_definition, drawing_max_bytes
-from fieldapp.records.validation import validate_record
-from tests.record_cases import CASES
+from fieldapp.records.validation import seen_alone_link_errors, validate_record
+from tests.record_cases import CASES, SEEN_ALONE, seen_alone, statutory_visit
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -44,3 +47,35 @@ def test_messages_use_labels_not_property_names():
 
 def test_drawing_limit_comes_from_the_schema():
     assert drawing_max_bytes() == 10 * 1024 * 1024
+
+
+def test_seen_alone_record_must_exist_and_point_back_to_its_visit():
+    visit, alone = statutory_visit(), seen_alone()
+    assert seen_alone_link_errors(visit, alone) == []
+    assert [e.path for e in seen_alone_link_errors(visit, None)] == ["/seen_alone_record_id"]
+    assert seen_alone_link_errors(visit, {**alone, "visit_id": SEEN_ALONE})[0].message.endswith("visit or child")
+    assert seen_alone_link_errors({k: v for k, v in visit.items() if k != "seen_alone_record_id"}, None) == []
+
+
+def test_definitions_use_only_keywords_the_browser_validator_understands():
+    source = (Path(__file__).parent.parent / "fieldapp/static/js/schema-validate.js").read_text()
+    listed = re.search(r"SUPPORTED_KEYWORDS = \[(.*?)\];", source, re.S).group(1)
+    supported = set(re.findall(r"'([^']+)'", listed))
+    used = set()
+
+    def walk(schema):
+        if isinstance(schema, dict):
+            used.update(schema)
+            for key, sub in schema.items():
+                if key in ("properties", "$defs"):
+                    for child in sub.values():
+                        walk(child)
+                elif key not in ("enum", "const", "default", "required"):
+                    walk(sub)
+        elif isinstance(schema, list):
+            for child in schema:
+                walk(child)
+
+    for record_type in RECORD_TYPES:
+        walk(base_definition(record_type)["schema"])
+    assert used <= supported, used - supported

@@ -157,3 +157,19 @@ def validate_record(record_type: str, body: object) -> list[FieldError]:
             if field_error.path not in best or rank < best[field_error.path][0]:
                 best[field_error.path] = (rank, field_error)
     return [best[path][1] for path in sorted(best)]
+
+
+def seen_alone_link_errors(visit: dict, seen_alone: dict | None) -> list[FieldError]:
+    """Checks the schema cannot make across two records: a statutory visit's seen-alone record exists and matches.
+
+    The seen-alone record is its own record (its own revision history and sealed outbox item); the visit points
+    at it by id and it points back at the visit, both for the same child.
+    """
+    wanted = visit.get("seen_alone_record_id")
+    if wanted is None:
+        return []
+    if seen_alone is None or seen_alone.get("id") != wanted:
+        return [FieldError("/seen_alone_record_id", "The seen-alone record for this visit has not been sent")]
+    if seen_alone.get("visit_id") != visit.get("id") or seen_alone.get("child_id") != visit.get("child_id"):
+        return [FieldError("/seen_alone_record_id", "The seen-alone record belongs to a different visit or child")]
+    return []
