@@ -49,10 +49,12 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .auth.views import too_many_attempts
     from .cases import bp as cases_bp
+    from .records import bp as records_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(records_bp)
     app.register_error_handler(429, too_many_attempts)
 
 

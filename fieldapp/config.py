@@ -59,4 +59,6 @@ def settings_from_env(instance_path: str) -> dict:
         "TRUST_PROXY": _env_bool("FIELDAPP_TRUST_PROXY"),
         "DEFAULT_CASELOAD_LIMIT_FULL_TIME": 22,
         "DEFAULT_CASELOAD_LIMIT_PART_TIME": 15,
+        # Council wording for record types (renames trademarked methods); default instance/labels.json.
+        "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
     }

@@ -1,0 +1,7 @@
+"""Record types (visit, seen alone, safety map, ratings, three houses): definitions, validation, visit-due rules."""
+
+from flask import Blueprint
+
+bp = Blueprint("records", __name__)
+
+from . import views  # noqa: E402,F401
