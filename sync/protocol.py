@@ -20,6 +20,9 @@ class FieldError:
     path: str  # JSON pointer into the body, "" for the record as a whole
     message: str
 
+    def as_dict(self) -> dict:
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class PushOp:

@@ -7,10 +7,10 @@ choice; tests run one shared table of records through both and require identical
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
+
+from sync.protocol import FieldError  # one error shape from the validator through the sync protocol
 
 from .definitions import definition as definition_for
 
@@ -20,15 +20,6 @@ PRIORITY = {"missing": 0, "type": 1, "enum": 2, "const": 2, "maxLength": 3, "min
             "anyOf": 7}
 TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "yes or no",
               "array": "a list", "object": "a group of answers", "null": "empty"}
-
-
-@dataclass(frozen=True)
-class FieldError:
-    path: str  # JSON pointer into the record body
-    message: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def pointer(parts) -> str:
