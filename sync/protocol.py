@@ -38,7 +38,8 @@ class PushOp:
 
     def content_hash(self) -> str:
         """Identity of the op's content: replaying the same op id with other content is an error."""
-        canonical = json.dumps(asdict(self), sort_keys=True, separators=(",", ":"), default=str)
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}  # no deep copy, unlike asdict()
+        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
 

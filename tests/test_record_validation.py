@@ -79,3 +79,33 @@ def test_definitions_use_only_keywords_the_browser_validator_understands():
     for record_type in RECORD_TYPES:
         walk(base_definition(record_type)["schema"])
     assert used <= supported, used - supported
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fast_validity_check_agrees_with_the_full_validator(case):
+    from fieldapp.records.validation import _fast_validator, _schema_validator
+
+    full = _schema_validator(case.record_type).is_valid(case.body)
+    assert _fast_validator(case.record_type)(case.body) == full
+
+
+MUTANT_VALUES = [None, "", "x" * 6000, 0, -1, 11, 3.5, True, [], {}, "2025-02-30", "2025-2-3", "10:61", "not-a-uuid",
+                 "00000000-0000-0000-0000-000000000000"]
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.error_paths], ids=lambda c: c.name)
+def test_fast_and_full_validators_agree_on_mutants_of_valid_records(case):
+    """Every field of every valid record, set to each awkward value or removed: the verdicts stay identical."""
+    import copy
+
+    from fieldapp.records.validation import _fast_validator, _schema_validator
+
+    full, fast = _schema_validator(case.record_type), _fast_validator(case.record_type)
+    for key in list(case.body):
+        for value in [*MUTANT_VALUES, "<removed>"]:
+            body = copy.deepcopy(case.body)
+            if value == "<removed>":
+                del body[key]
+            else:
+                body[key] = value
+            assert fast(body) == full.is_valid(body), (key, value)
