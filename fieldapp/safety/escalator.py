@@ -1,0 +1,194 @@
+"""The escalator: takes due escalation steps and sends queued deliveries, safely from any number of processes.
+
+Both halves claim work atomically. Steps: rows picked by the indexed `next_due_at` (FOR UPDATE SKIP LOCKED on
+PostgreSQL) and claimed by a conditional UPDATE on their version, in the transaction that records the step, so a
+process killed mid-sweep commits nothing and the next sweep retakes the step. Deliveries: claimed with a lease
+(state 'sending' until `next_attempt_at`); a sender killed after claiming leaves a lease that expires and the
+delivery is sent by whoever sweeps next.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from ..extensions import db
+from ..models import AlertKind, PushSubscription, SafetyDelivery, SafetyEvent, SafetySession, SessionState
+from . import alerts, channels, stages
+
+log = logging.getLogger("fieldapp.escalator")
+OPEN_STATES = (SessionState.ACTIVE, SessionState.OVERDUE, SessionState.ALERT)
+MAX_ATTEMPTS = 6
+SEND_THREADS = 8
+
+
+def _due_sessions(now: datetime, limit: int):
+    query = (select(SafetySession).where(SafetySession.next_due_at <= now, SafetySession.state.in_(OPEN_STATES))
+             .order_by(SafetySession.next_due_at).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def take_step(session: SafetySession, now: datetime) -> None:
+    """Do what `session.next_step` says and schedule the one after (caller has claimed the session)."""
+    policy = stages.policy_for(session.team_id)
+    step, worker = session.next_step, [session.worker]
+    if step.startswith("reminder-"):
+        alerts.raise_alert(session, AlertKind.REMINDER, step, 0, worker, now, minutes=int(step.split("-")[1]))
+    elif step == "grace":
+        session.state = SessionState.OVERDUE
+        alerts.raise_alert(session, AlertKind.GRACE, step, 0, worker, now)
+    elif step == "amber":
+        session.state, session.alert_raised_at = SessionState.ALERT, now
+        alerts.raise_alert(session, AlertKind.OVERDUE, step, 1, stages.recipients(session, policy, (1,)), now)
+    elif step == "level-2":
+        alerts.raise_alert(session, AlertKind.ESCALATION, step, 2, stages.recipients(session, policy, (2,)), now)
+    elif step.startswith("repeat-"):
+        alerts.raise_alert(session, AlertKind.ESCALATION, step, 2, stages.recipients(session, policy, (1, 2)), now)
+    following = stages.step_after(step, session, policy, now)
+    session.next_step, session.next_due_at = following.name, following.due_at
+
+
+def escalate_due(now: datetime, limit: int = 200) -> int:
+    """Take every escalation step due by `now`; returns how many were taken."""
+    taken = 0
+    while True:
+        batch = _due_sessions(now, limit)
+        for session in batch:
+            claimed = db.session.execute(
+                update(SafetySession).where(SafetySession.id == session.id, SafetySession.version == session.version)
+                .values(version=session.version + 1).execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed != 1:
+                db.session.expire(session)
+                continue
+            session.version += 1
+            db.session.flush()  # keep the ORM's copy in line with the row we just claimed
+            take_step(session, now)
+            taken += 1
+        db.session.commit()
+        if len(batch) < limit:
+            return taken
+
+
+def _claim_deliveries(now: datetime, limit: int, lease: timedelta, alert_id: int | None) -> list[int]:
+    candidates = (select(SafetyDelivery.id).where(SafetyDelivery.state.in_(("pending", "sending")),
+                                                  SafetyDelivery.next_attempt_at <= now)
+                  .order_by(SafetyDelivery.next_attempt_at).limit(limit))
+    if alert_id is not None:
+        candidates = candidates.where(SafetyDelivery.alert_id == alert_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        update(SafetyDelivery).where(SafetyDelivery.id.in_(candidates.scalar_subquery()))
+        .values(state="sending", next_attempt_at=now + lease, attempts=SafetyDelivery.attempts + 1)
+        .returning(SafetyDelivery.id).execution_options(synchronize_session=False)
+    ).scalars().all()
+    db.session.commit()
+    return list(claimed)
+
+
+def _payload(delivery: SafetyDelivery) -> dict:
+    alert = delivery.alert
+    for_worker = alert.kind in alerts.WORKER_KINDS
+    public_id = alert.session.public_id if alert.session else "test"
+    url = "/safety" if for_worker else f"/safety/board#session-{public_id}"
+    # Reminders share a tag so T-5 replaces T-10; every manager stage gets its own so it alerts again.
+    stage = "reminder" if alert.kind == AlertKind.REMINDER else alert.stage_key
+    tag = f"safety-{public_id}-{stage}"
+    return {"title": alert.title, "body": alert.body, "url": url, "tag": tag, "kind": alert.kind.value}
+
+
+def _send(app: Flask, job: tuple) -> channels.Outcome:
+    channel, subscription, payload, email = job
+    if channel == "push":
+        if subscription is None:
+            return channels.Outcome(False, "subscription was removed", gone=True)
+        return channels.send_push(app, subscription, payload)
+    if not email:
+        return channels.Outcome(False, "recipient has no email address", gone=True)
+    return channels.send_email(app, email, payload["title"], payload["body"] + f"\n\nOpen: {payload['url']}")
+
+
+def _record_outcome(delivery: SafetyDelivery, outcome: channels.Outcome, now: datetime) -> None:
+    delivery.last_error = "" if outcome.ok else outcome.detail
+    if outcome.ok:
+        delivery.state, delivery.sent_at = "sent", now
+    elif outcome.gone or delivery.attempts >= MAX_ATTEMPTS:
+        delivery.state = "dropped" if outcome.gone else "failed"
+    else:
+        delivery.state = "pending"
+        delivery.next_attempt_at = now + timedelta(seconds=min(60, 2 ** delivery.attempts))
+    db.session.add(SafetyEvent(
+        session_id=delivery.alert.session_id, alert_id=delivery.alert_id, at=now, kind="delivery_attempt",
+        detail={"delivery": delivery.id, "channel": delivery.channel, "recipient": delivery.recipient_id,
+                "attempt": delivery.attempts, "ok": outcome.ok, "result": outcome.detail, "status": outcome.status},
+    ))
+    if outcome.gone and delivery.channel == "push" and delivery.subscription_id is not None:
+        # The push service says this browser unsubscribed or expired: stop using it, and say so in the log.
+        db.session.execute(db.delete(PushSubscription).where(PushSubscription.id == delivery.subscription_id))
+        alerts.log(delivery.alert.session, "subscription_dropped", now, subscription=delivery.subscription_id,
+                   user=delivery.recipient_id, status=outcome.status)
+
+
+def deliver_pending(now: datetime, limit: int = 200, alert_id: int | None = None, clock=None) -> int:
+    """Send queued deliveries due by `now`; returns how many were attempted."""
+    app = current_app._get_current_object()
+    clock = clock or (lambda: now)
+    lease = timedelta(seconds=app.config.get("SAFETY_DELIVERY_LEASE_SECONDS", 60))
+    ids = _claim_deliveries(now, limit, lease, alert_id)
+    if not ids:
+        return 0
+    deliveries = list(db.session.scalars(select(SafetyDelivery).where(SafetyDelivery.id.in_(ids))))
+    jobs = []
+    for d in deliveries:
+        subscription = db.session.get(PushSubscription, d.subscription_id) if d.subscription_id else None
+        jobs.append((d.channel, subscription, _payload(d), d.recipient.email))
+
+    def send_in_context(job):
+        with app.app_context():
+            return _send(app, job)
+
+    with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(jobs))) as pool:
+        outcomes = list(pool.map(send_in_context, jobs))
+    for delivery, outcome in zip(deliveries, outcomes, strict=True):
+        _record_outcome(delivery, outcome, clock())
+    db.session.commit()
+    return len(ids)
+
+
+def sweep(now: datetime, clock=None) -> dict:
+    """One tick: take due steps, then send everything queued."""
+    steps = escalate_due(now)
+    sent = 0
+    while batch := deliver_pending(now, clock=clock):
+        sent += batch
+    return {"steps": steps, "deliveries": sent}
+
+
+def run_forever(app: Flask, stop, tick: float, wake=None) -> None:
+    """Sweep every `tick` seconds until `stop` is set; `wake` (an Event) starts a sweep at once."""
+    from ..models import utcnow
+
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                sweep(utcnow(), clock=utcnow)
+            except (OperationalError, IntegrityError) as error:
+                # Another escalator or a web request got there first (SQLite busy, or a stage already recorded):
+                # nothing was committed, so the next tick retakes whatever is still due.
+                db.session.rollback()
+                log.warning("sweep rolled back, retrying next tick: %s", error.__class__.__name__)
+            finally:
+                db.session.remove()
+        if wake is not None:
+            wake.wait(tick)
+            wake.clear()
+        else:
+            stop.wait(tick)
