@@ -34,6 +34,15 @@ class Outcome:
     status: int | None = None
 
 
+@dataclass(frozen=True)
+class PushTarget:
+    """Plain values of a subscription, safe to hand to a sender thread (an ORM row is not)."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
 def validate_subject(subject: str) -> str:
     """VAPID subject: a mailto: address or an https: URL, as RFC 8292 requires."""
     parsed = urlparse(subject or "")
@@ -91,7 +100,7 @@ def _requests_session() -> requests.Session:
     return _http.session
 
 
-def send_push(app: Flask, subscription, payload: dict) -> Outcome:
+def send_push(app: Flask, subscription: PushTarget, payload: dict) -> Outcome:
     vapid = load_vapid(app)
     if vapid is None:
         return Outcome(False, "no VAPID key: run `fieldapp vapid generate`")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
@@ -105,39 +106,66 @@ def _payload(delivery: SafetyDelivery) -> dict:
     return {"title": alert.title, "body": alert.body, "url": url, "tag": tag, "kind": alert.kind.value}
 
 
-def _send(app: Flask, job: tuple) -> channels.Outcome:
-    channel, subscription, payload, email = job
-    if channel == "push":
-        if subscription is None:
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed delivery as plain values: sender threads and the result recorder never touch ORM rows."""
+
+    id: int
+    alert_id: int
+    session_id: int | None
+    channel: str
+    recipient_id: int
+    subscription_id: int | None
+    attempts: int
+    target: channels.PushTarget | None
+    payload: dict
+    email: str | None
+
+
+def _send(app: Flask, job: Claimed) -> channels.Outcome:
+    if job.channel == "push":
+        if job.target is None:
             return channels.Outcome(False, "subscription was removed", gone=True)
-        return channels.send_push(app, subscription, payload)
-    if not email:
+        return channels.send_push(app, job.target, job.payload)
+    if not job.email:
         return channels.Outcome(False, "recipient has no email address", gone=True)
-    return channels.send_email(app, email, payload["title"], payload["body"] + f"\n\nOpen: {payload['url']}")
+    body = job.payload["body"] + f"\n\nOpen: {job.payload['url']}"
+    return channels.send_email(app, job.email, job.payload["title"], body)
 
 
-def _record_outcome(delivery: SafetyDelivery, outcome: channels.Outcome, now: datetime) -> None:
-    delivery.last_error = "" if outcome.ok else outcome.detail
+def _record_outcome(job: Claimed, outcome: channels.Outcome, now: datetime) -> None:
+    values = {"last_error": "" if outcome.ok else outcome.detail}
     if outcome.ok:
-        delivery.state, delivery.sent_at = "sent", now
-    elif outcome.gone or delivery.attempts >= MAX_ATTEMPTS:
-        delivery.state = "dropped" if outcome.gone else "failed"
+        values.update(state="sent", sent_at=now)
+    elif outcome.gone or job.attempts >= MAX_ATTEMPTS:
+        values.update(state="dropped" if outcome.gone else "failed")
     else:
-        delivery.state = "pending"
-        delivery.next_attempt_at = now + timedelta(seconds=min(60, 2 ** delivery.attempts))
+        values.update(state="pending", next_attempt_at=now + timedelta(seconds=min(60, 2 ** job.attempts)))
+    db.session.execute(update(SafetyDelivery).where(SafetyDelivery.id == job.id).values(**values)
+                       .execution_options(synchronize_session=False))
     db.session.add(SafetyEvent(
-        session_id=delivery.alert.session_id, alert_id=delivery.alert_id, at=now, kind="delivery_attempt",
-        detail={"delivery": delivery.id, "channel": delivery.channel, "recipient": delivery.recipient_id,
-                "attempt": delivery.attempts, "ok": outcome.ok, "result": outcome.detail, "status": outcome.status},
+        session_id=job.session_id, alert_id=job.alert_id, at=now, kind="delivery_attempt",
+        detail={"delivery": job.id, "channel": job.channel, "recipient": job.recipient_id, "attempt": job.attempts,
+                "ok": outcome.ok, "result": outcome.detail, "status": outcome.status},
     ))
-    if outcome.gone and delivery.channel == "push" and delivery.subscription_id is not None:
+    if outcome.gone and job.channel == "push" and job.subscription_id is not None:
         # The push service says this browser unsubscribed or expired: stop using it, and say so in the log.
-        db.session.execute(db.delete(PushSubscription).where(PushSubscription.id == delivery.subscription_id))
-        alerts.log(delivery.alert.session, "subscription_dropped", now, subscription=delivery.subscription_id,
-                   user=delivery.recipient_id, status=outcome.status)
+        db.session.execute(db.delete(PushSubscription).where(PushSubscription.id == job.subscription_id))
+        db.session.add(SafetyEvent(session_id=job.session_id, at=now, kind="subscription_dropped", detail={
+            "subscription": job.subscription_id, "user": job.recipient_id, "status": outcome.status}))
 
 
-def deliver_pending(now: datetime, limit: int = 200, alert_id: int | None = None, clock=None) -> int:
+def _claimed_jobs(ids: list[int]) -> list[Claimed]:
+    jobs = []
+    for d in db.session.scalars(select(SafetyDelivery).where(SafetyDelivery.id.in_(ids))):
+        row = db.session.get(PushSubscription, d.subscription_id) if d.subscription_id else None
+        target = channels.PushTarget(row.endpoint, row.p256dh, row.auth) if row else None
+        jobs.append(Claimed(d.id, d.alert_id, d.alert.session_id, d.channel, d.recipient_id, d.subscription_id,
+                            d.attempts, target, _payload(d), d.recipient.email))
+    return jobs
+
+
+def deliver_pending(now: datetime, limit: int = 64, alert_id: int | None = None, clock=None) -> int:
     """Send queued deliveries due by `now`; returns how many were attempted."""
     app = current_app._get_current_object()
     clock = clock or (lambda: now)
@@ -145,21 +173,21 @@ def deliver_pending(now: datetime, limit: int = 200, alert_id: int | None = None
     ids = _claim_deliveries(now, limit, lease, alert_id)
     if not ids:
         return 0
-    deliveries = list(db.session.scalars(select(SafetyDelivery).where(SafetyDelivery.id.in_(ids))))
-    jobs = []
-    for d in deliveries:
-        subscription = db.session.get(PushSubscription, d.subscription_id) if d.subscription_id else None
-        jobs.append((d.channel, subscription, _payload(d), d.recipient.email))
+    jobs = _claimed_jobs(ids)
 
-    def send_in_context(job):
+    def send_and_record(job):
+        # Each sender thread records its own result at once (its own app context, so its own DB session):
+        # a process killed now re-sends only what was on the wire, never a batch of finished work.
         with app.app_context():
-            return _send(app, job)
+            try:
+                _record_outcome(job, _send(app, job), clock())
+                db.session.commit()
+            finally:
+                db.session.remove()
 
     with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(jobs))) as pool:
-        outcomes = list(pool.map(send_in_context, jobs))
-    for delivery, outcome in zip(deliveries, outcomes, strict=True):
-        _record_outcome(delivery, outcome, clock())
-    db.session.commit()
+        for future in [pool.submit(send_and_record, job) for job in jobs]:
+            future.result()
     return len(ids)
 
 

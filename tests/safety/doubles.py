@@ -80,6 +80,7 @@ class PushService:
         self.received: list[Received] = []
         self.status_for: dict[str, int] = {}
         self.errors: list[str] = []
+        self.delay_seconds = 0.0  # a slow push service keeps a sweep busy long enough to kill it mid-way
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
         service = self
@@ -92,6 +93,7 @@ class PushService:
                 token = self.path.rsplit("/", 1)[-1]
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 status = service.status_for.get(token, 201)
+                time.sleep(service.delay_seconds)
                 if status == 201:
                     try:
                         status = service._accept(token, body, self.headers)
@@ -134,6 +136,13 @@ class PushService:
                     raise AssertionError(f"push service got {len(self.received)} of {count}; errors={self.errors}")
                 self.arrived.wait(left)
             return list(self.received)
+
+    def reset(self):
+        with self.lock:
+            self.received.clear()
+            self.errors.clear()
+        self.status_for.clear()
+        self.delay_seconds = 0.0
 
     def close(self):
         self.server.shutdown()
