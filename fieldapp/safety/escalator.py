@@ -26,6 +26,7 @@ log = logging.getLogger("fieldapp.escalator")
 OPEN_STATES = (SessionState.ACTIVE, SessionState.OVERDUE, SessionState.ALERT)
 MAX_ATTEMPTS = 6
 SEND_THREADS = 8
+MAX_PASSES = 50  # bounds one sweep; anything left is simply taken next tick
 
 
 def _due_sessions(now: datetime, limit: int):
@@ -40,7 +41,7 @@ def take_step(session: SafetySession, now: datetime) -> None:
     """Do what `session.next_step` says and schedule the one after (caller has claimed the session)."""
     policy = stages.policy_for(session.team_id)
     step, worker = session.next_step, [session.worker]
-    if step.startswith("reminder-"):
+    if step.startswith("reminder-") and now < session.expected_end:  # a late sweep skips a stale reminder
         alerts.raise_alert(session, AlertKind.REMINDER, step, 0, worker, now, minutes=int(step.split("-")[1]))
     elif step == "grace":
         session.state = SessionState.OVERDUE
@@ -59,7 +60,7 @@ def take_step(session: SafetySession, now: datetime) -> None:
 def escalate_due(now: datetime, limit: int = 200) -> int:
     """Take every escalation step due by `now`; returns how many were taken."""
     taken = 0
-    while True:
+    for _ in range(MAX_PASSES):
         batch = _due_sessions(now, limit)
         for session in batch:
             claimed = db.session.execute(
@@ -74,8 +75,10 @@ def escalate_due(now: datetime, limit: int = 200) -> int:
             take_step(session, now)
             taken += 1
         db.session.commit()
-        if len(batch) < limit:
-            return taken
+        # Loop while work remains: a full batch, or a step whose successor is already due (a late sweep).
+        if not batch:
+            break
+    return taken
 
 
 def _claim_deliveries(now: datetime, limit: int, lease: timedelta, alert_id: int | None) -> list[int]:
