@@ -74,7 +74,8 @@ def email_enabled() -> bool:
 
 
 def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, level: int,
-                to: list[User], now: datetime, actor: User | None = None, minutes: int = 0) -> SafetyAlert:
+                to: list[User], now: datetime, actor: User | None = None, minutes: int = 0,
+                subscriptions_of=None) -> SafetyAlert:
     """Record the alert and queue its deliveries in the caller's transaction; the escalator sends them."""
     worker = session.worker.display_name if session else ""
     alert = SafetyAlert(
@@ -87,12 +88,13 @@ def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, 
     db.session.add(alert)
     db.session.flush()
     queued = []
+    subscriptions_of = subscriptions_of or (lambda user_id: db.session.scalars(
+        select(PushSubscription.id).where(PushSubscription.user_id == user_id)).all())
     for person in to:
-        subscriptions = db.session.scalars(select(PushSubscription).where(PushSubscription.user_id == person.id))
-        for subscription in subscriptions:
+        for subscription_id in subscriptions_of(person.id):
             db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="push",
-                                          subscription_id=subscription.id, next_attempt_at=now))
-            queued.append({"to": person.id, "channel": "push", "subscription": subscription.id})
+                                          subscription_id=subscription_id, next_attempt_at=now))
+            queued.append({"to": person.id, "channel": "push", "subscription": subscription_id})
         # Managers get email as well as push: a push accepted by the push service may still never be seen.
         if kind not in WORKER_KINDS and person.email and email_enabled():
             db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="email",
@@ -103,8 +105,7 @@ def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, 
         actor_id=actor.id if actor else None,
         detail={"stage": stage_key, "level": level, "recipients": [p.id for p in to], "queued": queued},
     ))
-    db.session.flush()
-    return alert
+    return alert  # deliveries and the event flush with the caller's next flush or commit
 
 
 def log(session: SafetySession | None, kind: str, now: datetime, actor: User | None = None, **detail) -> None:

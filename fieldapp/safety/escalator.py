@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import AlertKind, PushSubscription, SafetyDelivery, SafetyEvent, SafetySession, SessionState
+from ..models import AlertKind, PushSubscription, SafetyAlert, SafetyDelivery, SafetyEvent, SafetySession, SessionState
 from . import alerts, channels, stages
 
 log = logging.getLogger("fieldapp.escalator")
@@ -37,30 +38,60 @@ def _due_sessions(now: datetime, limit: int):
     return list(db.session.scalars(query))
 
 
-def take_step(session: SafetySession, now: datetime) -> None:
+class SweepCache:
+    """Policies, recipients and subscriptions looked up once per sweep, not once per session (a burst of 100s)."""
+
+    def __init__(self):
+        self.policies, self.people, self.subs = {}, {}, {}
+
+    def policy(self, team_id):
+        if team_id not in self.policies:
+            self.policies[team_id] = stages.policy_for(team_id)
+        return self.policies[team_id]
+
+    def recipients(self, session: SafetySession, levels: tuple[int, ...]):
+        key = (session.team_id, levels)
+        if key not in self.people:
+            # Worker excluded afterwards, so the cached list serves every worker of the team.
+            self.people[key] = stages.recipients(session, self.policy(session.team_id), levels, exclude=None)
+        return [u for u in self.people[key] if u.id != session.worker_id]
+
+    def subscriptions(self, user_id: int):
+        if user_id not in self.subs:
+            self.subs[user_id] = list(db.session.scalars(
+                select(PushSubscription.id).where(PushSubscription.user_id == user_id)))
+        return self.subs[user_id]
+
+
+def take_step(session: SafetySession, now: datetime, cache: SweepCache | None = None) -> None:
     """Do what `session.next_step` says and schedule the one after (caller has claimed the session)."""
-    policy = stages.policy_for(session.team_id)
-    step, worker = session.next_step, [session.worker]
+    cache = cache or SweepCache()
+    policy = cache.policy(session.team_id)
+    step, worker, subs = session.next_step, [session.worker], cache.subscriptions
     if step.startswith("reminder-") and now < session.expected_end:  # a late sweep skips a stale reminder
-        alerts.raise_alert(session, AlertKind.REMINDER, step, 0, worker, now, minutes=int(step.split("-")[1]))
+        alerts.raise_alert(session, AlertKind.REMINDER, step, 0, worker, now, minutes=int(step.split("-")[1]),
+                           subscriptions_of=subs)
     elif step == "grace":
         session.state = SessionState.OVERDUE
-        alerts.raise_alert(session, AlertKind.GRACE, step, 0, worker, now)
+        alerts.raise_alert(session, AlertKind.GRACE, step, 0, worker, now, subscriptions_of=subs)
     elif step == "amber":
         session.state, session.alert_raised_at = SessionState.ALERT, now
-        alerts.raise_alert(session, AlertKind.OVERDUE, step, 1, stages.recipients(session, policy, (1,)), now)
+        alerts.raise_alert(session, AlertKind.OVERDUE, step, 1, cache.recipients(session, (1,)), now,
+                           subscriptions_of=subs)
     elif step == "level-2":
-        alerts.raise_alert(session, AlertKind.ESCALATION, step, 2, stages.recipients(session, policy, (2,)), now)
+        alerts.raise_alert(session, AlertKind.ESCALATION, step, 2, cache.recipients(session, (2,)), now,
+                           subscriptions_of=subs)
     elif step.startswith("repeat-"):
-        alerts.raise_alert(session, AlertKind.ESCALATION, step, 2, stages.recipients(session, policy, (1, 2)), now)
+        alerts.raise_alert(session, AlertKind.ESCALATION, step, 2, cache.recipients(session, (1, 2)), now,
+                           subscriptions_of=subs)
     following = stages.step_after(step, session, policy, now)
     session.next_step, session.next_due_at = following.name, following.due_at
 
 
-def escalate_due(now: datetime, limit: int = 200) -> int:
-    """Take every escalation step due by `now`; returns how many were taken."""
-    taken = 0
-    for _ in range(MAX_PASSES):
+def escalate_due(now: datetime, limit: int = 200, passes: int = MAX_PASSES) -> int:
+    """Take every escalation step due by `now` (up to `passes` batches); returns how many were taken."""
+    taken, cache = 0, SweepCache()
+    for _ in range(passes):
         batch = _due_sessions(now, limit)
         for session in batch:
             claimed = db.session.execute(
@@ -70,9 +101,9 @@ def escalate_due(now: datetime, limit: int = 200) -> int:
             if claimed != 1:
                 db.session.expire(session)
                 continue
-            session.version += 1
-            db.session.flush()  # keep the ORM's copy in line with the row we just claimed
-            take_step(session, now)
+            session.version += 1  # keep the ORM's copy in line with the row just claimed
+            with db.session.no_autoflush:
+                take_step(session, now, cache)
             taken += 1
         db.session.commit()
         # Loop while work remains: a full batch, or a step whose successor is already due (a late sweep).
@@ -159,9 +190,15 @@ def _record_outcome(job: Claimed, outcome: channels.Outcome, now: datetime) -> N
 
 
 def _claimed_jobs(ids: list[int]) -> list[Claimed]:
+    # Three queries for the whole batch, not four per delivery: this sits between "due" and "sent".
+    deliveries = db.session.scalars(select(SafetyDelivery).where(SafetyDelivery.id.in_(ids)).options(
+        joinedload(SafetyDelivery.alert).joinedload(SafetyAlert.session), joinedload(SafetyDelivery.recipient)))
+    deliveries = list(deliveries.unique())
+    wanted = {d.subscription_id for d in deliveries if d.subscription_id}
+    rows = {r.id: r for r in db.session.scalars(select(PushSubscription).where(PushSubscription.id.in_(wanted)))}
     jobs = []
-    for d in db.session.scalars(select(SafetyDelivery).where(SafetyDelivery.id.in_(ids))):
-        row = db.session.get(PushSubscription, d.subscription_id) if d.subscription_id else None
+    for d in deliveries:
+        row = rows.get(d.subscription_id)
         target = channels.PushTarget(row.endpoint, row.p256dh, row.auth) if row else None
         jobs.append(Claimed(d.id, d.alert_id, d.alert.session_id, d.channel, d.recipient_id, d.subscription_id,
                             d.attempts, target, _payload(d), d.recipient.email))
@@ -194,12 +231,16 @@ def deliver_pending(now: datetime, limit: int = 64, alert_id: int | None = None,
     return len(ids)
 
 
-def sweep(now: datetime, clock=None) -> dict:
-    """One tick: take due steps, then send everything queued."""
-    steps = escalate_due(now)
-    sent = 0
-    while batch := deliver_pending(now, clock=clock):
-        sent += batch
+def sweep(now: datetime, clock=None, batch: int = 50) -> dict:
+    """One tick: take due steps a batch at a time, sending each batch's alerts before taking the next."""
+    steps = sent = 0
+    for _ in range(MAX_PASSES):
+        taken = escalate_due(now, limit=batch, passes=1)
+        steps += taken
+        while delivered := deliver_pending(now, clock=clock):
+            sent += delivered
+        if not taken:
+            break
     return {"steps": steps, "deliveries": sent}
 
 

@@ -61,19 +61,23 @@ def step_after(step: str, session: SafetySession, policy: EscalationPolicy, now:
     raise ValueError(f"unknown escalation step {step!r}")
 
 
-def _managers_of(team_id: int | None, exclude: int) -> list[User]:
+def _managers_of(team_id: int | None, exclude: int | None) -> list[User]:
     if team_id is None:
         return []
-    return list(db.session.scalars(
-        select(User).where(User.team_id == team_id, User.role == Role.MANAGER, User.active.is_(True),
-                           User.id != exclude).order_by(User.id)
-    ))
+    return [u for u in db.session.scalars(
+        select(User).where(User.team_id == team_id, User.role == Role.MANAGER, User.active.is_(True))
+        .order_by(User.id)) if u.id != exclude]
 
 
-def recipients(session: SafetySession, policy: EscalationPolicy, levels: tuple[int, ...]) -> list[User]:
+_WORKER = object()
+
+
+def recipients(session: SafetySession, policy: EscalationPolicy, levels: tuple[int, ...],
+               exclude=_WORKER) -> list[User]:
     """Level 1: the worker's line managers. Level 2: the duty team's managers. Never the worker themself."""
-    line = _managers_of(session.team_id, session.worker_id)
-    duty = _managers_of(policy.duty_team_id, session.worker_id)
+    exclude = session.worker_id if exclude is _WORKER else exclude
+    line = _managers_of(session.team_id, exclude)
+    duty = _managers_of(policy.duty_team_id, exclude)
     chosen: list[User] = []
     if 1 in levels:
         chosen += line
