@@ -55,6 +55,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
+    from .safety import init_app as init_safety
+
+    init_safety(app)
     app.register_error_handler(429, too_many_attempts)
 
 

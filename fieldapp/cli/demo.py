@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ..cases.services import allocate
 from ..extensions import db
-from ..models import Child, LegalStatus, Role, Team, User
+from ..models import Child, EscalationPolicy, LegalStatus, Role, Team, User
 
 DEMO_TEAM = "Demo Team (fictional)"
 DUTY_TEAM = "Demo Duty Desk (fictional)"
@@ -104,6 +104,8 @@ def demo_command():
     if created:
         count = _make_children(_ensure_team(DEMO_TEAM), users)
         click.echo(f"Loaded {count} fictional children into {DEMO_TEAM}.")
+        # Safety escalation: line managers first, then the duty desk.
+        db.session.add(EscalationPolicy(team=_ensure_team(DEMO_TEAM), duty_team=_ensure_team(DUTY_TEAM)))
     else:
         click.echo("Demo data already present; passwords reset.")
     db.session.commit()

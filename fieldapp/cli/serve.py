@@ -17,4 +17,8 @@ def serve_command(host: str, port: int):
     click.echo(f"fieldapp on http://{host}:{port}/  (store: {app.config['SQLALCHEMY_DATABASE_URI']})")
     from werkzeug.serving import run_simple
 
+    from .safety import start_in_process
+
+    start_in_process(app)  # the embedded default runs the safety escalator in-process
+
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

@@ -3,9 +3,22 @@
 from .audit import AuditEvent, AuditIsAppendOnly
 from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
 from .people import Role, Team, User
+from .safety import (
+    AlertKind,
+    EscalationPolicy,
+    PushSubscription,
+    SafetyAlert,
+    SafetyDelivery,
+    SafetyEvent,
+    SafetyProfile,
+    SafetySession,
+    SessionState,
+)
 from .types import utcnow
 
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "LegalStatus", "LEGAL_STATUS_LABELS",
     "Role", "Team", "User", "utcnow",
+    "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
+    "SafetyProfile", "SafetySession", "SessionState",
 ]

@@ -13,7 +13,7 @@ import fieldapp.models.types  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0001'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

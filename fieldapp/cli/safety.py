@@ -1,0 +1,80 @@
+"""`fieldapp escalator` (the one process that sweeps due safety work) and `fieldapp vapid generate`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..safety import channels
+
+
+@click.command("escalator")
+@click.option("--tick", type=float, default=None,
+              help="Seconds between sweeps (default FIELDAPP_ESCALATOR_TICK_SECONDS or 1).")
+@click.option("--once", is_flag=True, help="Sweep once and exit.")
+@with_appcontext
+def escalator_command(tick: float | None, once: bool):
+    """Sweep due safety sessions and send queued alerts until stopped (SIGTERM/SIGINT stop it cleanly).
+
+    Safe to run as several instances: each step and each delivery is claimed atomically.
+    """
+    from ..models import utcnow
+    from ..safety.escalator import run_forever, sweep
+
+    app = current_app._get_current_object()
+    if once:
+        click.echo(sweep(utcnow(), clock=utcnow))
+        return
+    stop = threading.Event()
+
+    def stop_on_signal(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGTERM, stop_on_signal)
+    signal.signal(signal.SIGINT, stop_on_signal)
+    tick = tick or app.config["ESCALATOR_TICK_SECONDS"]
+    click.echo(f"escalator: sweeping every {tick}s; SIGTERM to stop", err=True)
+    run_forever(app, stop, tick)
+    click.echo("escalator: stopped", err=True)
+
+
+def start_in_process(app, tick: float | None = None) -> threading.Event:
+    """The embedded default: one escalator thread beside the web server. Returns the event that stops it."""
+    from ..safety.escalator import run_forever
+
+    stop, wake = threading.Event(), threading.Event()
+    app.extensions["fieldapp_escalator_wake"] = wake
+    thread = threading.Thread(target=run_forever, args=(app, stop, tick or app.config["ESCALATOR_TICK_SECONDS"], wake),
+                              name="fieldapp-escalator", daemon=True)
+    thread.start()
+    return stop
+
+
+@click.group("vapid")
+def vapid_group():
+    """Web Push (VAPID) keys."""
+
+
+@vapid_group.command("generate")
+@click.option("--force", is_flag=True, help="Replace an existing key (every browser must subscribe again).")
+@with_appcontext
+def generate(force: bool):
+    """Generate the VAPID key pair into instance/ (or use FIELDAPP_VAPID_PRIVATE_KEY) and print the public key."""
+    app = current_app._get_current_object()
+    try:
+        channels.validate_subject(app.config["VAPID_SUBJECT"])
+    except channels.VapidConfigError as error:
+        raise click.ClickException(f"{error}; set FIELDAPP_VAPID_SUBJECT") from None
+    if app.config.get("VAPID_PRIVATE_KEY"):
+        click.echo("Using the key from FIELDAPP_VAPID_PRIVATE_KEY; nothing written.")
+    else:
+        existed = (channels.Path(app.instance_path) / channels.VAPID_KEY_FILE).exists()
+        path = channels.generate_vapid_key(app.instance_path, force=force)
+        click.echo(f"{'Kept existing' if existed and not force else 'Wrote'} {path}")
+        app.extensions.pop("fieldapp_vapid", None)
+    click.echo(f"subject: {app.config['VAPID_SUBJECT']}")
+    click.echo(f"public key: {channels.vapid_public_key(channels.load_vapid(app))}")

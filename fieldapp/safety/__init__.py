@@ -1,0 +1,66 @@
+"""Lone-worker safety: timed visit check-ins, panic and duress, staged escalation, web push, email, live board."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("safety", __name__)
+
+
+def _env(name: str, default=None):
+    return os.environ.get(f"FIELDAPP_{name}", default)
+
+
+def safety_settings() -> dict:
+    """Safety settings from FIELDAPP_* variables; test_config given to create_app() wins over these."""
+    return {
+        "VAPID_PRIVATE_KEY": _env("VAPID_PRIVATE_KEY"),
+        "VAPID_SUBJECT": _env("VAPID_SUBJECT", "mailto:fieldapp-admin@example.invalid"),
+        "SMTP_HOST": _env("SMTP_HOST"),
+        "SMTP_PORT": int(_env("SMTP_PORT", "25")),
+        "SMTP_FROM": _env("SMTP_FROM", "fieldapp-safety@localhost"),
+        "SMTP_USERNAME": _env("SMTP_USERNAME"),
+        "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": (_env("SMTP_STARTTLS", "") or "").lower() in {"1", "true", "yes", "on"},
+        "DUTY_DESK_PHONE": _env("DUTY_DESK_PHONE", ""),
+        "TIMEZONE": _env("TIMEZONE", "Europe/London"),
+        "ESCALATOR_TICK_SECONDS": float(_env("ESCALATOR_TICK_SECONDS", "1")),
+        "SAFETY_DELIVERY_LEASE_SECONDS": int(_env("SAFETY_DELIVERY_LEASE_SECONDS", "60")),
+        # Panic and duress are sent from the request's own thread straight after commit, not at the next tick.
+        "SAFETY_DELIVER_ON_REQUEST": True,
+    }
+
+
+def init_app(app: Flask) -> None:
+    for key, value in safety_settings().items():
+        app.config.setdefault(key, value)
+    from . import board_views, worker_views  # noqa: F401  (routes register on bp)
+
+    app.register_blueprint(bp)
+
+
+def deliver_soon(app: Flask, alert_id: int) -> None:
+    """After a panic or duress commit: wake the in-process escalator, or send this alert from a short thread."""
+    wake = app.extensions.get("fieldapp_escalator_wake")
+    if wake is not None:
+        wake.set()
+        return
+    if not app.config.get("SAFETY_DELIVER_ON_REQUEST"):
+        return
+
+    def send():
+        from ..extensions import db
+        from ..models import utcnow
+        from .escalator import deliver_pending
+
+        with app.app_context():
+            try:
+                deliver_pending(utcnow(), alert_id=alert_id, clock=utcnow)
+            finally:
+                db.session.remove()
+
+    # The escalator is the backstop: anything this thread fails to send stays queued for its next sweep.
+    threading.Thread(target=send, name=f"safety-alert-{alert_id}", daemon=True).start()

@@ -1,0 +1,114 @@
+"""Raising an alert: what it says, who gets it, one delivery row per recipient and channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import AlertKind, PushSubscription, SafetyAlert, SafetyDelivery, SafetyEvent, SafetySession, User
+
+WORKER_KINDS = (AlertKind.REMINDER, AlertKind.GRACE)
+EMERGENCY_LINE = "fieldapp is not a monitored BS 8484 service: in an emergency call 999."
+
+TITLES = {
+    AlertKind.REMINDER: "Your visit time ends in {minutes} minutes: check out or extend",
+    AlertKind.GRACE: "Your visit time has ended: check out, extend or confirm you are safe",
+    AlertKind.OVERDUE: "OVERDUE: {worker} has not checked out",
+    AlertKind.ESCALATION: "ESCALATED: {worker} is overdue and no manager has acknowledged",
+    AlertKind.PANIC: "PANIC: {worker} pressed the panic button",
+    AlertKind.DURESS: "DURESS: {worker} checked out with the duress PIN (silent alert)",
+    AlertKind.TEST: "TEST ALERT from fieldapp safety: not a real alert",
+}
+
+
+def local_time(moment: datetime | None) -> str:
+    if moment is None:
+        return "not given"
+    return moment.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).strftime("%H:%M")
+
+
+def _minutes(delta) -> int:
+    return max(0, int(delta.total_seconds() // 60))
+
+
+def describe_session(session: SafetySession, now: datetime) -> str:
+    """What every manager alert carries: worker, visit, address, risk notes, last location and its age."""
+    visit = f"case {session.child.case_number}" if session.child else "no child recorded"
+    if session.last_location_at is not None:
+        age = _minutes(now - session.last_location_at)
+        location = (f"{session.last_lat:.5f}, {session.last_lon:.5f} (±{session.last_accuracy_m or 0:.0f} m), "
+                    f"{age} min old")
+    else:
+        location = "not shared"
+    lines = [
+        f"Worker: {session.worker.display_name}",
+        f"Visit: {visit}",
+        f"Address: {session.address or 'not given'}",
+        f"Risk notes: {session.risk_notes or 'none recorded'}",
+        f"Expected end: {local_time(session.expected_end)}",
+        f"Last known location: {location}",
+    ]
+    if session.notes:
+        lines.insert(4, f"Worker's notes: {session.notes}")
+    return "\n".join(lines)
+
+
+def _body(kind: AlertKind, session: SafetySession | None, now: datetime) -> str:
+    if kind == AlertKind.TEST:
+        return "This is a test of your safety alert devices. No worker needs help. " + EMERGENCY_LINE
+    if kind in WORKER_KINDS:
+        return "Open fieldapp to check out or extend. If you are in danger, press and hold the panic button."
+    text = describe_session(session, now)
+    if kind == AlertKind.DURESS:
+        # The worker may be with the person threatening them: the alert must stay silent on their side.
+        text += "\nThe worker may not be able to talk freely: do not reveal that an alert was raised."
+    return text + "\n" + EMERGENCY_LINE
+
+
+def email_enabled() -> bool:
+    return bool(current_app.config.get("SMTP_HOST"))
+
+
+def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, level: int,
+                to: list[User], now: datetime, actor: User | None = None, minutes: int = 0,
+                subscriptions_of=None) -> SafetyAlert:
+    """Record the alert and queue its deliveries in the caller's transaction; the escalator sends them."""
+    worker = session.worker.display_name if session else ""
+    alert = SafetyAlert(
+        session_id=session.id if session else None, team_id=session.team_id if session else None,
+        kind=kind, stage_key=stage_key, level=level, triggered_at=now,
+        title=TITLES[kind].format(worker=worker, minutes=minutes), body=_body(kind, session, now),
+    )
+    if kind == AlertKind.TEST and actor is not None:
+        alert.team_id = actor.team_id
+    db.session.add(alert)
+    db.session.flush()
+    queued = []
+    subscriptions_of = subscriptions_of or (lambda user_id: db.session.scalars(
+        select(PushSubscription.id).where(PushSubscription.user_id == user_id)).all())
+    for person in to:
+        for subscription_id in subscriptions_of(person.id):
+            db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="push",
+                                          subscription_id=subscription_id, next_attempt_at=now))
+            queued.append({"to": person.id, "channel": "push", "subscription": subscription_id})
+        # Managers get email as well as push: a push accepted by the push service may still never be seen.
+        if kind not in WORKER_KINDS and person.email and email_enabled():
+            db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="email",
+                                          next_attempt_at=now))
+            queued.append({"to": person.id, "channel": "email"})
+    db.session.add(SafetyEvent(
+        session_id=alert.session_id, alert_id=alert.id, at=now, kind=f"alert_{kind.value}",
+        actor_id=actor.id if actor else None,
+        detail={"stage": stage_key, "level": level, "recipients": [p.id for p in to], "queued": queued},
+    ))
+    return alert  # deliveries and the event flush with the caller's next flush or commit
+
+
+def log(session: SafetySession | None, kind: str, now: datetime, actor: User | None = None, **detail) -> None:
+    """Append one event to the safety log (in the caller's transaction)."""
+    db.session.add(SafetyEvent(session_id=session.id if session else None, at=now, kind=kind,
+                               actor_id=actor.id if actor else None, detail=detail))

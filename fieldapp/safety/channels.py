@@ -1,0 +1,141 @@
+"""Delivery channels: Web Push (pywebpush + VAPID) and email over SMTP. Each send returns an outcome, never raises."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import smtplib
+import threading
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+from cryptography.hazmat.primitives import serialization
+from flask import Flask
+from py_vapid import Vapid
+from pywebpush import WebPushException, webpush
+
+VAPID_KEY_FILE = "vapid_private.pem"
+PUSH_TTL_SECONDS = 15 * 60  # an alert older than this is better seen on the board than as a late push
+
+
+class VapidConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    detail: str
+    gone: bool = False       # the push service says the subscription no longer exists (404/410)
+    status: int | None = None
+
+
+@dataclass(frozen=True)
+class PushTarget:
+    """Plain values of a subscription, safe to hand to a sender thread (an ORM row is not)."""
+
+    endpoint: str
+    p256dh: str
+    auth: str
+
+
+def validate_subject(subject: str) -> str:
+    """VAPID subject: a mailto: address or an https: URL, as RFC 8292 requires."""
+    parsed = urlparse(subject or "")
+    if parsed.scheme == "mailto" and "@" in parsed.path:
+        return subject
+    if parsed.scheme == "https" and parsed.netloc:
+        return subject
+    raise VapidConfigError(f"VAPID subject must be a mailto: or https: URL, not {subject!r}")
+
+
+def generate_vapid_key(instance_path: str, force: bool = False) -> Path:
+    """Write a new P-256 VAPID private key (PEM, mode 0600) into the instance folder."""
+    path = Path(instance_path) / VAPID_KEY_FILE
+    if path.exists() and not force:
+        return path
+    vapid = Vapid()
+    vapid.generate_keys()
+    pem = vapid.private_pem()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return path
+
+
+def load_vapid(app: Flask) -> Vapid | None:
+    """The VAPID key from FIELDAPP_VAPID_PRIVATE_KEY (PEM or base64url raw) or instance/, else None."""
+    cached = app.extensions.get("fieldapp_vapid")
+    if cached is not None:
+        return cached
+    configured = app.config.get("VAPID_PRIVATE_KEY")
+    path = Path(app.instance_path) / VAPID_KEY_FILE
+    if configured:
+        vapid = Vapid.from_pem(configured.encode()) if "BEGIN" in configured else Vapid.from_string(configured)
+    elif path.exists():
+        vapid = Vapid.from_file(str(path))
+    else:
+        return None
+    app.extensions["fieldapp_vapid"] = vapid
+    return vapid
+
+
+def vapid_public_key(vapid: Vapid) -> str:
+    """The applicationServerKey browsers need: the uncompressed P-256 point, base64url without padding."""
+    raw = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+_http = threading.local()
+
+
+def _requests_session() -> requests.Session:
+    # One keep-alive session per sending thread: a new TLS handshake per push costs more than the push.
+    if not hasattr(_http, "session"):
+        _http.session = requests.Session()
+    return _http.session
+
+
+def send_push(app: Flask, subscription: PushTarget, payload: dict) -> Outcome:
+    vapid = load_vapid(app)
+    if vapid is None:
+        return Outcome(False, "no VAPID key: run `fieldapp vapid generate`")
+    info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
+    try:
+        response = webpush(
+            info, json.dumps(payload), vapid_private_key=vapid,
+            # pywebpush writes aud/exp into the dict it is given: a fresh one every time.
+            vapid_claims={"sub": validate_subject(app.config["VAPID_SUBJECT"])},
+            ttl=PUSH_TTL_SECONDS, timeout=app.config.get("PUSH_TIMEOUT_SECONDS", 10),
+            requests_session=_requests_session(), headers={"Urgency": "high"},
+        )
+    except WebPushException as error:
+        status = error.response.status_code if error.response is not None else None
+        return Outcome(False, f"push refused: {status or error}", gone=status in (404, 410), status=status)
+    except (requests.RequestException, VapidConfigError, ValueError) as error:
+        return Outcome(False, f"push failed: {error.__class__.__name__}: {error}"[:500])
+    return Outcome(True, f"push accepted: {response.status_code}", status=response.status_code)
+
+
+def send_email(app: Flask, to: str, subject: str, body: str) -> Outcome:
+    config = app.config
+    message = EmailMessage()
+    message["From"] = config.get("SMTP_FROM", "fieldapp@localhost")
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT", 25)),
+                          timeout=config.get("SMTP_TIMEOUT_SECONDS", 10)) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if config.get("SMTP_USERNAME"):
+                smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD", ""))
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as error:
+        return Outcome(False, f"email failed: {error.__class__.__name__}: {error}"[:500])
+    return Outcome(True, "email accepted by SMTP server")
