@@ -27,7 +27,7 @@ from fieldapp import create_app  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import Allocation, Child, LegalStatus, Role, Team, User  # noqa: E402
 from fieldapp.records.facts import record_facts  # noqa: E402
-from fieldapp.records.validation import validate_record  # noqa: E402
+from fieldapp.records.store import validate_for_push  # noqa: E402
 from sync import BodyCipher, PushContext, PushOp, apply_push, pull, worker_scope, writable_children  # noqa: E402
 
 
@@ -92,8 +92,7 @@ def bench_push(app, ops: list[PushOp], batch: int, cipher: BodyCipher, worker_id
         for start in range(0, len(ops), batch):
             began = time.perf_counter()
             ctx = PushContext(author_id=worker_id, device_id="bench-device", allowed_children=allowed,
-                              validate=lambda t, v, b: validate_record(t, b), cipher=cipher,
-                              now=datetime.now(UTC), facts=record_facts)
+                              validate=validate_for_push, cipher=cipher, now=datetime.now(UTC), facts=record_facts)
             results = apply_push(db.session, ops[start:start + batch], ctx)
             db.session.commit()
             batch_seconds.append(time.perf_counter() - began)

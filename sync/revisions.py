@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +25,7 @@ def precheck(op: PushOp, ctx) -> OpResult | None:
         return rejected(op, "device_mismatch", "op was made on another device")
     if op.child_id not in ctx.allowed_children:
         return rejected(op, "not_allocated", "this child is not, and never was, allocated to you")
-    errors = ctx.validate(op.record_type, op.schema_version, op.body)
+    errors = ctx.validate(op)
     if errors:
         return rejected(op, "invalid", "the record does not pass its schema", errors)
     return None
@@ -83,7 +85,7 @@ def _merge(session: Session, op: PushOp, ctx, current) -> OpResult:
         return OpResult(op_id=op.op_id, status=OpStatus.CONFLICT, record_id=op.record_id,
                         revision=current.revision, conflict_id=conflict_id,
                         message="changed on the server too; kept both versions for support staff to reconcile")
-    errors = ctx.validate(op.record_type, op.schema_version, outcome.merged)
+    errors = ctx.validate(replace(op, body=outcome.merged))
     if errors:  # each side valid, the combination not: a person must decide
         conflict_id = _hold_conflict(session, op, ctx, current.revision, "hard", outcome.device_fields, None)
         session.execute(update(records).where(records.c.id == op.record_id).values(conflict_state="hard"))

@@ -229,3 +229,30 @@ def login_as(client):
         return login(client, user)
 
     return do
+
+
+@pytest.fixture
+def make_record(app):
+    """Store a record through the real sync path (schema validation, at-rest encryption, revisions).
+
+    `body` is a complete record body (see tests/record_cases.py for valid examples); its id, child_id
+    and record_type are filled in. Returns the OpResult; a rejected record fails the test.
+    """
+    from datetime import UTC, datetime
+
+    from fieldapp.records.store import push_context
+    from sync import OpStatus, PushOp, apply_push
+
+    def factory(child, author, body: dict, record_id: str | None = None, base_revision: int = 0,
+                device_id: str = "test-device"):
+        record_id = record_id or str(uuid.uuid4())
+        body = {**body, "id": record_id, "child_id": child.public_id}
+        op = PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type=body["record_type"],
+                    schema_version=body["schema_version"], device_id=device_id, device_seq=next(_counter),
+                    base_revision=base_revision, child_id=child.public_id, body=body)
+        [result] = apply_push(db.session, [op], push_context(author.id, device_id, datetime.now(UTC)))
+        db.session.commit()
+        assert result.status != OpStatus.REJECTED, result
+        return result
+
+    return factory

@@ -21,9 +21,9 @@ NOTE_SCHEMA = {
 }
 
 
-def validate_note(record_type: str, schema_version: int, body: dict) -> list[FieldError]:
+def validate_note(op) -> list[FieldError]:
     validator = jsonschema.Draft202012Validator(NOTE_SCHEMA)
-    return [FieldError("/" + "/".join(map(str, e.absolute_path)), e.message) for e in validator.iter_errors(body)]
+    return [FieldError("/" + "/".join(map(str, e.absolute_path)), e.message) for e in validator.iter_errors(op.body)]
 
 
 @pytest.fixture

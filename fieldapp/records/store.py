@@ -1,0 +1,96 @@
+"""The central record store as the app uses it: at-rest keys, push contexts, reading bodies back.
+
+At-rest keys: FIELDAPP_RECORD_KEYS ("kid:base64key,kid2:base64key", the first is current) or, by default,
+instance/record-keys.json, created on first use (mode 0600). `fieldapp record-keys rotate` adds a new
+current key; old keys stay so every row written under them still opens.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from datetime import datetime
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from sync import BodyCipher, FieldError, PushContext, PushOp, writable_children
+from sync.tables import records
+
+from ..extensions import db
+from .facts import envelope_errors, record_facts
+from .validation import validate_record
+
+KEYS_FILE = "record-keys.json"
+
+
+def _keys_path() -> Path:
+    return Path(current_app.instance_path) / KEYS_FILE
+
+
+def _write_keys(path: Path, current: str, keys: dict[str, bytes]) -> None:
+    data = {"current": current, "keys": {kid: base64.b64encode(key).decode() for kid, key in keys.items()}}
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
+    os.replace(temporary, path)  # atomic: a crash never leaves a half-written key file
+
+
+def load_record_cipher() -> BodyCipher:
+    configured = os.environ.get("FIELDAPP_RECORD_KEYS") or current_app.config.get("RECORD_KEYS")
+    if configured:
+        pairs = [item.split(":", 1) for item in configured.split(",") if item.strip()]
+        keys = {kid.strip(): base64.b64decode(key) for kid, key in pairs}
+        return BodyCipher(keys, pairs[0][0].strip())
+    path = _keys_path()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_keys(path, "r1", {"r1": secrets.token_bytes(32)})
+    data = json.loads(path.read_text())
+    return BodyCipher({kid: base64.b64decode(key) for kid, key in data["keys"].items()}, data["current"])
+
+
+def rotate_record_key() -> str:
+    """Add a new current at-rest key to the instance key file; returns its id."""
+    cipher = load_record_cipher()
+    new_id = f"r{len(cipher.keys) + 1}"
+    while new_id in cipher.keys:
+        new_id = f"r{secrets.token_hex(3)}"
+    _write_keys(_keys_path(), new_id, {**cipher.keys, new_id: secrets.token_bytes(32)})
+    current_app.extensions.pop("fieldapp_record_cipher", None)
+    return new_id
+
+
+def record_cipher() -> BodyCipher:
+    """The app's cipher, loaded once per app."""
+    cipher = current_app.extensions.get("fieldapp_record_cipher")
+    if cipher is None:
+        cipher = current_app.extensions["fieldapp_record_cipher"] = load_record_cipher()
+    return cipher
+
+
+def validate_for_push(op: PushOp) -> list[FieldError]:
+    """Schema errors, and the body must name the record, type and child the op says it carries."""
+    if not isinstance(op.body, dict):
+        return [FieldError("", "the record body must be a JSON object")]
+    return validate_record(op.record_type, op.body) + envelope_errors(op.record_type, op.record_id, op.child_id,
+                                                                      op.body)
+
+
+def push_context(author_id: int, device_id: str, now: datetime) -> PushContext:
+    return PushContext(author_id=author_id, device_id=device_id,
+                       allowed_children=writable_children(db.session, author_id),
+                       validate=validate_for_push, cipher=record_cipher(), now=now, facts=record_facts)
+
+
+def read_body(row) -> dict:
+    """Decrypt the current body of a `records` row."""
+    return record_cipher().decrypt(row.body_key_id, row.body, f"{row.id}:{row.revision}")
+
+
+def get_record_row(record_id: str):
+    return db.session.execute(select(records).where(records.c.id == record_id)).first()
