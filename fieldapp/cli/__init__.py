@@ -7,6 +7,7 @@ from flask.cli import FlaskGroup
 
 from .. import create_app
 from .demo import demo_command
+from .keys import keys_group
 from .people import children_group, users_group
 from .serve import serve_command
 
@@ -20,3 +21,4 @@ main.add_command(serve_command)
 main.add_command(demo_command)
 main.add_command(users_group)
 main.add_command(children_group)
+main.add_command(keys_group)
