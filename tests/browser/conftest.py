@@ -73,3 +73,6 @@ def page(context):
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
+
+
+from tests.browser.shell_fixtures import shell_server  # noqa: E402,F401  (the app-shell tests' server)

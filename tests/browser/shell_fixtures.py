@@ -134,7 +134,8 @@ DUMP_JS = """async () => {
         request.onsuccess = () => resolve(request.result);
         request.onerror = () => reject(request.error);
       });
-      out.indexeddb[`${info.name}/${store}`] = JSON.stringify({keys: await read("getAllKeys"), rows: await read("getAll")}, replacer);
+      const content = {keys: await read("getAllKeys"), rows: await read("getAll")};
+      out.indexeddb[`${info.name}/${store}`] = JSON.stringify(content, replacer);
     }
     db.close();
   }
