@@ -187,9 +187,10 @@ def unseal(envelope: dict | str | bytes, keyring: SealingKeyring | None = None) 
         ephemeral = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), epk_raw)
     except ValueError:
         raise SealError("envelope epk is not a P-256 point") from None
-    aes_key = _derive_key(key.private_key.exchange(ec.ECDH(), ephemeral), epk_raw, key.kid)
+    kid = envelope["kid"]  # the id the device sealed to, as written on the envelope, is what must authenticate
+    aes_key = _derive_key(key.private_key.exchange(ec.ECDH(), ephemeral), epk_raw, kid)
     try:
-        return AESGCM(aes_key).decrypt(iv, ct, CONTEXT + key.kid.encode())
+        return AESGCM(aes_key).decrypt(iv, ct, CONTEXT + kid.encode())
     except InvalidTag:
         raise SealError("envelope failed authentication: it was altered, truncated or is not ours") from None
 
