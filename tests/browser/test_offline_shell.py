@@ -113,6 +113,21 @@ def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
     assert "Half-typed note" in page.text_content("#drafts-list")
 
 
+def test_typing_is_saved_as_a_draft_when_the_app_goes_to_the_background(shell_server, page):
+    enrol(page, shell_server)
+    page.fill("#note-title", "Typed then switched away")
+    page.fill("#note-body", "the tablet went to sleep")
+    page.evaluate("""() => {
+      Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }""")
+    page.wait_for_selector("#drafts-list li:has-text('Typed then switched away')")
+    page.reload()
+    unlock(page)
+    visible(page, "#screen-home")
+    assert "Typed then switched away" in page.text_content("#drafts-list")
+
+
 def test_markers_never_reach_device_storage_in_plaintext(shell_server, page):
     enrol(page, shell_server)
     markers = [CHILD_MARKER, ADDRESS_MARKER, RISK_MARKER, "MARKER-DRAFT-TITLE", "MARKER-DRAFT-BODY",

@@ -300,6 +300,10 @@ async function boot() {
   onVaultChange(onVault);
   watchIdle();
   beforeLock(async () => { if (noteFromForm()) await saveNote(); });
+  // Switching away (or the tablet sleeping) may be the last chance to keep what was typed.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden" && isUnlocked() && noteFromForm()) saveNote();
+  });
   $("setpin-form").addEventListener("submit", completeSetup);
   $("unlock-form").addEventListener("submit", submitUnlock);
   $("note-form").addEventListener("submit", saveNote);
