@@ -76,6 +76,25 @@ def test_device_id_must_be_a_uuid(client, worker, bad_id):
     assert response.status_code == 400 and response.json["error"] == "invalid_device_id"
 
 
+@pytest.mark.parametrize("body", ['[1, 2]', '"text"', 'null', '{"id": 5, "name": 7}', '{"id": {"a": 1}}', "not json"])
+def test_malformed_registrations_get_a_4xx_json_answer(client, worker, body):
+    login(client, worker)
+    response = client.post("/api/devices", data=body, content_type="application/json")
+    assert response.status_code == 400 and response.json["error"] == "invalid_device_id"
+
+
+@pytest.mark.parametrize("body", ['[1]', '{"username": 5, "password": ["x"]}', '{}', "not json"])
+def test_malformed_sign_ins_get_a_4xx_json_answer(client, worker, body):
+    response = client.post("/api/session", data=body, content_type="application/json")
+    assert response.status_code == 401 and response.json["error"] == "invalid_credentials"
+
+
+def test_a_device_name_that_is_not_text_gets_a_default(client, worker):
+    login(client, worker)
+    response = client.post("/api/devices", json={"id": str(uuid.uuid4()), "name": ["not", "text"]})
+    assert response.status_code == 201 and response.json["name"] == "Unnamed device"
+
+
 def test_only_workers_register_devices(client, make_user):
     manager = make_user(Role.MANAGER)
     login(client, manager)

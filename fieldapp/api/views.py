@@ -19,6 +19,12 @@ from . import bp
 from .caseload import caseload_payload
 
 
+def _json_object() -> dict:
+    """The request's JSON body if it is an object; anything else counts as empty (and fails validation as such)."""
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
 def _device_payload(device: Device | None) -> dict:
     if device is None:
         return {"status": "unregistered"}
@@ -54,7 +60,7 @@ def session_status():
 @sign_in_limit_by_username
 def sign_in():
     """Renew an expired session from inside the app, without leaving the page."""
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
     user = authenticate(body.get("username"), body.get("password"))
     if user is None:
         return error_response(401, "invalid_credentials", "That username and password do not match an active account.")
@@ -68,7 +74,7 @@ def sign_in():
 @bp.post("/devices")
 @roles_required(Role.WORKER)
 def register():
-    body = request.get_json(silent=True) or {}
+    body = _json_object()
     try:
         device, created = register_device(current_user, body.get("id"), body.get("name"))
     except DeviceError as error:

@@ -12,9 +12,10 @@ from ..models import User
 
 def authenticate(username: str | None, password: str | None) -> User | None:
     """The active user with these credentials, or None (and an audited failure)."""
-    username = (username or "").strip().lower()
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username))
-    if user is not None and user.active and user.check_password(password or ""):
+    username = username.strip().lower() if isinstance(username, str) else ""
+    password = password if isinstance(password, str) else ""
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username)) if username else None
+    if user is not None and user.active and user.check_password(password):
         return user
     audit.record_now("login_failed", detail=f"username={username[:80]}")
     return None
@@ -25,8 +26,9 @@ def _login_limit() -> str:
 
 
 def _username_key() -> str:
-    submitted = request.form.get("username") or (request.get_json(silent=True) or {}).get("username") or ""
-    return "login-user:" + str(submitted).strip().lower()
+    body = request.get_json(silent=True)
+    submitted = request.form.get("username") or (body.get("username") if isinstance(body, dict) else None)
+    return "login-user:" + (submitted.strip().lower() if isinstance(submitted, str) else "")
 
 
 # One budget for every way of signing in (the form and the app's JSON endpoint), per address and per username,

@@ -42,7 +42,8 @@ def register_device(user: User, device_id: str | None, name: str | None) -> tupl
     canonical = parse_device_id(device_id)
     if canonical is None:
         raise DeviceError("invalid_device_id", "The device id must be a random UUID generated on the device.")
-    name = " ".join((name or "").split())[:MAX_NAME_LENGTH] or "Unnamed device"
+    name = " ".join(name.split())[:MAX_NAME_LENGTH] if isinstance(name, str) else ""
+    name = name or "Unnamed device"
     device = db.session.get(Device, canonical)
     if device is not None:
         if device.user_id != user.id:
