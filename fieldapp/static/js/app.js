@@ -3,14 +3,14 @@
 
 import { ApiError, OfflineError, SessionExpired, api, configureApi, signIn } from "./api.js";
 import { wipeReadable } from "./idb.js";
-import { countUnsynced, finalizeDraft, listOutbox, setSealingKey } from "./outbox.js";
+import { clearNoteForm, noteFromForm, refreshUnsynced, renderDraftList, renderOutboxList, saveNote } from "./notes.js";
+import { countUnsynced, setSealingKey } from "./outbox.js";
 import {
-  clearSetting, getDraft, getSetting, getWipeNotice, listDrafts, loadSnapshot, requestPersistence, saveDraft,
-  saveSnapshot, setSetting,
+  clearSetting, getSetting, getWipeNotice, loadSnapshot, requestPersistence, saveSnapshot, setSetting,
 } from "./store.js";
 import {
-  $, announce, clearPersonalData, currentScreen, notice, renderCaseload, renderDrafts, renderOutbox, setNetwork,
-  setUnsynced, setVaultState, showError, showScreen, showWiped,
+  $, announce, clearPersonalData, currentScreen, notice, renderCaseload, setNetwork, setVaultState, showError,
+  showScreen, showWiped,
 } from "./ui.js";
 import {
   VaultWiped, WrongPin, beforeLock, createVault, forgetKey, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
@@ -19,10 +19,6 @@ import { watchForUpdates } from "./updates.js";
 
 const DEVICE_SETTING = "device";
 let serverInfo = null; // the last /api/me answer (no personal data is kept from it outside the vault)
-
-async function refreshStatus() {
-  setUnsynced(await countUnsynced());
-}
 
 function setOnline(online) {
   setNetwork(online);
@@ -173,15 +169,6 @@ function askForPassword() {
 
 // ---- unlocked app ----------------------------------------------------------------------------------
 
-async function renderDraftList() {
-  renderDrafts(await listDrafts(), { onOpen: openDraft, onFinalize: finalize });
-}
-
-async function renderOutboxList() {
-  renderOutbox(await listOutbox());
-  await refreshStatus();
-}
-
 async function enterHome() {
   showScreen("home");
   renderCaseload(await loadSnapshot("caseload").catch((error) => {
@@ -197,63 +184,6 @@ function showPersistence({ supported, persisted }) {
   if (persisted) notice("storage", "Storage on this device is persistent.", "success");
   else if (!supported) notice("storage", "This browser cannot promise to keep the app’s data. Send your work as soon as you can.", "error");
   else notice("storage", "Storage is not persistent: the browser may clear the app’s data when space runs low. Install fieldapp to the home screen and send your work promptly.", "error");
-}
-
-async function openDraft(id) {
-  try {
-    const draft = await getDraft(id);
-    $("note-id").value = draft.id;
-    $("note-title").value = draft.title || "";
-    $("note-body").value = draft.body || "";
-    $("note-form-title").textContent = "Edit note";
-    $("note-title").focus();
-  } catch (error) {
-    showError("note-error", error.message);
-  }
-}
-
-function noteFromForm() {
-  const title = $("note-title").value;
-  const body = $("note-body").value;
-  if (!title.trim() && !body.trim()) return null;
-  return { id: $("note-id").value || undefined, type: "note", title, body };
-}
-
-async function saveNote(event) {
-  event?.preventDefault();
-  showError("note-error", "");
-  const note = noteFromForm();
-  if (!note) {
-    showError("note-error", "Write a title or a note first.");
-    return;
-  }
-  try {
-    const saved = await saveDraft(note);
-    $("note-id").value = saved.id;
-    announce("Draft saved.");
-    await renderDraftList();
-  } catch (error) {
-    showError("note-error", `Not saved: ${error.message}`);
-  }
-}
-
-async function finalize(id) {
-  try {
-    const device = await getSetting(DEVICE_SETTING);
-    await finalizeDraft(id, { deviceId: device?.id || null });
-    if ($("note-id").value === id) clearNoteForm();
-    announce("Sealed and added to the items waiting to be sent.");
-    await renderDraftList();
-    await renderOutboxList();
-  } catch (error) {
-    showError("note-error", `Not finalized: ${error.message}`);
-  }
-}
-
-function clearNoteForm() {
-  $("note-form").reset();
-  $("note-id").value = "";
-  $("note-form-title").textContent = "New note";
 }
 
 // ---- unlock ----------------------------------------------------------------------------------------
@@ -319,7 +249,7 @@ async function boot() {
 
   const device = await getSetting(DEVICE_SETTING);
   configureApi({ deviceId: device?.id || null });
-  await refreshStatus();
+  await refreshUnsynced();
   if (await readVault()) {
     showScreen("unlock");
     contactServer();
