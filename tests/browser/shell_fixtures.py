@@ -50,7 +50,17 @@ def shell_server(live_server):
 
 
 def visible(page, selector: str, timeout: float = 15000):
-    page.wait_for_selector(f"{selector}:not([hidden])", timeout=timeout)
+    try:
+        page.wait_for_selector(f"{selector}:not([hidden])", timeout=timeout)
+    except Exception as error:
+        # Say what the app was showing instead: a bare timeout hides the reason.
+        state = page.evaluate("""() => ({
+          url: location.href,
+          screens: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
+          notices: document.getElementById('notices')?.textContent,
+          errors: [...document.querySelectorAll('.error-message')].map((e) => e.textContent).filter(Boolean),
+        })""")
+        raise AssertionError(f"{selector} did not show; the app showed {state}") from error
 
 
 def sign_in_form(page, url: str, username: str = "shell.worker", password: str = PASSWORD):
