@@ -46,10 +46,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
+    from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .auth.views import too_many_attempts
     from .cases import bp as cases_bp
+    from .devices import bp as devices_bp
     from .records import bp as records_bp
+    from .shell import bp as shell_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
@@ -58,6 +61,9 @@ def _register_blueprints(app: Flask) -> None:
     from .safety import init_app as init_safety
 
     init_safety(app)
+    app.register_blueprint(devices_bp)
+    app.register_blueprint(shell_bp)
+    app.register_blueprint(api_bp)
     app.register_error_handler(429, too_many_attempts)
 
 

@@ -57,6 +57,14 @@ def settings_from_env(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("FIELDAPP_RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": os.environ.get("FIELDAPP_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
         "TRUST_PROXY": _env_bool("FIELDAPP_TRUST_PROXY"),
+        # Sealing key pairs (see fieldapp/crypto/sealing.py): a folder of <kid>.pem files, and optionally
+        # a PEM given by environment that becomes the current key.
+        "SEALING_KEYS_DIR": os.environ.get("FIELDAPP_SEALING_KEYS_DIR")
+        or str(Path(instance_path) / "sealing-keys"),
+        "SEALING_KEY_PEM": os.environ.get("FIELDAPP_SEALING_KEY_PEM"),
+        # The device vault: lock after this many idle seconds; wipe after this many wrong PINs in a row.
+        "VAULT_IDLE_SECONDS": int(os.environ.get("FIELDAPP_VAULT_IDLE_SECONDS", 300)),
+        "VAULT_MAX_PIN_ATTEMPTS": int(os.environ.get("FIELDAPP_VAULT_MAX_PIN_ATTEMPTS", 5)),
         "DEFAULT_CASELOAD_LIMIT_FULL_TIME": 22,
         "DEFAULT_CASELOAD_LIMIT_PART_TIME": 15,
         # Council wording for record types (renames trademarked methods); default instance/labels.json.

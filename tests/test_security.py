@@ -40,7 +40,7 @@ def test_login_form_with_csrf_token_signs_in(csrf_app, make_user):
     client = csrf_app.test_client()
     token = _csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"username": user.username, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 302 and response.location.endswith("/caseload")
+    assert response.status_code == 302 and response.location.endswith("/app")  # workers land in the app shell
 
 
 def test_admin_form_without_csrf_token_is_rejected(csrf_app, make_user):
@@ -129,7 +129,7 @@ def test_passwords_are_stored_hashed(app, make_user):
 def test_login_ignores_offsite_next_parameter(client, make_user):
     user = make_user(Role.WORKER)
     response = client.post("/login?next=//evil.example/", data={"username": user.username, "password": PASSWORD})
-    assert response.location == "/caseload"
+    assert response.location == "/app"
 
 
 def test_disabled_user_cannot_sign_in(client, make_user):

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
 from .. import audit
-from ..extensions import db, limiter, login_manager
+from ..extensions import db, login_manager
 from ..models import Role, User
 from . import bp
 from .forms import LoginForm
+from .services import authenticate, sign_in_limit_by_address, sign_in_limit_by_username
 
 HOME_BY_ROLE = {
-    Role.WORKER: "cases.caseload",
+    # Workers land in the offline app shell; it lists their caseload from the device's encrypted store.
+    Role.WORKER: "shell.app_shell",
     Role.MANAGER: "cases.caseload",
     Role.SUPPORT: "cases.support_home",
     Role.ADMIN: "admin.users",
@@ -25,34 +26,24 @@ def load_user(user_id: str) -> User | None:
     return db.session.get(User, int(user_id))
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _username_key() -> str:
-    return "login-user:" + (request.form.get("username") or "").strip().lower()
-
-
 def _is_safe_next(target: str | None) -> bool:
     return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_username_key)
+@sign_in_limit_by_address
+@sign_in_limit_by_username
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_BY_ROLE[current_user.role]))
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.username) == username))
-        if user is not None and user.active and user.check_password(form.password.data):
+        user = authenticate(form.username.data, form.password.data)
+        if user is not None:
             login_user(user)
             audit.record("login", actor=user)
             target = request.args.get("next")
             return redirect(target if _is_safe_next(target) else url_for(HOME_BY_ROLE[user.role]))
-        audit.record_now("login_failed", detail=f"username={username[:80]}")
         form.password.errors.append("That username and password do not match an active account.")
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, AuditIsAppendOnly
 from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
+from .devices import Device
 from .people import Role, Team, User
 from .safety import (
     AlertKind,
@@ -17,7 +18,7 @@ from .safety import (
 from .types import utcnow
 
 __all__ = [
-    "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "LegalStatus", "LEGAL_STATUS_LABELS",
+    "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
     "Role", "Team", "User", "utcnow",
     "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",

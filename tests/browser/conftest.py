@@ -138,3 +138,6 @@ def assert_accessible(page, label: str = "") -> None:
     details = "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
                         for v in bad)
     assert not bad, f"axe violations on {label or page.url}:\n{details}"
+
+
+from tests.browser.shell_fixtures import shell_server  # noqa: E402,F401  (the app-shell tests' server)

@@ -28,7 +28,7 @@ def worker_page(live_server, page):
     page.fill("#username", "browserworker")
     page.fill("#password", PASSWORD)
     page.click("button[type=submit], input[type=submit]")
-    page.wait_for_url("**/caseload")
+    page.wait_for_url(lambda url: "/login" not in url)
     # Listen only after sign-in: the browser's own favicon request 404s on the first page.
     console_errors = []
     page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))

@@ -1,7 +1,7 @@
 """safety: sessions, alerts, deliveries, append-only event log, push subscriptions, policies, PINs
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-27 09:16:50.829080
 
 """
@@ -13,7 +13,7 @@ import fieldapp.models.types  # noqa: F401  (custom column types)
 
 # revision identifiers, used by Alembic.
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,7 @@
+"""The JSON API the offline app talks to. Every call may carry the device id in X-Fieldapp-Device."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+from . import guards, views  # noqa: E402,F401

@@ -1,0 +1,135 @@
+// ui.js — screens, the status bar and the lists. Text goes in through textContent only, never as HTML.
+
+export const $ = (id) => document.getElementById(id);
+
+const SCREENS = ["loading", "signin", "setpin", "unlock", "home", "wiped"];
+
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) {
+    if (name === "className") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2).toLowerCase(), value);
+    else node.setAttribute(name, value);
+  }
+  node.append(...children.filter((child) => child !== null && child !== undefined));
+  return node;
+}
+
+export function showScreen(name, focusTarget = null) {
+  for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
+  $("lock-button").hidden = name !== "home";
+  const target = focusTarget ? $(focusTarget) : $(`screen-${name}`).querySelector("h1");
+  if (target) {
+    if (!target.hasAttribute("tabindex") && target.tagName === "H1") target.setAttribute("tabindex", "-1");
+    target.focus();
+  }
+}
+
+export const currentScreen = () => SCREENS.find((screen) => !$(`screen-${screen}`).hidden);
+
+export function announce(text) {
+  $("live").textContent = text;
+}
+
+function setPill(id, state, text) {
+  const pill = $(id);
+  pill.dataset.state = state;
+  pill.textContent = text;
+}
+
+export const setNetwork = (online) => setPill("status-network", online ? "online" : "offline", online ? "Online" : "Offline");
+export const setVaultState = (unlocked) => setPill("status-vault", unlocked ? "unlocked" : "locked", unlocked ? "Unlocked" : "Locked");
+export const setUnsynced = (n) => setPill("status-unsynced", n ? "some" : "none", `${n} unsynced`);
+
+export function showError(id, message) {
+  const node = $(id);
+  node.textContent = message;
+  node.hidden = !message;
+}
+
+export function notice(key, text, kind = "info") {
+  const box = $("notices");
+  let node = box.querySelector(`[data-key="${key}"]`);
+  if (!text) {
+    if (node) node.remove();
+    return;
+  }
+  if (!node) {
+    node = el("div", { "data-key": key });
+    box.append(node);
+  }
+  node.className = `notice notice-${kind}`;
+  node.textContent = text;
+}
+
+// A locked app shows no data: everything decrypted leaves the page.
+export function clearPersonalData() {
+  for (const id of ["caseload-list", "drafts-list", "outbox-list"]) $(id).replaceChildren();
+  $("caseload-summary").textContent = "";
+  $("note-form").reset();
+  $("note-id").value = "";
+}
+
+export function renderCaseload(snapshot) {
+  const children = snapshot?.children || [];
+  $("caseload-summary").textContent = snapshot
+    ? `${children.length} ${children.length === 1 ? "child" : "children"}, as of ${snapshot.as_of}.`
+    : "Not downloaded yet: connect to fetch your caseload.";
+  $("caseload-list").replaceChildren(...children.map((child) => el("li", { className: "card" },
+    el("span", { className: "card-title", text: child.name }),
+    el("span", { className: "card-meta", text: `${child.case_number} · age ${child.age} · born ${child.date_of_birth}` }),
+    el("span", { className: `tag tag-${child.legal_status}`, text: child.legal_status_label }),
+    child.address ? el("span", { className: "card-meta address", text: child.address }) : null,
+    child.address_risk_notes ? el("p", { className: "risk", text: `Address risk: ${child.address_risk_notes}` }) : null,
+  )));
+}
+
+export function renderDrafts(entries, { onOpen, onFinalize }) {
+  const list = $("drafts-list");
+  if (!entries.length) {
+    list.replaceChildren(el("li", { className: "empty", text: "No drafts." }));
+    return;
+  }
+  list.replaceChildren(...entries.map((entry) => {
+    if (!entry.ok) {
+      return el("li", { className: "item item-error", "data-id": entry.id },
+        el("p", { className: "error-message", text: entry.error }),
+        el("span", { className: "card-meta", text: `Reference ${entry.id.slice(0, 8)}` }));
+    }
+    const title = entry.draft.title || "Untitled note";
+    return el("li", { className: "item", "data-id": entry.id },
+      el("span", { className: "item-title", text: title }),
+      el("span", { className: "card-meta", text: `Saved ${new Date(entry.draft.updatedAt).toLocaleString("en-GB")}` }),
+      el("span", { className: "actions" },
+        el("button", { type: "button", className: "secondary", "aria-label": `Edit ${title}`, text: "Edit",
+          onClick: () => onOpen(entry.id) }),
+        el("button", { type: "button", "aria-label": `Finalize and seal ${title}`, text: "Finalize",
+          onClick: () => onFinalize(entry.id) })));
+  }));
+}
+
+export function renderOutbox(items) {
+  $("outbox-summary").textContent = items.length
+    ? `${items.length} sealed ${items.length === 1 ? "item is" : "items are"} waiting to be sent. They are encrypted for the server and cannot be read on this device.`
+    : "Nothing waiting.";
+  $("outbox-list").replaceChildren(...items.map((item) => el("li", { className: "item" },
+    el("span", { className: "item-title", text: `Sealed item ${item.id.slice(0, 8)}` }),
+    el("span", { className: "card-meta", text: `Sealed ${new Date(item.sealedAt).toLocaleString("en-GB")} · key ${item.kid}` }))));
+}
+
+export function showWiped(notice, sealedCount) {
+  const reasons = {
+    pin: `${notice.attempts || "Too many"} wrong PINs were entered in a row, so fieldapp removed this device’s readable data to protect the children’s information.`,
+    revoked: "This device was revoked by an administrator, so fieldapp removed its readable data.",
+    reset: "This device’s data was removed at your request.",
+  };
+  $("wiped-reason").textContent = reasons[notice.reason] || "This device’s readable data was removed.";
+  const waiting = `${sealedCount} sealed ${sealedCount === 1 ? "item is" : "items are"} waiting to be delivered; they cannot be read on this device`;
+  if (notice.reason === "revoked") {
+    $("wiped-sealed").textContent = `This device was revoked: ${waiting}. They will be delivered when a worker whose account is still valid signs in on it again.`;
+  } else {
+    $("wiped-sealed").textContent = sealedCount ? `${waiting}. They will be sent when you sign in again.` : "Nothing was waiting to be sent.";
+  }
+  showScreen("wiped");
+}

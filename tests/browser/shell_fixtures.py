@@ -1,0 +1,168 @@
+"""Fixtures and helpers for driving the offline app shell: a seeded worker, enrolment, storage dumps."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from fieldapp.cases.services import allocate
+from fieldapp.crypto.sealing import generate_key
+from fieldapp.extensions import db
+from fieldapp.models import Child, LegalStatus, Role, Team, User
+from tests.conftest import PASSWORD
+
+PIN = "482915"
+CHILD_MARKER = "Zephyrine-MARKER-CHILD"
+ADDRESS_MARKER = "MARKER-ADDRESS-Lane"
+RISK_MARKER = "MARKER-RISK-large-dog"
+
+
+@dataclass
+class Seeded:
+    worker: User
+    admin: User
+    child_public_id: str
+
+
+@pytest.fixture
+def shell_server(live_server):
+    """The live server with a sealing key and a worker allocated one child (marker strings in its details)."""
+    app = live_server.app
+    with app.app_context():
+        generate_key(app.config["SEALING_KEYS_DIR"])
+        team = Team(name="Shell team")
+        worker = User(username="shell.worker", display_name="Shell Worker", role=Role.WORKER, team=team)
+        admin = User(username="shell.admin", display_name="Shell Admin", role=Role.ADMIN)
+        for user in (worker, admin):
+            user.set_password(PASSWORD)
+        child = Child(case_number="SHELL-1", first_name=CHILD_MARKER, last_name="Example",
+                      date_of_birth=date(2015, 3, 9), legal_status=LegalStatus.CHILD_PROTECTION, team=team,
+                      address=f"7 {ADDRESS_MARKER}, Demo Town", address_risk_notes=RISK_MARKER)
+        db.session.add_all([team, worker, admin, child])
+        db.session.flush()
+        allocate(child, worker, by=admin)
+        db.session.commit()
+        live_server.seeded = Seeded(worker, admin, child.public_id)
+    return live_server
+
+
+def visible(page, selector: str, timeout: float = 15000):
+    try:
+        page.wait_for_selector(f"{selector}:not([hidden])", timeout=timeout)
+    except Exception as error:
+        # Say what the app was showing instead: a bare timeout hides the reason.
+        state = page.evaluate("""() => ({
+          url: location.href,
+          screens: [...document.querySelectorAll('.screen')].filter((s) => !s.hidden).map((s) => s.id),
+          notices: document.getElementById('notices')?.textContent,
+          errors: [...document.querySelectorAll('.error-message')].map((e) => e.textContent).filter(Boolean),
+        })""")
+        raise AssertionError(f"{selector} did not show; the app showed {state}") from error
+
+
+def sign_in_form(page, url: str, username: str = "shell.worker", password: str = PASSWORD):
+    page.goto(f"{url}/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#submit")
+
+
+def enrol(page, server, pin: str = PIN, device_name: str = "Test tablet"):
+    """First run: sign in with the password online, set the PIN, register; wait for the worker to control."""
+    sign_in_form(page, server.url)
+    page.wait_for_url("**/app")
+    visible(page, "#screen-setpin")
+    page.fill("#new-pin", pin)
+    page.fill("#confirm-pin", pin)
+    page.fill("#device-name", device_name)
+    page.click("#setpin-form button[type=submit]")
+    visible(page, "#screen-home")
+    page.wait_for_selector("#caseload-list li")
+    page.evaluate("navigator.serviceWorker.ready")
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+
+
+def unlock(page, pin: str = PIN):
+    visible(page, "#screen-unlock")
+    page.fill("#unlock-pin", pin)
+    page.click("#unlock-button")
+
+
+def save_note(page, title: str, body: str):
+    page.click("#note-clear")
+    page.fill("#note-title", title)
+    page.fill("#note-body", body)
+    page.click("#note-form button[type=submit]")
+    page.wait_for_selector(f"#drafts-list li:has-text('{title}')")
+
+
+def device_id(page) -> str | None:
+    return page.evaluate("""() => new Promise((resolve, reject) => {
+        const open = indexedDB.open("fieldapp");
+        open.onsuccess = () => {
+          const get = open.result.transaction("meta").objectStore("meta").get("device");
+          get.onsuccess = () => { resolve(get.result ? get.result.value.id : null); open.result.close(); };
+          get.onerror = () => reject(get.error);
+        };
+        open.onerror = () => reject(open.error);
+    })""")
+
+
+def idb_rows(page, store: str) -> list:
+    """All rows of one store, binary fields as lists of byte values."""
+    return json.loads(page.evaluate("""(store) => new Promise((resolve, reject) => {
+        const open = indexedDB.open("fieldapp");
+        open.onsuccess = () => {
+          const all = open.result.transaction(store).objectStore(store).getAll();
+          all.onsuccess = () => {
+            open.result.close();
+            resolve(JSON.stringify(all.result, (k, v) =>
+              (v instanceof Uint8Array || v instanceof ArrayBuffer) ? Array.from(new Uint8Array(v)) : v));
+          };
+          all.onerror = () => reject(all.error);
+        };
+        open.onerror = () => reject(open.error);
+    })""", store))
+
+
+DUMP_JS = """async () => {
+  const bytes = (v) => Array.from(new Uint8Array(v)).map((b) => String.fromCharCode(b)).join("");
+  const replacer = (k, v) => (v instanceof Uint8Array || v instanceof ArrayBuffer) ? {raw: bytes(v)} : v;
+  const out = {indexeddb: {}, caches: {}, localStorage: {}, sessionStorage: {}};
+  for (const info of await indexedDB.databases()) {
+    const db = await new Promise((resolve, reject) => {
+      const open = indexedDB.open(info.name);
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    for (const store of db.objectStoreNames) {
+      const read = (method) => new Promise((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store)[method]();
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      const content = {keys: await read("getAllKeys"), rows: await read("getAll")};
+      out.indexeddb[`${info.name}/${store}`] = JSON.stringify(content, replacer);
+    }
+    db.close();
+  }
+  for (const name of await caches.keys()) {
+    const cache = await caches.open(name);
+    for (const request of await cache.keys()) {
+      const response = await cache.match(request);
+      out.caches[`${name} ${request.url}`] = bytes(await response.arrayBuffer());
+    }
+  }
+  for (const [target, storage] of [["localStorage", localStorage], ["sessionStorage", sessionStorage]]) {
+    for (let i = 0; i < storage.length; i += 1) out[target][storage.key(i)] = storage.getItem(storage.key(i));
+  }
+  return out;
+}"""
+
+
+def dump_device_storage(page) -> dict:
+    """Every IndexedDB store (keys and rows, binary as raw bytes), every Cache Storage entry, local/session storage."""
+    return page.evaluate(DUMP_JS)
