@@ -49,12 +49,16 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .auth.views import too_many_attempts
     from .cases import bp as cases_bp
+    from .reconcile import bp as reconcile_bp
     from .records import bp as records_bp
+    from .review import bp as review_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(reconcile_bp)
     from .safety import init_app as init_safety
 
     init_safety(app)
