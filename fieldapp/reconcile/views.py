@@ -70,6 +70,10 @@ def _posted_revision() -> int:
 @roles_required(Role.SUPPORT)
 def resolve_view(conflict_id: int):
     case, versions = _open_conflict_or_404(conflict_id)
+    expected_revision = _posted_revision()
+    if expected_revision != versions.record.revision:  # choices made against other values: never apply them
+        abort(409, f"Not saved: the record changed (now version {versions.record.revision}) while you compared it. "
+                   "Open the conflict again to see the current values.")
     reason = request.form.get("reason", "")[:MAX_REASON + 1]
     rows = field_rows(versions, RecordDisplay(versions.record.record_type))
     choices, errors = parse_choices(request.form, rows, RecordDisplay(versions.record.record_type))
@@ -80,7 +84,7 @@ def resolve_view(conflict_id: int):
     if errors:
         return _page(case, versions, errors, reason)
     try:
-        revision = resolve(current_user, versions, case.public_id, choices, reason, _posted_revision())
+        revision = resolve(current_user, versions, case.public_id, choices, reason, expected_revision)
     except StaleResolution as stale:
         db.session.rollback()
         abort(409, f"Not saved: {stale}. Open the conflict again to see the current values.")
