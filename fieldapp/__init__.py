@@ -51,13 +51,17 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import too_many_attempts
     from .cases import bp as cases_bp
     from .devices import bp as devices_bp
+    from .reconcile import bp as reconcile_bp
     from .records import bp as records_bp
+    from .review import bp as review_bp
     from .shell import bp as shell_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(review_bp)
+    app.register_blueprint(reconcile_bp)
     from .safety import init_app as init_safety
 
     init_safety(app)

@@ -41,7 +41,9 @@ def apply_one(session: Session, op: PushOp, ctx) -> OpResult:
     if current.record_type != op.record_type or current.child_id != ctx.allowed_children[op.child_id]:
         return rejected(op, "record_mismatch", "record id already belongs to another child or record type")
     if op.base_revision == current.revision:
-        return _next_revision(session, op, ctx, current, op.body, OpStatus.APPLIED, kind="device")
+        # After a manager returned the record, the worker's next version is their amendment.
+        kind = "amendment" if current.review_state == "returned" else "device"
+        return _next_revision(session, op, ctx, current, op.body, OpStatus.APPLIED, kind=kind)
     if op.base_revision > current.revision or op.base_revision < 1:
         return rejected(op, "bad_base", f"base revision {op.base_revision} does not exist (server has "
                                          f"{current.revision})")
@@ -76,7 +78,7 @@ def _next_revision(session, op, ctx, current, body, status, kind, conflict_state
 
 
 def _merge(session: Session, op: PushOp, ctx, current) -> OpResult:
-    base = _revision_body(session, ctx.cipher, op.record_id, op.base_revision)
+    base = revision_body(session, ctx.cipher, op.record_id, op.base_revision)
     server = ctx.cipher.decrypt(current.body_key_id, current.body, f"{op.record_id}:{current.revision}")
     outcome = merge3(base, server, op.body)
     if outcome.is_hard:
@@ -115,7 +117,7 @@ def keep_revision(session, op, ctx, revision, body, kind) -> None:
         op_id=op.op_id, created_at=ctx.now, body_key_id=key_id, body=blob))
 
 
-def _revision_body(session: Session, cipher: BodyCipher, record_id: str, revision: int) -> dict:
+def revision_body(session: Session, cipher: BodyCipher, record_id: str, revision: int) -> dict:
     row = session.execute(select(record_revisions.c.body_key_id, record_revisions.c.body).where(
         record_revisions.c.record_id == record_id, record_revisions.c.revision == revision)).one()
     return cipher.decrypt(row.body_key_id, row.body, f"{record_id}:{revision}")

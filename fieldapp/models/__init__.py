@@ -4,6 +4,7 @@ from .audit import AuditEvent, AuditIsAppendOnly
 from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
 from .devices import Device
 from .people import Role, Team, User
+from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, ReviewIsAppendOnly
 from .safety import (
     AlertKind,
     EscalationPolicy,
@@ -22,4 +23,5 @@ __all__ = [
     "Role", "Team", "User", "utcnow",
     "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
+    "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
 ]
