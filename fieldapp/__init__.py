@@ -49,12 +49,14 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .auth.views import too_many_attempts
     from .cases import bp as cases_bp
+    from .oversight import bp as oversight_bp
     from .records import bp as records_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(oversight_bp)
     from .safety import init_app as init_safety
 
     init_safety(app)
