@@ -53,10 +53,15 @@ def visits_due(scope: Scope, today: date) -> list[ChildDue]:
                last_seen.c.last_seen)
         .outerjoin(last_seen, last_seen.c.child_id == Child.id).where(scope.children_in_scope()), scope)
     soon = today + timedelta(days=DUE_SOON_DAYS)
-    result = []
+    result, answers = [], {}
     for row in db.session.execute(query):
         seen = date.fromisoformat(row.last_seen) if row.last_seen else None
-        due = next_visit_due(row, [seen] if seen else [], today)
+        # The rules read only these facts: children that share them share a due date, so ask once per set.
+        facts = (row.legal_status, row.placement_start, row.permanent_placement, row.cp_visit_interval_working_days,
+                 seen)
+        due = answers.get(facts)
+        if due is None:
+            due = answers[facts] = next_visit_due(row, [seen] if seen else [], today)
         state = "overdue" if due.overdue else ("due_soon" if due.due_date <= soon else "later")
         result.append(ChildDue(row.public_id, row.team_id, row.case_number, f"{row.first_name} {row.last_name}",
                                row.legal_status, row.worker_id, row.worker_name, seen, due, state))
@@ -74,11 +79,19 @@ def due_by_worker(children: list[ChildDue]) -> list[dict]:
     return sorted(rows, key=lambda row: (-row["overdue"], -row["due_soon"], row["worker"]))
 
 
-def _seen_alone_by_visit():
-    """Each visit's seen-alone answer (1/0); a visit with two seen-alone records counts once, as seen alone if any."""
-    return (select(records.c.visit_id, records.c.child_id, func.max(records.c.seen_alone).label("alone"))
-            .where(records.c.record_type == "seen_alone", records.c.visit_id.is_not(None))
-            .group_by(records.c.visit_id, records.c.child_id).subquery())
+def _seen_visits_with_answer(visit, *conditions, extra=()):
+    """Statutory visits where the child was seen, one row each with its seen-alone answer as `alone`.
+
+    1/0, or None when no seen-alone record arrived; a visit with two such records counts once, as alone if any.
+    One join on the answer's visit id and a group per visit: the planner probes the index once per visit.
+    """
+    answer = records.alias("answer")
+    return (select(visit.c.id, visit.c.child_id, func.max(answer.c.seen_alone).label("alone"), *extra)
+            .select_from(visit)
+            .outerjoin(answer, and_(answer.c.visit_id == visit.c.id, answer.c.record_type == "seen_alone",
+                                    answer.c.child_id == visit.c.child_id))
+            .where(visit.c.record_type == "visit", visit.c.child_seen == 1, *conditions)
+            .group_by(visit.c.id, visit.c.child_id, *extra))
 
 
 @dataclass(frozen=True)
@@ -99,19 +112,17 @@ def seen_alone_rates(scope: Scope) -> tuple[SeenAloneRate, list[SeenAloneRate]]:
 
     Credited to the visit's author, so a child reallocated mid-period counts for whoever visited.
     """
-    visit, alone = records.alias("visit"), _seen_alone_by_visit()
-    query = (select(User.display_name, func.count(),
-                    func.sum(case((alone.c.alone == 1, 1), else_=0)), func.sum(case((alone.c.alone == 0, 1), else_=0)),
-                    func.sum(case((alone.c.alone.is_(None), 1), else_=0)))
-             .select_from(visit).join(User, User.id == visit.c.author_id)
-             .outerjoin(alone, and_(alone.c.visit_id == visit.c.id, alone.c.child_id == visit.c.child_id))
-             .where(visit.c.record_type == "visit", visit.c.child_seen == 1,
-                    visit.c.occurred_on >= scope.filters.period_from.isoformat(),
-                    visit.c.occurred_on <= scope.filters.period_to.isoformat(),
-                    visit.c.child_id.in_(scope.child_ids))
-             .group_by(User.id, User.display_name).order_by(User.display_name))
+    visit = records.alias("visit")
+    conditions = [visit.c.occurred_on >= scope.filters.period_from.isoformat(),
+                  visit.c.occurred_on <= scope.filters.period_to.isoformat(), visit.c.child_id.in_(scope.child_ids)]
     if scope.filters.worker_id is not None:
-        query = query.where(visit.c.author_id == scope.filters.worker_id)
+        conditions.append(visit.c.author_id == scope.filters.worker_id)
+    answers = _seen_visits_with_answer(visit, *conditions, extra=(visit.c.author_id,)).subquery()
+    alone = answers.c.alone
+    query = (select(User.display_name, func.count(), func.sum(case((alone == 1, 1), else_=0)),
+                    func.sum(case((alone == 0, 1), else_=0)), func.sum(case((alone.is_(None), 1), else_=0)))
+             .select_from(answers).join(User, User.id == answers.c.author_id)
+             .group_by(User.id, User.display_name).order_by(User.display_name))
     per_worker = [SeenAloneRate(name, n, int(yes), int(no), int(missing))
                   for name, n, yes, no, missing in db.session.execute(query)]
     total = SeenAloneRate("All workers", *(sum(getattr(r, f) for r in per_worker)
@@ -124,18 +135,16 @@ def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple
 
     A visit without a seen-alone record counts as not seen alone: the record says nothing either way.
     """
-    visit, alone = records.alias("visit"), _seen_alone_by_visit()
+    visit = records.alias("visit")
+    # Window over the per-visit rows (computed after their GROUP BY): position 1 is the child's latest visit.
     rank = func.row_number().over(partition_by=visit.c.child_id,
                                   order_by=(visit.c.occurred_on.desc(), visit.c.created_at.desc(), visit.c.id))
-    ranked = (select(visit.c.child_id, visit.c.occurred_on, func.coalesce(alone.c.alone, 0).label("alone"),
-                     rank.label("position"))
-              .outerjoin(alone, and_(alone.c.visit_id == visit.c.id, alone.c.child_id == visit.c.child_id))
-              .where(visit.c.record_type == "visit", visit.c.child_seen == 1,
-                     visit.c.occurred_on <= today.isoformat(), visit.c.child_id.in_(scope.child_ids))
-              .subquery())
+    ranked = _seen_visits_with_answer(
+        visit, visit.c.occurred_on <= today.isoformat(), visit.c.child_id.in_(scope.child_ids),
+        extra=(visit.c.occurred_on, visit.c.created_at)).add_columns(rank.label("position")).subquery()
     latest = (select(ranked.c.child_id, func.count().label("visits"), func.max(ranked.c.occurred_on).label("last"))
               .where(ranked.c.position <= scope.filters.last_visits).group_by(ranked.c.child_id)
-              .having(func.max(ranked.c.alone) == 0).subquery())
+              .having(func.max(func.coalesce(ranked.c.alone, 0)) == 0).subquery())
     query = with_current_worker(select(Child, latest.c.visits, latest.c.last)
                                 .join(latest, latest.c.child_id == Child.id), scope)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
