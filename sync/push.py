@@ -22,7 +22,7 @@ from .revisions import apply_one, precheck, rejected
 from .tables import record_revisions, records, sync_counter, sync_ops
 
 Validator = Callable[[PushOp], list[FieldError]]  # schema (and any other) errors of an op's body
-RecordFacts = Callable[[str, dict], dict]  # (record type, body) -> {"occurred_on": ..., "child_seen": ...}
+RecordFacts = Callable[[str, dict], dict]  # (record type, body) -> {"occurred_on": ..., "child_seen": ..., ...}
 
 
 @dataclass

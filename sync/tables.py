@@ -48,11 +48,16 @@ records = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("occurred_on", String(10)),  # ISO date the record is about (visit date), for timelines and due dates
     Column("child_seen", Integer),  # 1/0 for visits: only seen visits count towards statutory due dates
+    # seen_alone records only: the answer (1/0) and the visit it belongs to, so managers' seen-alone rates
+    # are one SQL join rather than decrypting every body.
+    Column("seen_alone", Integer),
+    Column("visit_id", String(36)),
     Column("conflict_state", String(8), nullable=False, default="none"),  # none | soft | hard
     Column("review_state", String(16), nullable=False, default="submitted"),  # submitted | signed_off | returned
     Column("body_key_id", String(32), nullable=False),
     Column("body", LargeBinary, nullable=False),
     Index("ix_records_child_type", "child_id", "record_type", "occurred_on"),
+    Index("ix_records_visit_id", "visit_id"),
 )
 
 # Every revision ever stored: nothing a worker wrote is lost, whatever a merge or resolution chose.

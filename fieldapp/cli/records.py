@@ -1,0 +1,32 @@
+"""`fieldapp records`: maintenance of the central record store."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select, update
+
+from sync.tables import records
+
+from ..extensions import db
+from ..records.facts import record_facts
+from ..records.store import read_body
+
+
+@click.group("records")
+def records_group():
+    """Maintenance of the central record store."""
+
+
+@records_group.command("refresh-facts")
+@with_appcontext
+def refresh_facts_command():
+    """Re-derive the clear seen-alone columns of seen_alone records stored before migration 0007."""
+    rows = db.session.execute(select(records).where(records.c.record_type == "seen_alone",
+                                                    records.c.seen_alone.is_(None))).all()
+    for row in rows:
+        facts = record_facts(row.record_type, read_body(row))
+        db.session.execute(update(records).where(records.c.id == row.id, records.c.revision == row.revision)
+                           .values(seen_alone=facts["seen_alone"], visit_id=facts["visit_id"]))
+    db.session.commit()
+    click.echo(f"refreshed {len(rows)} seen-alone record(s)")

@@ -1,0 +1,152 @@
+"""Statutory visits due and overdue, seen-alone rates, and children not seen alone in their last visits.
+
+SQL aggregates the records (last seen visit per child, counts per worker); only the visit-due rules, which
+are data evaluated by records/visit_due.py, run in Python, once per child on already-aggregated rows.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, case, func, select
+
+from sync.tables import records
+
+from ..extensions import db
+from ..models import Child, LegalStatus, User
+from ..records.visit_due import DueInfo, next_visit_due
+from .filters import DUE_SOON_DAYS
+from .scope import Scope, with_current_worker
+
+UNALLOCATED = "Unallocated"
+
+
+@dataclass(frozen=True)
+class ChildDue:
+    public_id: str
+    team_id: int | None
+    case_number: str
+    name: str
+    legal_status: LegalStatus
+    worker_id: int | None
+    worker_name: str | None
+    last_seen: date | None
+    due: DueInfo
+    state: str  # overdue | due_soon | later
+
+
+def _seen_visits():
+    return and_(records.c.record_type == "visit", records.c.child_seen == 1)
+
+
+def visits_due(scope: Scope, today: date) -> list[ChildDue]:
+    """Every child in scope with their next statutory visit; overdue and due within 7 days come first."""
+    last_seen = (select(records.c.child_id, func.max(records.c.occurred_on).label("last_seen"))
+                 .where(_seen_visits(), records.c.occurred_on <= today.isoformat(),
+                        records.c.child_id.in_(scope.child_ids))
+                 .group_by(records.c.child_id).subquery())
+    query = with_current_worker(
+        select(Child.public_id, Child.team_id, Child.case_number, Child.first_name, Child.last_name, Child.legal_status,
+               Child.placement_start, Child.permanent_placement, Child.cp_visit_interval_working_days,
+               last_seen.c.last_seen)
+        .outerjoin(last_seen, last_seen.c.child_id == Child.id).where(scope.children_in_scope()), scope)
+    soon = today + timedelta(days=DUE_SOON_DAYS)
+    result, answers = [], {}
+    for row in db.session.execute(query):
+        seen = date.fromisoformat(row.last_seen) if row.last_seen else None
+        # The rules read only these facts: children that share them share a due date, so ask once per set.
+        facts = (row.legal_status, row.placement_start, row.permanent_placement, row.cp_visit_interval_working_days,
+                 seen)
+        due = answers.get(facts)
+        if due is None:
+            due = answers[facts] = next_visit_due(row, [seen] if seen else [], today)
+        state = "overdue" if due.overdue else ("due_soon" if due.due_date <= soon else "later")
+        result.append(ChildDue(row.public_id, row.team_id, row.case_number, f"{row.first_name} {row.last_name}",
+                               row.legal_status, row.worker_id, row.worker_name, seen, due, state))
+    result.sort(key=lambda item: (item.state != "overdue", item.due.due_date or date.min, item.case_number))
+    return result
+
+
+def due_by_worker(children: list[ChildDue]) -> list[dict]:
+    """Overdue and due-soon counts per current worker (unallocated children under their own heading)."""
+    counts: dict[str, Counter] = {}
+    for child in children:
+        counts.setdefault(child.worker_name or UNALLOCATED, Counter())[child.state] += 1
+    rows = [{"worker": name, "overdue": c["overdue"], "due_soon": c["due_soon"], "children": sum(c.values())}
+            for name, c in counts.items()]
+    return sorted(rows, key=lambda row: (-row["overdue"], -row["due_soon"], row["worker"]))
+
+
+def _seen_visits_with_answer(visit, *conditions, extra=()):
+    """Statutory visits where the child was seen, one row each with its seen-alone answer as `alone`.
+
+    1/0, or None when no seen-alone record arrived; a visit with two such records counts once, as alone if any.
+    One join on the answer's visit id and a group per visit: the planner probes the index once per visit.
+    """
+    answer = records.alias("answer")
+    return (select(visit.c.id, visit.c.child_id, func.max(answer.c.seen_alone).label("alone"), *extra)
+            .select_from(visit)
+            .outerjoin(answer, and_(answer.c.visit_id == visit.c.id, answer.c.record_type == "seen_alone",
+                                    answer.c.child_id == visit.c.child_id))
+            .where(visit.c.record_type == "visit", visit.c.child_seen == 1, *conditions)
+            .group_by(visit.c.id, visit.c.child_id, *extra))
+
+
+@dataclass(frozen=True)
+class SeenAloneRate:
+    worker: str
+    visits: int
+    seen_alone: int
+    not_seen_alone: int
+    not_recorded: int  # statutory visits with no seen-alone record synced yet
+
+    @property
+    def rate(self) -> float | None:
+        return self.seen_alone / self.visits if self.visits else None
+
+
+def seen_alone_rates(scope: Scope) -> tuple[SeenAloneRate, list[SeenAloneRate]]:
+    """(all, per worker who made the visit) for statutory visits where the child was seen, in the period.
+
+    Credited to the visit's author, so a child reallocated mid-period counts for whoever visited.
+    """
+    visit = records.alias("visit")
+    conditions = [visit.c.occurred_on >= scope.filters.period_from.isoformat(),
+                  visit.c.occurred_on <= scope.filters.period_to.isoformat(), visit.c.child_id.in_(scope.child_ids)]
+    if scope.filters.worker_id is not None:
+        conditions.append(visit.c.author_id == scope.filters.worker_id)
+    answers = _seen_visits_with_answer(visit, *conditions, extra=(visit.c.author_id,)).subquery()
+    alone = answers.c.alone
+    query = (select(User.display_name, func.count(), func.sum(case((alone == 1, 1), else_=0)),
+                    func.sum(case((alone == 0, 1), else_=0)), func.sum(case((alone.is_(None), 1), else_=0)))
+             .select_from(answers).join(User, User.id == answers.c.author_id)
+             .group_by(User.id, User.display_name).order_by(User.display_name))
+    per_worker = [SeenAloneRate(name, n, int(yes), int(no), int(missing))
+                  for name, n, yes, no, missing in db.session.execute(query)]
+    total = SeenAloneRate("All workers", *(sum(getattr(r, f) for r in per_worker)
+                                           for f in ("visits", "seen_alone", "not_seen_alone", "not_recorded")))
+    return total, per_worker
+
+
+def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple[int, list]:
+    """Children not seen alone on any of their last N statutory visits (or all of them, if fewer than N).
+
+    A visit without a seen-alone record counts as not seen alone: the record says nothing either way.
+    """
+    visit = records.alias("visit")
+    # Window over the per-visit rows (computed after their GROUP BY): position 1 is the child's latest visit.
+    rank = func.row_number().over(partition_by=visit.c.child_id,
+                                  order_by=(visit.c.occurred_on.desc(), visit.c.created_at.desc(), visit.c.id))
+    ranked = _seen_visits_with_answer(
+        visit, visit.c.occurred_on <= today.isoformat(), visit.c.child_id.in_(scope.child_ids),
+        extra=(visit.c.occurred_on, visit.c.created_at)).add_columns(rank.label("position")).subquery()
+    latest = (select(ranked.c.child_id, func.count().label("visits"), func.max(ranked.c.occurred_on).label("last"))
+              .where(ranked.c.position <= scope.filters.last_visits).group_by(ranked.c.child_id)
+              .having(func.max(func.coalesce(ranked.c.alone, 0)) == 0).subquery())
+    query = with_current_worker(select(Child, latest.c.visits, latest.c.last)
+                                .join(latest, latest.c.child_id == Child.id), scope)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(query.order_by(latest.c.last, Child.case_number).limit(limit)).all()
+    return total, rows
