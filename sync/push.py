@@ -34,6 +34,9 @@ class PushContext:
     cipher: BodyCipher
     now: datetime
     facts: RecordFacts = lambda record_type, body: {}
+    # Other devices of the same author whose sealed ops this device may deliver (e.g. its own earlier
+    # registration, revoked and wiped, whose outbox survived).
+    other_devices: frozenset[str] = frozenset()
 
 
 def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[OpResult]:

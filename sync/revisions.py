@@ -21,7 +21,7 @@ def rejected(op: PushOp, code: str, message: str, errors: list[FieldError] | Non
 
 def precheck(op: PushOp, ctx) -> OpResult | None:
     """Rejections that need no database: wrong device, child never allocated, schema errors."""
-    if op.device_id != ctx.device_id:
+    if op.device_id != ctx.device_id and op.device_id not in ctx.other_devices:
         return rejected(op, "device_mismatch", "op was made on another device")
     if op.child_id not in ctx.allowed_children:
         return rejected(op, "not_allocated", "this child is not, and never was, allocated to you")
