@@ -16,6 +16,8 @@ import {
   VaultWiped, WrongPin, beforeLock, createVault, forgetKey, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
 } from "./vault.js";
 import { watchForUpdates } from "./updates.js";
+import { requestSync, startSync } from "./sync.js";
+import { initSyncUi } from "./sync-ui.js";
 
 const DEVICE_SETTING = "device";
 let serverInfo = null; // the last /api/me answer (no personal data is kept from it outside the vault)
@@ -96,8 +98,10 @@ async function ensureRegistered() {
 async function contactServer() {
   if (!navigator.onLine) return;
   try {
-    if (isUnlocked()) await refreshFromServer();
-    else serverInfo = await api("/me", { reauth: false });
+    if (isUnlocked()) {
+      await refreshFromServer();
+      requestSync("contact"); // app open (after unlock) and back online
+    } else serverInfo = await api("/me", { reauth: false });
     setNetwork(true);
   } catch (error) {
     reportContactError(error);
@@ -245,6 +249,9 @@ async function boot() {
   setNetwork(navigator.onLine);
   setVaultState(false);
   if (location.pathname !== "/app") history.replaceState(null, "", "/app");
+  initSyncUi();
+  startSync();
+  document.addEventListener("fieldapp:caseload-changed", async () => renderCaseload(await loadSnapshot("caseload")));
   watchForUpdates({ beforeUpdate: async () => { if (isUnlocked() && noteFromForm()) await saveNote(); } });
 
   const device = await getSetting(DEVICE_SETTING);

@@ -49,6 +49,15 @@ export async function getDraft(id) {
 
 export const deleteDraft = (id) => remove(STORES.drafts, id);
 
+// An encrypted draft row, not yet written: for callers that must write it in one transaction with something else.
+export async function sealDraftRow(draft) {
+  const id = draft.id || crypto.randomUUID();
+  const now = new Date().toISOString();
+  const value = { ...draft, id, createdAt: draft.createdAt || now, updatedAt: now };
+  const { iv, ct } = await encryptJSON(value, contextFor(STORES.drafts, id));
+  return { id, v: 1, iv, ct };
+}
+
 // Snapshots of server data kept for offline use, e.g. "caseload" and "profile".
 export const saveSnapshot = (name, value) => writeSealed(STORES.records, name, value);
 
@@ -59,6 +68,20 @@ export async function loadSnapshot(name) {
   if (!opened.ok) throw new Error(opened.error);
   return opened.value;
 }
+
+// Records pulled from the server (docs/sync-protocol.md), encrypted, one row each under a random-id key.
+const RECORD_PREFIX = "record:";
+export const saveRecord = (record) => writeSealed(STORES.records, RECORD_PREFIX + record.record_id, record);
+export const loadRecord = (recordId) => loadSnapshot(RECORD_PREFIX + recordId);
+
+// Every pulled record that opens: [{id, record}] (rows that cannot be decrypted are left alone).
+export async function listRecords() {
+  const rows = (await getAll(STORES.records)).filter((row) => row.id.startsWith(RECORD_PREFIX));
+  const opened = await Promise.all(rows.map((row) => openRecord(STORES.records, row)));
+  return opened.filter((entry) => entry.ok).map((entry) => ({ id: entry.id, record: entry.value }));
+}
+
+export const removeRecordRow = (id) => remove(STORES.records, id);
 
 // Plain settings: nothing in them is about a child or readable work.
 export const getSetting = async (id) => (await get(STORES.meta, id))?.value ?? null;

@@ -65,7 +65,7 @@ export function notice(key, text, kind = "info") {
 
 // A locked app shows no data: everything decrypted leaves the page.
 export function clearPersonalData() {
-  for (const id of ["caseload-list", "drafts-list", "outbox-list"]) $(id).replaceChildren();
+  for (const id of ["caseload-list", "drafts-list", "outbox-list", "sync-notices", "sync-records"]) $(id)?.replaceChildren();
   $("caseload-summary").textContent = "";
   $("note-form").reset();
   $("note-id").value = "";
@@ -97,9 +97,14 @@ export function renderDrafts(entries, { onOpen, onFinalize }) {
         el("p", { className: "error-message", text: entry.error }),
         el("span", { className: "card-meta", text: `Reference ${entry.id.slice(0, 8)}` }));
     }
-    const title = entry.draft.title || "Untitled note";
-    return el("li", { className: "item", "data-id": entry.id },
+    const draft = entry.draft;
+    const title = draft.title || (draft.recordType ? `${draft.recordType.replace(/_/g, " ")} (record)` : "Untitled note");
+    return el("li", { className: `item${draft.rejectedCode ? " item-error" : ""}`, "data-id": entry.id },
       el("span", { className: "item-title", text: title }),
+      draft.rejectedCode ? el("p", { className: "error-message", text: `Not accepted by the server: ${draft.rejectedMessage}` }) : null,
+      draft.errors?.length ? el("ul", { className: "field-errors" }, ...draft.errors.map((error) =>
+        el("li", { text: `${error.path || "record"}: ${error.message}` }))) : null,
+      draft.childReassigned ? el("p", { className: "card-meta", text: draft.reassignedNote }) : null,
       el("span", { className: "card-meta", text: `Saved ${new Date(entry.draft.updatedAt).toLocaleString("en-GB")}` }),
       el("span", { className: "actions" },
         el("button", { type: "button", className: "secondary", "aria-label": `Edit ${title}`, text: "Edit",
@@ -109,13 +114,33 @@ export function renderDrafts(entries, { onOpen, onFinalize }) {
   }));
 }
 
+const OUTBOX_STATES = {
+  waiting: "Waiting to send", sending: "Sending…", rejected: "Not accepted — kept on this device",
+  conflict: "Stored as a conflict — support staff will reconcile it", "returned-as-draft": "Not accepted — back in your drafts",
+};
+
+// Sealed items (unreadable here) and content-free tombstones, each with its state and reason.
+// Buttons ask sync-ui.js by event: "outbox-dismiss" (tombstones) and "outbox-retry" (rejected sealed items).
 export function renderOutbox(items) {
-  $("outbox-summary").textContent = items.length
-    ? `${items.length} sealed ${items.length === 1 ? "item is" : "items are"} waiting to be sent. They are encrypted for the server and cannot be read on this device.`
+  const sealed = items.filter((item) => item.sealed !== false).length;
+  $("outbox-summary").textContent = sealed
+    ? `${sealed} sealed ${sealed === 1 ? "item is" : "items are"} waiting to be sent. They are encrypted for the server and cannot be read on this device.`
     : "Nothing waiting.";
-  $("outbox-list").replaceChildren(...items.map((item) => el("li", { className: "item" },
-    el("span", { className: "item-title", text: `Sealed item ${item.id.slice(0, 8)}` }),
-    el("span", { className: "card-meta", text: `Sealed ${new Date(item.sealedAt).toLocaleString("en-GB")} · key ${item.kid}` }))));
+  const list = $("outbox-list");
+  const ask = (type, id) => () => list.dispatchEvent(new CustomEvent(type, { detail: { id } }));
+  list.replaceChildren(...items.map((item) => {
+    const state = item.state || "waiting";
+    const name = `${item.sealed === false ? "Item" : "Sealed item"} ${item.id.slice(0, 8)}`;
+    return el("li", { className: `item${item.reason ? " item-error" : ""}`, "data-id": item.id, "data-state": state },
+      el("span", { className: "item-title", text: name }),
+      el("span", { className: "tag", text: OUTBOX_STATES[state] || state }),
+      el("span", { className: "card-meta", text: `Sealed ${new Date(item.sealedAt).toLocaleString("en-GB")}${item.kid ? ` · key ${item.kid}` : ""}` }),
+      item.reason ? el("p", { className: "error-message reason", text: item.reason }) : null,
+      item.sealed === false ? el("button", { type: "button", className: "secondary", "aria-label": `Dismiss ${name}`,
+        text: "Dismiss", onClick: ask("outbox-dismiss", item.id) }) : null,
+      item.sealed !== false && state === "rejected" ? el("button", { type: "button", className: "secondary",
+        "aria-label": `Send ${name} again`, text: "Send again", onClick: ask("outbox-retry", item.id) }) : null);
+  }));
 }
 
 export function showWiped(notice, sealedCount) {

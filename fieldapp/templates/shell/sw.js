@@ -3,6 +3,7 @@
 // - /app and shell files: cache first; other navigations: network, falling back to the cached /app shell;
 // - /api/*: network only, never cached; server pages are never cached;
 // - never skips waiting on its own: the page asks, after the worker chose "Update now";
+// - sync (Background Sync): posts RUN_SYNC to the open pages;
 // - push: always shows a notification; a click focuses or opens the page it points to.
 // It never opens IndexedDB, so drafts and the sealed outbox survive every update.
 
@@ -60,6 +61,14 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
   if (request.mode === "navigate") event.respondWith(navigate(request, url));
   else if (PRECACHE.includes(url.pathname)) event.respondWith(cacheFirst(request, url));
+});
+
+// Background Sync (where the browser has it; never relied on): ask the open pages to run sync.js. The worker
+// never reads IndexedDB itself, so the sealed outbox and the vault stay the page's business.
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "fieldapp-sync") return;
+  event.waitUntil(self.clients.matchAll({ type: "window" }).then((windows) =>
+    windows.forEach((client) => client.postMessage({ type: "RUN_SYNC" }))));
 });
 
 // Contract with the lone-worker safety alerts: every push shows a notification, even one we cannot parse.
