@@ -75,6 +75,7 @@ async function completeSetup(event) {
     // The vault exists now; if the connection drops here, registration and downloads finish on next contact.
     await refreshFromServer().catch(reportContactError);
     await enterHome();
+    requestSync("setup");
   } catch (error) {
     showError("setpin-error", error.message);
   } finally {

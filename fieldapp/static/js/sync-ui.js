@@ -46,15 +46,17 @@ function renderNotices(notices) {
   $("sync-notices-title").hidden = notices.length === 0;
 }
 
+const inConflict = (record) => Boolean(record.conflict_state) && record.conflict_state !== "none";
+
 // Pulled records needing the worker's attention: returned by a manager, or in conflict.
 async function renderRecordStates() {
   const flagged = (await listRecords()).map(({ record }) => record)
-    .filter((record) => record.review_state === "returned" || record.conflict_state);
+    .filter((record) => record.review_state === "returned" || inConflict(record));
   $("sync-records-title").hidden = flagged.length === 0;
   $("sync-records").replaceChildren(...flagged.map((record) => el("li", { className: "item", "data-record": record.record_id },
     el("span", { className: "item-title", text: `${recordLabel(record.record_type)} of ${record.occurred_on || "no date"}` }),
     record.review_state === "returned" ? el("span", { className: "tag tag-risk", text: "Returned by your manager" }) : null,
-    record.conflict_state ? el("span", { className: "tag tag-child_protection", text: `Conflict (${record.conflict_state})` }) : null)));
+    inConflict(record) ? el("span", { className: "tag tag-child_protection", text: `Conflict (${record.conflict_state})` }) : null)));
 }
 
 async function onEvent(event) {
@@ -92,6 +94,7 @@ export function initSyncUi() {
       setStatus(`Could not mark the notices read: ${error.message}`);
     }
   });
+  window.addEventListener("fieldapp:outbox-changed", () => { renderOutboxList(); });
   // Buttons in the outbox list (ui.renderOutbox) ask for these by event.
   $("outbox-list").addEventListener("outbox-dismiss", async (event) => {
     await dismissTombstone(event.detail.id);

@@ -58,12 +58,15 @@ export function requestSync(reason = "manual") {
   }
   if (!isUnlocked() || !navigator.onLine || !currentDeviceId() || paused) return Promise.resolve(null);
   if ((reason === "timer") && Date.now() < notBefore) return Promise.resolve(null);
-  running = runSync(reason).finally(() => {
+  running = runSync(reason).then((outcome) => {
     running = null;
-    if (again) {
+    // A failed sync waits for its back-off; a request that came in meanwhile does not jump it.
+    if (again && !outcome?.retryIn) {
       again = false;
       requestSync("again");
     }
+    again = false;
+    return outcome;
   });
   return running;
 }
