@@ -260,3 +260,38 @@ def test_sync_ui_passes_axe(shell_server, context, page):  # noqa: F811
     assert serious == []
     assert page.evaluate("document.getElementById('sync-progress').labels.length") == 1
     visible(page, "#screen-home")
+
+
+def test_a_returned_record_shows_its_notice_and_status_after_sync(shell_server, page):  # noqa: F811
+    from fieldapp.models import ReviewDecision
+    from fieldapp.review.services import review_record
+
+    server = shell_server
+    ready(page, server)
+    body = body_for(server.seeded.child_public_id)
+    fresh(page)
+    seal(page, [body])
+    wait_synced(page)
+    assert page.locator("#sync-notices li").count() == 0
+    with server.app.test_request_context():
+        manager = User(username="shell.manager", display_name="Fictional Manager", role=Role.MANAGER)
+        manager.set_password(PASSWORD)
+        db.session.add(manager)
+        db.session.flush()
+        row = db.session.execute(select(records).where(records.c.id == body["id"])).one()
+        child = db.session.scalar(select(Child).where(Child.public_id == body["child_id"]))
+        review_record(manager, row, child, 1, ReviewDecision.RETURNED, "Please add the child's words.")
+        db.session.commit()
+    fresh(page)
+    page.click("#sync-now")
+    wait_synced(page)
+    notice = page.locator("#sync-notices li")
+    assert notice.count() == 1 and "returned by Fictional Manager" in notice.text_content()
+    assert "Returned by your manager" in page.text_content(f"#sync-records li[data-record='{body['id']}']")
+    page.click("#sync-notices-read")
+    page.wait_for_selector("#sync-notices-read", state="hidden")
+    with server.app.app_context():
+        from fieldapp.models import Notification
+        assert db.session.scalar(select(Notification.read_at)) is not None
+    page.click("#lock-button")  # decrypted text leaves the page when it locks
+    assert page.locator("#sync-records li").count() == 0
