@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -21,6 +21,15 @@ def error_response(status: int, code: str, message: str):
 
 
 def init_errors(app: Flask) -> None:
+    from .extensions import login_manager
+
+    @login_manager.unauthorized_handler
+    def signed_out():
+        # fetch() from the app gets a 401 it can act on (ask for the password); a browser goes to the sign-in page.
+        if wants_json_response():
+            return error_response(401, "session_expired", "Your session has ended. Enter your password to carry on.")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return error_response(400, "csrf_failed",

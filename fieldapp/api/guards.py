@@ -12,7 +12,7 @@ from ..errors import error_response
 from . import bp
 
 # Reachable without a session: the app needs them to renew one.
-SIGNED_OUT_ENDPOINTS = {"api.session_status", "api.sign_in"}
+SIGNED_OUT_ENDPOINTS = {"api.session_status", "api.sign_in", "api.openapi"}
 
 
 def device_revoked_response(device):
