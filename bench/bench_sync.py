@@ -1,7 +1,7 @@
 """Benchmark: sync push throughput and cost per record on PostgreSQL against a bare executemany insert of
 the same rows, measured in the same run; and pull time for a 500-child caseload.
 
-    .venv/bin/python bench/bench_sync.py [--records 5000] [--batch 100] [--database-url URL]
+    .venv/bin/python bench/bench_sync.py [--records 5000] [--batch 100]   (FIELDAPP_TEST_DATABASE_URL: the server)
 
 The push path is the real one: schema validation, AES-GCM at rest (record + revision rows), op
 idempotency rows, change log. The baseline inserts the same number of rows with plaintext bodies.
@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fieldapp import create_app  # noqa: E402
+from common import PG_URL, bench_app, drop_schema  # noqa: E402
+
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import Allocation, Child, LegalStatus, Role, Team, User  # noqa: E402
 from fieldapp.records.facts import record_facts  # noqa: E402
@@ -40,15 +41,9 @@ def visit_body(record_id: str, child_id: str, n: int) -> dict:
             "actions": [{"text": "Follow up with school", "owner": "Social worker", "due": "2026-11-20"}]}
 
 
-def setup(url: str, schema: str, children: int):
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    os.environ["FIELDAPP_INSTANCE_PATH"] = tempfile.mkdtemp()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
-                      "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"options": f"-csearch_path={schema}"}}})
+def setup(schema_dir: str, children: int):
+    app, schema = bench_app("postgresql", schema_dir)
     with app.app_context():
-        db.create_all()
         team = Team(name="Bench team (fictional)")
         worker = User(username="bench.worker", display_name="Bench Worker", role=Role.WORKER, team=team,
                       password_hash="!")  # cannot sign in
@@ -62,7 +57,7 @@ def setup(url: str, schema: str, children: int):
             db.session.flush()
             db.session.add(Allocation(child_id=child.id, worker_id=worker.id, started_at=now))
         db.session.commit()
-    return engine, app
+    return sa.create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}), app, schema
 
 
 def bench_bare_insert(engine, schema: str, tables: list[str]) -> float:
@@ -106,11 +101,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--children", type=int, default=500)
-    parser.add_argument("--database-url", default=os.environ.get(
-        "FIELDAPP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
-    schema = f"bench_sync_{uuid.uuid4().hex[:8]}"
-    engine, app = setup(args.database_url, schema, args.children)
+    engine, app, schema = setup(tempfile.mkdtemp(prefix="fieldapp-bench-"), args.children)
     try:
         with app.app_context():
             worker_id = db.session.scalar(sa.select(User.id).where(User.username == "bench.worker"))
@@ -151,9 +143,10 @@ def main() -> None:
               f"max {max(batches) * 1000:.1f} ms")
         print(f"  pull, {len(scope)}-child caseload: {pulled} records in {pages} pages, {pull_seconds:.3f} s")
     finally:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
         engine.dispose()
+        with app.app_context():
+            db.engine.dispose()
+        drop_schema(schema)
 
 
 if __name__ == "__main__":

@@ -25,34 +25,18 @@ from datetime import UTC, date, datetime, timedelta
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import sqlalchemy as sa  # noqa: E402
+from common import bench_app, drop_schema  # noqa: E402
 
-from fieldapp import create_app  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import Allocation, Child, LegalStatus, Role, Team, User  # noqa: E402
 from sync.tables import records  # noqa: E402
 
-PG_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password-not-secret"  # noqa: S105  (fictional bench users on a throwaway store)
 STATUSES = list(LegalStatus)
 
 
 def make_app(backend: str, workdir: str):
-    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench",
-              "LOGIN_RATE_LIMIT": "100000 per minute"}
-    schema = None
-    if backend == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{workdir}/bench.sqlite3"
-    else:
-        schema = f"fieldapp_bench_{uuid.uuid4().hex[:8]}"
-        with sa.create_engine(PG_URL).begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        config["SQLALCHEMY_DATABASE_URI"] = PG_URL
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    os.environ["FIELDAPP_INSTANCE_PATH"] = f"{workdir}/instance"
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
-    return app, schema
+    return bench_app(backend, workdir)
 
 
 def seed(children: int) -> None:
@@ -135,9 +119,7 @@ def run(backend: str, children: int, repeat: int) -> dict:
                 db.session.remove()
                 db.engine.dispose()
         finally:
-            if schema:
-                with sa.create_engine(PG_URL).begin() as connection:
-                    connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+            drop_schema(schema)
     return {"children": children, "records": record_count, "seed_s": seeded, "dashboard_s": dash,
             "queries": dash_queries, "visits_due_csv_s": csv_time, "caseload_s": caseload,
             "caseload_queries": caseload_queries}

@@ -21,9 +21,9 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
+from common import bench_app, drop_schema  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from fieldapp import create_app  # noqa: E402
 from fieldapp.cli.safety import start_in_process  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import PushSubscription, Role, SafetySession, SessionState, Team, User, utcnow  # noqa: E402
@@ -32,27 +32,11 @@ from fieldapp.safety.escalator import sweep  # noqa: E402
 from fieldapp.safety.report import percentile  # noqa: E402
 from tests.safety.doubles import PushService  # noqa: E402
 
-PG_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "bench-password-not-secret"  # noqa: S105  (fictional bench users on a throwaway schema)
 
 
 def make_app(backend: str, workdir: str):
-    config = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench",
-              "LOGIN_RATE_LIMIT": "100000 per minute", "VAPID_SUBJECT": "mailto:bench@example.invalid",
-              "SMTP_HOST": None}
-    schema = None
-    if backend == "sqlite":
-        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{workdir}/bench.sqlite3"
-    else:
-        schema = f"fieldapp_bench_{uuid.uuid4().hex[:8]}"
-        with sa.create_engine(PG_URL).begin() as connection:
-            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-        config["SQLALCHEMY_DATABASE_URI"] = PG_URL
-        config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
-    os.environ["FIELDAPP_INSTANCE_PATH"] = f"{workdir}/instance"
-    app = create_app(config)
-    with app.app_context():
-        db.create_all()
+    app, schema = bench_app(backend, workdir, VAPID_SUBJECT="mailto:bench@example.invalid", SMTP_HOST=None)
     channels.generate_vapid_key(app.instance_path)
     return app, schema
 
@@ -123,11 +107,9 @@ def main():
         run(app, push, args)
     finally:
         push.close()
-        if schema:
-            with app.app_context():
-                db.engine.dispose()
-            with sa.create_engine(PG_URL).begin() as connection:
-                connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        with app.app_context():
+            db.engine.dispose()
+        drop_schema(schema)
 
 
 def run(app, push: PushService, args):

@@ -45,7 +45,7 @@ def test_rotating_the_record_key_keeps_old_rows_readable(app, make_team, make_us
     child = make_child(team, worker)
     old = make_record(child, worker, statutory_visit())
     first_key = record_cipher().current_key_id
-    outcome = app.test_cli_runner().invoke(fieldapp_cli, ["record-keys", "rotate"])
+    outcome = app.test_cli_runner().invoke(fieldapp_cli, ["keys", "rotate-record-key"])
     assert outcome.exit_code == 0, outcome.output
     new = make_record(child, worker, sos_map())
     key_ids = dict(db.session.execute(select(records.c.id, records.c.body_key_id)).all())

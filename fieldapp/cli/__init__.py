@@ -9,7 +9,6 @@ from .. import create_app
 from .demo import demo_command
 from .keys import keys_group
 from .people import children_group, users_group
-from .record_keys import record_keys_group
 from .records import records_group
 from .safety import escalator_command, vapid_group
 from .serve import serve_command
@@ -26,6 +25,5 @@ main.add_command(users_group)
 main.add_command(children_group)
 main.add_command(escalator_command)
 main.add_command(vapid_group)
-main.add_command(record_keys_group)
 main.add_command(keys_group)
 main.add_command(records_group)

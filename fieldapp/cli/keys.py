@@ -43,3 +43,13 @@ def ensure_sealing_key() -> str | None:
     if keyring.current_kid is not None:
         return None
     return generate_key(config["SEALING_KEYS_DIR"]).kid
+
+
+@keys_group.command("rotate-record-key")
+@with_appcontext
+def rotate_record_key_command():
+    """Add a new current at-rest key for record bodies (instance/record-keys.json); old rows stay readable."""
+    from ..records.store import record_cipher, rotate_record_key
+
+    new_id = rotate_record_key()
+    click.echo(f"new current record key: {new_id} (keys held: {', '.join(sorted(record_cipher().keys))})")

@@ -24,6 +24,10 @@ def serve_command(host: str, port: int):
 
     from .safety import start_in_process
 
+    if not app.config.get("VAPID_PRIVATE_KEY"):
+        from ..safety.channels import generate_vapid_key
+
+        generate_vapid_key(app.instance_path)  # web push works out of the box; kept if it exists already
     start_in_process(app)  # the embedded default runs the safety escalator in-process
 
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

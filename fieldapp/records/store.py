@@ -1,7 +1,7 @@
 """The central record store as the app uses it: at-rest keys, push contexts, reading bodies back.
 
 At-rest keys: FIELDAPP_RECORD_KEYS ("kid:base64key,kid2:base64key", the first is current) or, by default,
-instance/record-keys.json, created on first use (mode 0600). `fieldapp record-keys rotate` adds a new
+instance/record-keys.json, created on first use (mode 0600). `fieldapp keys rotate-record-key` adds a new
 current key; old keys stay so every row written under them still opens.
 """
 
