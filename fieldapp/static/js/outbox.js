@@ -46,7 +46,8 @@ export async function seal(bytes, { kid, public_key: publicKey }) {
 
 // Seal `item` and add it to the outbox; if `draftId` is given, that draft goes in the same transaction,
 // so the work is neither lost nor left behind in readable form.
-export async function addToOutbox(item, { draftId = null, deviceId = null } = {}) {
+// `extraDraftIds`: drafts sealed inside `item` too (e.g. a photo attachment), deleted in the same transaction.
+export async function addToOutbox(item, { draftId = null, deviceId = null, extraDraftIds = [] } = {}) {
   const key = await getSealingKey();
   if (!key) throw new Error("The server's sealing key is not on this device yet. Connect once to fetch it.");
   const envelope = await seal(encoder.encode(JSON.stringify(item)), key);
@@ -54,6 +55,7 @@ export async function addToOutbox(item, { draftId = null, deviceId = null } = {}
   await transact([STORES.outbox, STORES.drafts], "readwrite", (tx) => {
     tx.objectStore(STORES.outbox).put(entry);
     if (draftId) tx.objectStore(STORES.drafts).delete(draftId);
+    for (const id of extraDraftIds) tx.objectStore(STORES.drafts).delete(id);
   });
   return { id: entry.id, kid: envelope.kid, sealedAt: entry.sealedAt };
 }
