@@ -12,8 +12,19 @@ from fieldapp.crypto.sealing import SealingKeyring, unseal
 from fieldapp.records.validation import validate_record
 from tests.browser.conftest import assert_accessible
 from tests.browser.shell_fixtures import (
-    CHILD_MARKER, PANEL, dump_device_storage, enrol, fill_seen_alone, fill_visit, idb_rows, next_section, panel,
-    show_record, start_visit, unlock, visible,
+    CHILD_MARKER,
+    PANEL,
+    dump_device_storage,
+    enrol,
+    fill_seen_alone,
+    fill_visit,
+    idb_rows,
+    next_section,
+    panel,
+    show_record,
+    start_visit,
+    unlock,
+    visible,
 )
 
 pytestmark = pytest.mark.browser
@@ -37,7 +48,8 @@ def fill_map(page):
     page.fill("#rf-sos_map-harm_statements-0-statement", "MARKER-HARM police called twice.")
     next_section(page)
     for index, who in enumerate(["SW", "SCHOOL"]):
-        panel(page).get_by_role("button", name="Add another danger statement" if index else "Add danger statement").click()
+        add = "Add another danger statement" if index else "Add danger statement"
+        panel(page).get_by_role("button", name=add).click()
         prefix = f"#rf-sos_map-danger_statements-{index}"
         page.fill(f"{prefix}-who_is_worried", "Social worker" if index == 0 else "School")
         page.fill(f"{prefix}-worried_about", f"MARKER-DANGER-{who} arguments at night")
@@ -96,7 +108,8 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
     page.click("#drafts-list button:has-text('Continue')")
     visible(page, "#screen-record")
     show_record(page, "Signs of Safety map")
-    assert page.input_value("#rf-sos_map-danger_statements-1-worried_about") == "MARKER-DANGER-SCHOOL arguments at night"
+    worry = page.input_value("#rf-sos_map-danger_statements-1-worried_about")
+    assert worry == "MARKER-DANGER-SCHOOL arguments at night"
     show_record(page, "Visit")
     assert page.input_value("#rf-visit-location") == "MARKER-LOCATION foster home"
 
