@@ -21,6 +21,7 @@ from tests.browser.shell_fixtures import (
     idb_rows,
     next_section,
     panel,
+    save_note,
     show_record,
     start_visit,
     unlock,
@@ -176,3 +177,27 @@ def test_every_record_form_is_accessible_and_fits(shell_server, context, page, v
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{label} scrolls sideways at {viewport}"
     assert len(idb_rows(page, "outbox")) == 0  # nothing sealed while anything is invalid
+
+
+def test_rejected_draft_is_listed_first_with_its_errors_shown_against_the_field(shell_server, page):
+    enrol(page, shell_server)
+    save_note(page, "Rejected visit", "body")
+    # What the sync client does with a `rejected` result: the draft comes back with the server's field errors.
+    page.evaluate("""async () => {
+      const store = await import('/static/js/store.js');
+      const visit = (await store.listDrafts()).map((e) => e.draft).find((d) => d.recordType === 'visit');
+      await store.saveDraft({ ...visit, rejectedCode: 'invalid',
+        errors: [{ path: '/location', message: 'Say where the visit took place (server check)' }] });
+    }""")
+    save_note(page, "Newer visit", "body")  # saved later, still listed after the rejected one
+    page.reload()
+    unlock(page)
+    visible(page, "#screen-home")
+    first = page.locator("#drafts-list > li").first
+    assert "item-error" in first.get_attribute("class")
+    assert "Rejected visit" in first.text_content() and "server check" in first.text_content()
+    first.get_by_role("button", name="Continue").click()
+    visible(page, "#screen-record")
+    inline = page.locator(".field[data-path='/location'] .error-message")
+    assert "Say where the visit took place (server check)" in inline.inner_text()
+    assert page.get_attribute("#rf-visit-location", "aria-invalid") == "true"

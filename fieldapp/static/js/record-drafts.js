@@ -104,7 +104,7 @@ async function nextDeviceSeq() {
 }
 
 // Seal each record as its own outbox item; `records` are [{draft, body}] already validated by the caller.
-export async function sealRecords(records) {
+export async function sealRecords(records, onSealed = () => {}) {
   if (!(await getSealingKey())) {
     throw new Error("The server's sealing key is not on this device yet. Connect once, then finalize.");
   }
@@ -121,5 +121,6 @@ export async function sealRecords(records) {
       extraDraftIds.push(photo.id);
     }
     await addToOutbox(op, { draftId: draft.id, deviceId, extraDraftIds });
+    onSealed(draft);
   }
 }

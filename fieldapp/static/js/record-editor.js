@@ -18,8 +18,15 @@ let onClose = async () => {};
 
 export function configureEditor({ onDone }) { onClose = onDone; }
 
-// Write every change still waiting; called on a timer and whenever the typing could be lost.
-export async function flushEditor() {
+// Write every change still waiting; called on a timer and whenever the typing could be lost. Flushes run one
+// after another, so an older body can never be written over a newer one.
+let writing = Promise.resolve();
+export function flushEditor() {
+  writing = writing.then(writePending, writePending);
+  return writing;
+}
+
+async function writePending() {
   clearTimeout(timer);
   timer = null;
   if (!pending.size || !isUnlocked()) return;
@@ -141,8 +148,11 @@ async function finalize() {
   }
   const records = [...open.forms.values()].map(({ draft, form }) => ({ draft, body: form.getRecord() }));
   try {
-    await sealRecords(records);
+    // A record sealed is gone from the editor at once, so a retry after a failure never seals it twice.
+    await sealRecords(records, (draft) => { open.forms.get(draft.id)?.panel.remove(); open.forms.delete(draft.id); });
   } catch (error) {
+    open.current = open.forms.has(open.current) ? open.current : open.forms.keys().next().value;
+    tabs();
     showError("record-error", `Not finalized: ${error.message} Your drafts are kept.`);
     return;
   }
