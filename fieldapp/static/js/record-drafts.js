@@ -50,12 +50,13 @@ export async function startVisit(childId) {
   return visitId;
 }
 
-// Another record for the same child and visit (a map, ratings, Three Houses).
-export async function addToVisit(groupId, childId, recordType, group) {
+// Another record for the same child and visit (a map, ratings, Three Houses). Ratings answer the map of this
+// visit, else the latest map on the server (`latestMapId`, from the caseload).
+export async function addToVisit(groupId, childId, recordType, group, latestMapId = null) {
   const defs = await definitions();
   const extra = {};
-  const map = group.find((d) => d.recordType === "sos_map");
-  if (recordType === "safety_rating" && map) extra.sos_map_id = map.recordId;
+  const mapId = group.find((d) => d.recordType === "sos_map")?.recordId || latestMapId;
+  if (recordType === "safety_rating" && mapId) extra.sos_map_id = mapId;
   return saveDraft(newDraft(defs[recordType], childId, groupId, extra));
 }
 

@@ -123,7 +123,8 @@ export async function openVisit(groupId) {
 
 async function addRecord(type) {
   await flushEditor();
-  const draft = await addToVisit(open.groupId, open.childId, type, [...open.forms.values()].map((f) => f.draft));
+  const draft = await addToVisit(open.groupId, open.childId, type, [...open.forms.values()].map((f) => f.draft),
+    open.child?.latest_sos_map?.record_id);
   mount(await definitions(), draft);
   open.current = draft.id;
   tabs();
