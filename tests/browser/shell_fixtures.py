@@ -91,12 +91,80 @@ def unlock(page, pin: str = PIN):
     page.click("#unlock-button")
 
 
+PANEL = ".record-panel:not([hidden])"
+
+
+def panel(page):
+    """The record form on show in the visit editor."""
+    return page.locator(PANEL)
+
+
+def next_section(page):
+    panel(page).locator(".form-section:not([hidden]) .section-nav button:not(.secondary)").click()
+
+
+def start_visit(page):
+    """Start a visit to the (first) child from home: the visit and its seen-alone draft open in the editor."""
+    page.click("#caseload-list button:has-text('Start a visit')")
+    visible(page, "#screen-record")
+    page.wait_for_selector(f"{PANEL} #rf-visit-form")
+
+
+def show_record(page, label: str):
+    page.click(f"#record-tabs button:has-text('{label}')")
+    page.wait_for_selector(f"{PANEL}[aria-label='{label}']")
+
+
+def back_home(page):
+    page.click("#record-back")
+    visible(page, "#screen-home")
+
+
+def fill_visit(page, location: str, observations: str, seen: bool = True):
+    """The visit's required fields (a child protection visit); `location` shows in the drafts list."""
+    show_record(page, "Visit")
+    form = panel(page)
+    form.get_by_label("Child protection plan").check()
+    page.fill("#rf-visit-start_time", "10:00")
+    page.fill("#rf-visit-end_time", "11:15")
+    page.fill("#rf-visit-location", location)
+    next_section(page)
+    page.check("#rf-visit-child_seen" if seen else "#rf-visit-child_seen-1")
+    next_section(page)
+    page.fill("#rf-visit-observations", observations)
+
+
+def fill_seen_alone(page, wishes: str = "Wants more time with their nan."):
+    show_record(page, "Seen alone")
+    page.check("#rf-seen_alone-seen_alone")
+    page.fill("#rf-seen_alone-where_seen", "Their bedroom")
+    next_section(page)
+    page.fill("#rf-seen_alone-wishes_and_feelings", wishes)
+    panel(page).get_by_label("Talking with the child").check()
+
+
 def save_note(page, title: str, body: str):
-    page.click("#note-clear")
-    page.fill("#note-title", title)
-    page.fill("#note-body", body)
-    page.click("#note-form button[type=submit]")
+    """A record draft with two typed strings (the old shell-note helper's contract): a visit started from the
+    caseload, `title` as its location (shown in the drafts list), `body` as its observations."""
+    start_visit(page)
+    show_record(page, "Visit")
+    page.fill("#rf-visit-location", title)
+    next_section(page)
+    next_section(page)
+    page.fill("#rf-visit-observations", body)
+    back_home(page)
     page.wait_for_selector(f"#drafts-list li:has-text('{title}')")
+
+
+def seal_visit(page, location: str, observations: str):
+    """A complete statutory visit with its seen-alone record, finalized: two sealed outbox items."""
+    before = page.locator("#outbox-list li").count()
+    start_visit(page)
+    fill_visit(page, location, observations)
+    fill_seen_alone(page)
+    page.click("#record-finalize")
+    visible(page, "#screen-home")
+    page.wait_for_selector(f"#outbox-list li >> nth={before + 1}")
 
 
 def device_id(page) -> str | None:

@@ -8,11 +8,14 @@ from tests.browser.shell_fixtures import (
     ADDRESS_MARKER,
     CHILD_MARKER,
     RISK_MARKER,
+    back_home,
     dump_device_storage,
     enrol,
     idb_rows,
     save_note,
+    seal_visit,
     sign_in_form,
+    start_visit,
     unlock,
     visible,
 )
@@ -71,9 +74,7 @@ def test_pin_unlocks_offline_and_a_right_pin_resets_the_count(shell_server, cont
 
 def test_five_wrong_pins_wipe_readable_data_and_say_why(shell_server, context, page):
     enrol(page, shell_server)
-    save_note(page, "Sealed one", "to the server")
-    page.click("#drafts-list button:has-text('Finalize')")
-    page.wait_for_selector("#outbox-list li")
+    seal_visit(page, "Sealed one", "to the server")  # a visit and its seen-alone record: two sealed items
     save_note(page, "Draft lost to the wipe", "body")
     page.click("#lock-button")
     context.set_offline(True)
@@ -82,10 +83,10 @@ def test_five_wrong_pins_wipe_readable_data_and_say_why(shell_server, context, p
         page.wait_for_selector("#unlock-button:not([disabled])", state="attached")
     visible(page, "#screen-wiped")
     assert "5 wrong PINs" in page.text_content("#wiped-reason")
-    assert "1 sealed item is waiting to be delivered" in page.text_content("#wiped-sealed")
+    assert "2 sealed items are waiting to be delivered" in page.text_content("#wiped-sealed")
     assert idb_rows(page, "drafts") == [] and idb_rows(page, "records") == []
     assert [row["id"] for row in idb_rows(page, "meta")] == ["wipe-notice"]
-    assert len(idb_rows(page, "outbox")) == 1  # sealed: unreadable here, still the worker's work
+    assert len(idb_rows(page, "outbox")) == 2  # sealed: unreadable here, still the worker's work
     page.reload()
     visible(page, "#screen-wiped")
     assert "5 wrong PINs" in page.text_content("#wiped-reason")
@@ -97,8 +98,8 @@ def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
     if page.is_visible("#screen-unlock"):  # enrolment itself took longer than the idle time
         unlock(page)
         visible(page, "#screen-home")
-    page.fill("#note-title", "Half-typed note")
-    page.fill("#note-body", "the worker was called away")
+    start_visit(page)
+    page.fill("#rf-visit-location", "Half-typed note")
     visible(page, "#screen-unlock", timeout=8000)
     assert page.text_content("#status-vault") == "Locked"
     assert "Locked after a while" in page.text_content("#unlock-error")
@@ -115,13 +116,14 @@ def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
 
 def test_typing_is_saved_as_a_draft_when_the_app_goes_to_the_background(shell_server, page):
     enrol(page, shell_server)
-    page.fill("#note-title", "Typed then switched away")
-    page.fill("#note-body", "the tablet went to sleep")
+    start_visit(page)
+    page.evaluate("window.setTimeout = () => 0")  # no debounced save: only going to the background saves
+    page.fill("#rf-visit-location", "Typed then switched away")
     page.evaluate("""() => {
       Object.defineProperty(document, "visibilityState", { value: "hidden", configurable: true });
       document.dispatchEvent(new Event("visibilitychange"));
     }""")
-    page.wait_for_selector("#drafts-list li:has-text('Typed then switched away')")
+    page.wait_for_selector("#record-saved:has-text('All changes saved')")
     page.reload()
     unlock(page)
     visible(page, "#screen-home")
@@ -133,9 +135,7 @@ def test_markers_never_reach_device_storage_in_plaintext(shell_server, page):
     markers = [CHILD_MARKER, ADDRESS_MARKER, RISK_MARKER, "MARKER-DRAFT-TITLE", "MARKER-DRAFT-BODY",
                "MARKER-SEALED-BODY", "Shell Worker"]
     save_note(page, "MARKER-DRAFT-TITLE", "MARKER-DRAFT-BODY said in the child's own words")
-    save_note(page, "To be sealed", "MARKER-SEALED-BODY")
-    page.click("#drafts-list li:has-text('To be sealed') button:has-text('Finalize')")
-    page.wait_for_selector("#outbox-list li")
+    seal_visit(page, "To be sealed", "MARKER-SEALED-BODY")
     assert "MARKER-DRAFT-TITLE" in page.text_content("#drafts-list")  # the data is really there, decrypted
     page.evaluate("localStorage.setItem('canary', 'MARKER-CANARY')")
 
@@ -155,13 +155,10 @@ def test_sealed_item_opens_only_on_the_server_and_survives_key_rotation(shell_se
 
     config = shell_server.app.config
     enrol(page, shell_server)
-    save_note(page, "Sealed visit", "MARKER-ONLY-THE-SERVER-READS-THIS")
-    page.click("#drafts-list button:has-text('Finalize')")
-    page.wait_for_selector("#outbox-list li")
-    first = idb_rows(page, "outbox")[0]["envelope"]
-
+    seal_visit(page, "Sealed visit", "MARKER-ONLY-THE-SERVER-READS-THIS")
     keyring = SealingKeyring.load(config["SEALING_KEYS_DIR"])
-    assert b"MARKER-ONLY-THE-SERVER-READS-THIS" in unseal(first, keyring)
+    [first] = [row["envelope"] for row in idb_rows(page, "outbox")
+               if b"MARKER-ONLY-THE-SERVER-READS-THIS" in unseal(row["envelope"], keyring)]
     # No private key on the device: neither the PEM nor the raw private scalar is anywhere in its storage.
     private = keyring.current.private_key.private_numbers().private_value.to_bytes(32, "big")
     dump = str(dump_device_storage(page))
@@ -176,22 +173,20 @@ def test_sealed_item_opens_only_on_the_server_and_survives_key_rotation(shell_se
     visible(page, "#screen-home")
     page.wait_for_function(f"""() => import('/static/js/outbox.js')
         .then((outbox) => outbox.getSealingKey()).then((key) => key.kid === {rotated.kid!r})""")
-    save_note(page, "After rotation", "MARKER-AFTER-ROTATION")
-    page.click("#drafts-list button:has-text('Finalize')")
-    page.wait_for_selector("#outbox-list li >> nth=1")
-    envelopes = {row["envelope"]["kid"]: row["envelope"] for row in idb_rows(page, "outbox")}
-    assert set(envelopes) == {first["kid"], rotated.kid}
+    seal_visit(page, "After rotation", "MARKER-AFTER-ROTATION")
+    envelopes = [row["envelope"] for row in idb_rows(page, "outbox")]
+    assert sorted(envelope["kid"] for envelope in envelopes) == sorted([first["kid"]] * 2 + [rotated.kid] * 2)
     keyring = SealingKeyring.load(config["SEALING_KEYS_DIR"])
-    assert b"MARKER-AFTER-ROTATION" in unseal(envelopes[rotated.kid], keyring)
-    assert b"MARKER-ONLY-THE-SERVER-READS-THIS" in unseal(envelopes[first["kid"]], keyring)
+    opened = {envelope["kid"]: b"".join(unseal(e, keyring) for e in envelopes if e["kid"] == envelope["kid"])
+              for envelope in envelopes}
+    assert b"MARKER-AFTER-ROTATION" in opened[rotated.kid]
+    assert b"MARKER-ONLY-THE-SERVER-READS-THIS" in opened[first["kid"]]
 
 
 def test_new_service_worker_version_activates_without_losing_drafts_or_outbox(shell_server, page):
     enrol(page, shell_server)
     save_note(page, "Survives the update", "draft body")
-    save_note(page, "Sealed before update", "sealed body")
-    page.click("#drafts-list li:has-text('Sealed before update') button:has-text('Finalize')")
-    page.wait_for_selector("#outbox-list li")
+    seal_visit(page, "Sealed before update", "sealed body")
     old_caches = page.evaluate("caches.keys()")
     page.evaluate("caches.open('someone-elses-cache')")
     assert page.is_hidden("#update-banner")  # a first install is not an update
@@ -205,8 +200,8 @@ def test_new_service_worker_version_activates_without_losing_drafts_or_outbox(sh
     unlock(page)
     visible(page, "#screen-home")
     assert "Survives the update" in page.text_content("#drafts-list")
-    assert page.locator("#outbox-list li").count() == 1
-    assert page.text_content("#status-unsynced") == "1 unsynced"
+    assert page.locator("#outbox-list li").count() == 2
+    assert page.text_content("#status-unsynced") == "2 unsynced"
     caches_now = page.evaluate("caches.keys()")
     assert "fieldapp-static-9.9.9-next" in caches_now and "someone-elses-cache" in caches_now
     assert not set(old_caches) & set(caches_now)
@@ -214,9 +209,7 @@ def test_new_service_worker_version_activates_without_losing_drafts_or_outbox(sh
 
 def test_revoked_device_wipes_on_next_contact_and_keeps_sealed_items(shell_server, browser, context, page):
     enrol(page, shell_server)
-    save_note(page, "Sealed before revocation", "body")
-    page.click("#drafts-list button:has-text('Finalize')")
-    page.wait_for_selector("#outbox-list li")
+    seal_visit(page, "Sealed before revocation", "body")
     save_note(page, "Readable draft", "body")
     page.click("#lock-button")  # even locked, with the PIN unknown to a thief
 
@@ -231,17 +224,17 @@ def test_revoked_device_wipes_on_next_contact_and_keeps_sealed_items(shell_serve
     page.reload()  # online: the app asks the server about this device before anything is unlocked
     visible(page, "#screen-wiped")
     assert "revoked" in page.text_content("#wiped-reason")
-    assert ("This device was revoked: 1 sealed item is waiting to be delivered; they cannot be read on this device"
+    assert ("This device was revoked: 2 sealed items are waiting to be delivered; they cannot be read on this device"
             in page.text_content("#wiped-sealed"))
     assert idb_rows(page, "drafts") == [] and idb_rows(page, "records") == []
     assert [row["id"] for row in idb_rows(page, "meta")] == ["wipe-notice"]
-    assert len(idb_rows(page, "outbox")) == 1
+    assert len(idb_rows(page, "outbox")) == 2
 
 
 def test_expired_session_is_renewed_in_place_without_losing_typing(shell_server, context, page):
     enrol(page, shell_server)
-    page.fill("#note-title", "Typed before expiry")
-    page.fill("#note-body", "still here after signing in again")
+    start_visit(page)
+    page.fill("#rf-visit-location", "Typed before expiry")
     context.clear_cookies()
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector("#reauth-dialog[open]")
@@ -252,9 +245,9 @@ def test_expired_session_is_renewed_in_place_without_losing_typing(shell_server,
     page.fill("#reauth-password", PASSWORD)
     page.click("#reauth-submit")
     page.wait_for_selector("#reauth-dialog:not([open])", state="attached")
-    assert page.input_value("#note-body") == "still here after signing in again"
+    assert page.input_value("#rf-visit-location") == "Typed before expiry"
     assert page.evaluate("fetch('/api/me').then((r) => r.status)") == 200
-    page.click("#note-form button[type=submit]")
+    back_home(page)
     page.wait_for_selector("#drafts-list li:has-text('Typed before expiry')")
 
 
@@ -283,11 +276,12 @@ def test_damaged_or_foreign_ciphertext_shows_an_error_for_that_item_only(shell_s
     unlock(page)
     visible(page, "#screen-home")
     page.wait_for_selector("#drafts-list li.item-error >> nth=1")
-    assert page.locator("#drafts-list li.item-error").count() == 2
-    assert page.locator("#drafts-list li:not(.item-error)").count() == 1
+    assert page.locator("#drafts-list > li.item-error").count() == 2
+    # Each visit is two drafts (visit, seen alone); one damaged draft leaves both visits listed.
+    assert page.locator("#drafts-list > li:not(.item-error)").count() == 2
     assert "could not be decrypted" in page.text_content("#drafts-list li.item-error")
     assert CHILD_MARKER in page.text_content("#caseload-list")  # the rest of the app carries on
-    assert len(idb_rows(page, "drafts")) == 3  # nothing deleted
+    assert len(idb_rows(page, "drafts")) == 5  # nothing deleted
 
 
 def test_first_run_without_a_session_offers_sign_in(shell_server, page):

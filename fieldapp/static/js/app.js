@@ -3,8 +3,9 @@
 
 import { ApiError, OfflineError, SessionExpired, api, configureApi, signIn } from "./api.js";
 import { wipeReadable } from "./idb.js";
-import { clearNoteForm, noteFromForm, refreshUnsynced, renderDraftList, renderOutboxList, saveNote } from "./notes.js";
 import { countUnsynced, setSealingKey } from "./outbox.js";
+import { cacheDefinitions } from "./record-drafts.js";
+import { flushEditor, initRecording, refreshUnsynced, renderDraftList, renderOutboxList } from "./records-home.js";
 import {
   clearSetting, getSetting, getWipeNotice, loadSnapshot, requestPersistence, saveSnapshot, setSetting,
 } from "./store.js";
@@ -13,7 +14,7 @@ import {
   showScreen, showWiped,
 } from "./ui.js";
 import {
-  VaultWiped, WrongPin, beforeLock, createVault, forgetKey, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
+  VaultWiped, WrongPin, createVault, forgetKey, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
 } from "./vault.js";
 import { watchForUpdates } from "./updates.js";
 import { requestSync, startSync } from "./sync.js";
@@ -121,6 +122,7 @@ async function refreshFromServer() {
   notice("session", "");
   await ensureRegistered();
   await setSealingKey(await api("/keys/sealing"));
+  await cacheDefinitions(); // record forms, so they render offline (no personal data)
   await saveSnapshot("caseload", await api("/caseload"));
   if (currentScreen() === "home") renderCaseload(await loadSnapshot("caseload"));
 }
@@ -234,15 +236,10 @@ async function boot() {
   configureApi({ onDeviceRevoked, onSessionExpired: askForPassword });
   onVaultChange(onVault);
   watchIdle();
-  beforeLock(async () => { if (noteFromForm()) await saveNote(); });
-  // Switching away (or the tablet sleeping) may be the last chance to keep what was typed.
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden" && isUnlocked() && noteFromForm()) saveNote();
-  });
+  // The record editor saves as the worker types, and at once before a lock, on hiding and on pagehide.
+  initRecording({ backHome: enterHome });
   $("setpin-form").addEventListener("submit", completeSetup);
   $("unlock-form").addEventListener("submit", submitUnlock);
-  $("note-form").addEventListener("submit", saveNote);
-  $("note-clear").addEventListener("click", clearNoteForm);
   $("lock-button").addEventListener("click", () => lock("button"));
   $("setup-again").addEventListener("click", firstRun);
   window.addEventListener("online", () => setOnline(true));
@@ -253,7 +250,7 @@ async function boot() {
   initSyncUi();
   startSync();
   document.addEventListener("fieldapp:caseload-changed", async () => renderCaseload(await loadSnapshot("caseload")));
-  watchForUpdates({ beforeUpdate: async () => { if (isUnlocked() && noteFromForm()) await saveNote(); } });
+  watchForUpdates({ beforeUpdate: flushEditor });
 
   const device = await getSetting(DEVICE_SETTING);
   configureApi({ deviceId: device?.id || null });

@@ -67,7 +67,8 @@ export function nextDeviceSeq() {
 // Seal `item` and add it to the outbox; if `draftId` is given, that draft goes in the same transaction,
 // so the work is neither lost nor left behind in readable form. A record op (docs/sync-protocol.md) gets its
 // op_id, device_id and device_seq here unless the caller set them; the op id never changes afterwards.
-export async function addToOutbox(item, { draftId = null, deviceId = null } = {}) {
+// `extraDraftIds`: drafts sealed inside `item` too (e.g. a photo attachment), deleted in the same transaction.
+export async function addToOutbox(item, { draftId = null, deviceId = null, extraDraftIds = [] } = {}) {
   const key = await getSealingKey();
   if (!key) throw new Error("The server's sealing key is not on this device yet. Connect once to fetch it.");
   const op = {
@@ -85,6 +86,7 @@ export async function addToOutbox(item, { draftId = null, deviceId = null } = {}
   await transact([STORES.outbox, STORES.drafts], "readwrite", async (tx) => {
     const outbox = tx.objectStore(STORES.outbox);
     outbox.put(entry);
+    for (const id of extraDraftIds) tx.objectStore(STORES.drafts).delete(id);
     if (draftId) {
       tx.objectStore(STORES.drafts).delete(draftId);
       // A draft that came back rejected and is now sent again: its notice has done its job.

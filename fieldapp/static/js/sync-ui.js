@@ -2,7 +2,7 @@
 // per-item states in the outbox list, notices after a sync (e.g. a visit returned by a manager), and the status
 // of the worker's pulled records (returned, in conflict). Decrypted text leaves the page when the app locks.
 
-import { renderDraftList, renderOutboxList } from "./notes.js";
+import { renderDraftList, renderOutboxList } from "./records-home.js";
 import { STATE, dismissTombstone, setOutboxState } from "./outbox.js";
 import { listRecords } from "./store.js";
 import { markNoticesRead, onSync, requestSync } from "./sync.js";

@@ -2,7 +2,7 @@
 
 export const $ = (id) => document.getElementById(id);
 
-const SCREENS = ["loading", "signin", "setpin", "unlock", "home", "wiped"];
+const SCREENS = ["loading", "signin", "setpin", "unlock", "home", "record", "wiped"];
 
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);
@@ -18,7 +18,7 @@ export function el(tag, props = {}, ...children) {
 
 export function showScreen(name, focusTarget = null) {
   for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
-  $("lock-button").hidden = name !== "home";
+  $("lock-button").hidden = name !== "home" && name !== "record";
   const target = focusTarget ? $(focusTarget) : $(`screen-${name}`).querySelector("h1");
   if (target) {
     if (!target.hasAttribute("tabindex") && target.tagName === "H1") target.setAttribute("tabindex", "-1");
@@ -67,8 +67,21 @@ export function notice(key, text, kind = "info") {
 export function clearPersonalData() {
   for (const id of ["caseload-list", "drafts-list", "outbox-list", "sync-notices", "sync-records"]) $(id)?.replaceChildren();
   $("caseload-summary").textContent = "";
-  $("note-form").reset();
-  $("note-id").value = "";
+}
+
+// Per-child buttons (e.g. "Start a visit"), set by the recording module: (child) => element.
+let caseloadAction = () => null;
+export function setCaseloadAction(render) { caseloadAction = render; }
+
+const dateText = (iso) => new Date(`${iso}T12:00:00`).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
+
+function visitLine(child) {
+  if (!("next_visit_due" in child)) return null;
+  const last = child.last_seen_visit ? `Last seen ${dateText(child.last_seen_visit)}` : "Not seen on a recorded visit";
+  let due = "";
+  if (child.next_visit_due) due = `${child.visit_overdue ? "Statutory visit overdue since" : "Next statutory visit due"} ${dateText(child.next_visit_due)}`;
+  else if (child.visit_overdue) due = "Statutory visit due now";
+  return el("p", { className: child.visit_overdue ? "visit-due overdue" : "visit-due", text: [last, due].filter(Boolean).join(" · ") });
 }
 
 export function renderCaseload(snapshot) {
@@ -82,36 +95,9 @@ export function renderCaseload(snapshot) {
     el("span", { className: `tag tag-${child.legal_status}`, text: child.legal_status_label }),
     child.address ? el("span", { className: "card-meta address", text: child.address }) : null,
     child.address_risk_notes ? el("p", { className: "risk", text: `Address risk: ${child.address_risk_notes}` }) : null,
+    visitLine(child),
+    caseloadAction(child),
   )));
-}
-
-export function renderDrafts(entries, { onOpen, onFinalize }) {
-  const list = $("drafts-list");
-  if (!entries.length) {
-    list.replaceChildren(el("li", { className: "empty", text: "No drafts." }));
-    return;
-  }
-  list.replaceChildren(...entries.map((entry) => {
-    if (!entry.ok) {
-      return el("li", { className: "item item-error", "data-id": entry.id },
-        el("p", { className: "error-message", text: entry.error }),
-        el("span", { className: "card-meta", text: `Reference ${entry.id.slice(0, 8)}` }));
-    }
-    const draft = entry.draft;
-    const title = draft.title || (draft.recordType ? `${draft.recordType.replace(/_/g, " ")} (record)` : "Untitled note");
-    return el("li", { className: `item${draft.rejectedCode ? " item-error" : ""}`, "data-id": entry.id },
-      el("span", { className: "item-title", text: title }),
-      draft.rejectedCode ? el("p", { className: "error-message", text: `Not accepted by the server: ${draft.rejectedMessage}` }) : null,
-      draft.errors?.length ? el("ul", { className: "field-errors" }, ...draft.errors.map((error) =>
-        el("li", { text: `${error.path || "record"}: ${error.message}` }))) : null,
-      draft.childReassigned ? el("p", { className: "card-meta", text: draft.reassignedNote }) : null,
-      el("span", { className: "card-meta", text: `Saved ${new Date(entry.draft.updatedAt).toLocaleString("en-GB")}` }),
-      el("span", { className: "actions" },
-        el("button", { type: "button", className: "secondary", "aria-label": `Edit ${title}`, text: "Edit",
-          onClick: () => onOpen(entry.id) }),
-        el("button", { type: "button", "aria-label": `Finalize and seal ${title}`, text: "Finalize",
-          onClick: () => onFinalize(entry.id) })));
-  }));
 }
 
 const OUTBOX_STATES = {

@@ -1,0 +1,191 @@
+// record-editor.js — the visit editor: one forms.js form per linked record (visit, seen alone, map, ratings,
+// Three Houses), shown one at a time; every change autosaved encrypted (debounced, and at once when the app is
+// hidden, closed or locked); finalize validates every record and seals each into the outbox.
+
+import { renderForm } from "./forms.js";
+import {
+  LABELS, ORDER, addToVisit, definitions, groupDrafts, saveAttachment, sealRecords,
+} from "./record-drafts.js";
+import { deleteDraft, loadSnapshot, saveDraft } from "./store.js";
+import { $, announce, el, showError, showScreen } from "./ui.js";
+import { beforeLock, isUnlocked, onVaultChange } from "./vault.js";
+
+const SAVE_DELAY_MS = 500;
+let open = null; // {groupId, childId, forms: Map(draftId → {draft, form, panel}), current}
+const pending = new Map(); // draftId → body not yet written
+let timer = null;
+let onClose = async () => {};
+
+export function configureEditor({ onDone }) { onClose = onDone; }
+
+// Write every change still waiting; called on a timer and whenever the typing could be lost. Flushes run one
+// after another, so an older body can never be written over a newer one.
+let writing = Promise.resolve();
+export function flushEditor() {
+  writing = writing.then(writePending, writePending);
+  return writing;
+}
+
+async function writePending() {
+  clearTimeout(timer);
+  timer = null;
+  if (!pending.size || !isUnlocked()) return;
+  const writes = [...pending.entries()];
+  pending.clear();
+  for (const [draftId, body] of writes) {
+    const entry = open?.forms.get(draftId);
+    const draft = entry ? entry.draft : null;
+    if (!draft) continue;
+    draft.body = body;
+    try {
+      Object.assign(draft, await saveDraft(draft));
+      $("record-saved").textContent = `All changes saved on this device at ${new Date().toLocaleTimeString("en-GB")}.`;
+    } catch (error) {
+      pending.set(draftId, body); // kept in memory; tried again on the next change or flush
+      $("record-saved").textContent = `Not saved yet: ${error.message}`;
+    }
+  }
+}
+
+function changed(draftId, body) {
+  pending.set(draftId, body);
+  $("record-saved").textContent = "Saving…";
+  clearTimeout(timer);
+  timer = setTimeout(flushEditor, SAVE_DELAY_MS);
+}
+
+function showRecord(draftId) {
+  open.current = draftId;
+  for (const [id, { panel }] of open.forms) panel.hidden = id !== draftId;
+  for (const tab of $("record-tabs").querySelectorAll("button")) {
+    tab.setAttribute("aria-current", tab.dataset.draft === draftId ? "step" : "false");
+  }
+}
+
+function tabs() {
+  const child = open.child;
+  $("record-title").textContent = child ? `Visit: ${child.name}` : "Visit (child no longer on your caseload)";
+  $("record-child").textContent = child
+    ? `${child.case_number} · ${child.legal_status_label}${child.address ? ` · ${child.address}` : ""}` : "";
+  $("record-risk").textContent = child?.address_risk_notes ? `Address risk: ${child.address_risk_notes}` : "";
+  $("record-risk").hidden = !child?.address_risk_notes;
+  $("record-tabs").replaceChildren(...[...open.forms.values()].map(({ draft }) => el("li", {},
+    el("button", { type: "button", className: "secondary", "data-draft": draft.id, text: LABELS[draft.recordType],
+      onClick: () => showRecord(draft.id) }))));
+  const present = new Set([...open.forms.values()].map(({ draft }) => draft.recordType));
+  $("record-add").replaceChildren(...ORDER.filter((type) => !present.has(type)).map((type) => el("button", {
+    type: "button", className: "secondary", text: `Add ${LABELS[type]}`, onClick: () => addRecord(type) })));
+  const map = child?.latest_sos_map;
+  $("record-map-note").textContent = map && !present.has("sos_map")
+    ? `A Signs of Safety map from ${map.mapped_on} is on the server; adding a map here starts a new one.` : "";
+  if (open.current) showRecord(open.current);
+}
+
+function mount(definitionsByType, draft) {
+  const panel = el("section", { className: "record-panel", "aria-label": LABELS[draft.recordType], hidden: "" });
+  $("record-forms").append(panel);
+  const form = renderForm(panel, definitionsByType[draft.recordType], {
+    value: draft.body,
+    idPrefix: `rf-${draft.recordType}`,
+    onChange: (body) => changed(draft.id, body),
+    onFile: (file, meta) => keepPhoto(draft, file, meta),
+  });
+  if (draft.errors?.length) form.showServerErrors(draft.errors);
+  open.forms.set(draft.id, { draft, form, panel });
+}
+
+async function keepPhoto(draft, file, meta) {
+  const previous = open.forms.get(draft.id)?.draft.body?.drawing?.attachment_id;
+  try {
+    await saveAttachment(file, meta, draft.id);
+    if (previous && previous !== meta.attachment_id) await deleteDraft(previous);
+    announce("Photo saved, encrypted, on this device.");
+  } catch (error) {
+    showError("record-error", `The photo was not saved: ${error.message}`);
+  }
+}
+
+export async function openVisit(groupId) {
+  await closeEditor({ save: true });
+  const defs = await definitions();
+  const drafts = await groupDrafts(groupId);
+  if (!drafts.length) throw new Error("That visit is no longer on this device.");
+  const caseload = await loadSnapshot("caseload").catch(() => null);
+  const child = caseload?.children?.find((c) => c.public_id === drafts[0].childId) || null;
+  open = { groupId, childId: drafts[0].childId, child, forms: new Map(), current: drafts[0].id };
+  $("record-forms").replaceChildren();
+  showError("record-error", "");
+  $("record-saved").textContent = "Everything you type is saved on this device as you go.";
+  for (const draft of drafts) mount(defs, draft);
+  tabs();
+  showScreen("record");
+}
+
+async function addRecord(type) {
+  await flushEditor();
+  const draft = await addToVisit(open.groupId, open.childId, type, [...open.forms.values()].map((f) => f.draft),
+    open.child?.latest_sos_map?.record_id);
+  mount(await definitions(), draft);
+  open.current = draft.id;
+  tabs();
+  $("record-tabs").querySelector(`[data-draft="${draft.id}"]`).focus();
+  announce(`${LABELS[type]} added.`);
+}
+
+async function finalize() {
+  await flushEditor();
+  showError("record-error", "");
+  const problems = [];
+  for (const [id, { draft, form }] of open.forms) {
+    const errors = form.validate();
+    if (errors.length) problems.push({ id, label: LABELS[draft.recordType], count: errors.length });
+  }
+  if (problems.length) {
+    showRecord(problems[0].id);
+    showError("record-error", `Not sent yet: ${problems.map((p) => `${p.label} has ${p.count} ${
+      p.count === 1 ? "problem" : "problems"}`).join("; ")}. Correct them, then finalize again.`);
+    open.forms.get(problems[0].id).panel.querySelector(".error-summary").focus();
+    return;
+  }
+  const records = [...open.forms.values()].map(({ draft, form }) => ({ draft, body: form.getRecord() }));
+  try {
+    // A record sealed is gone from the editor at once, so a retry after a failure never seals it twice.
+    await sealRecords(records, (draft) => { open.forms.get(draft.id)?.panel.remove(); open.forms.delete(draft.id); });
+  } catch (error) {
+    open.current = open.forms.has(open.current) ? open.current : open.forms.keys().next().value;
+    tabs();
+    showError("record-error", `Not finalized: ${error.message} Your drafts are kept.`);
+    return;
+  }
+  announce(`${records.length} records sealed and waiting to be sent.`);
+  await closeEditor({ save: false });
+}
+
+export async function closeEditor({ save = true } = {}) {
+  if (save) await flushEditor();
+  pending.clear();
+  if (!open) return;
+  for (const { form } of open.forms.values()) form.destroy();
+  open = null;
+  $("record-forms").replaceChildren();
+  $("record-tabs").replaceChildren();
+  await onClose();
+}
+
+export function initEditor() {
+  $("record-back").addEventListener("click", () => closeEditor().catch((e) => showError("record-error", e.message)));
+  $("record-finalize").addEventListener("click", () => finalize().catch((e) => showError("record-error", e.message)));
+  beforeLock(flushEditor);
+  const flushIfHidden = () => { if (document.visibilityState === "hidden") flushEditor(); };
+  document.addEventListener("visibilitychange", flushIfHidden);
+  window.addEventListener("pagehide", () => flushEditor());
+  onVaultChange((state) => {
+    if (state !== "locked" || !open) return;
+    for (const { form } of open.forms.values()) form.destroy(); // a locked app shows no data
+    open = null;
+    pending.clear();
+    $("record-forms").replaceChildren();
+    $("record-tabs").replaceChildren();
+    for (const id of ["record-title", "record-child", "record-risk", "record-map-note"]) $(id).textContent = "";
+  });
+}

@@ -1,0 +1,76 @@
+// records-home.js — the home screen's recording parts: "Start a visit" per child, the drafts list (visits with
+// their linked records, rejected ones first with the server's messages), the outbox list and unsynced count.
+
+import { countUnsynced, listOutbox } from "./outbox.js";
+import { LABELS, draftGroups, startVisit } from "./record-drafts.js";
+import { configureEditor, flushEditor, initEditor, openVisit } from "./record-editor.js";
+import { loadSnapshot } from "./store.js";
+import { $, el, notice, renderOutbox, setCaseloadAction, setUnsynced } from "./ui.js";
+
+export async function refreshUnsynced() {
+  setUnsynced(await countUnsynced());
+}
+
+export async function renderOutboxList() {
+  renderOutbox(await listOutbox());
+  await refreshUnsynced();
+}
+
+const when = (iso) => new Date(iso).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+
+function groupItem(group, children) {
+  const child = children.find((c) => c.public_id === group.childId);
+  const name = child ? child.name : "Child reassigned — finalize to send or ask your manager";
+  const visit = group.drafts.find((d) => d.recordType === "visit")?.body || {};
+  const where = [visit.visit_date, visit.location].filter(Boolean).join(" · "); // tells two visits apart
+  const title = `Visit: ${name}`;
+  const errors = group.drafts.flatMap((draft) => [
+    ...(draft.rejectedMessage ? [`${LABELS[draft.recordType]}: ${draft.rejectedMessage}`] : []),
+    ...(draft.errors || []).map((e) => `${LABELS[draft.recordType]}: ${e.message}`)]);
+  return el("li", { className: group.rejected ? "item item-error" : "item", "data-id": group.id },
+    el("span", { className: "item-title", text: title }),
+    where ? el("span", { className: "card-meta", text: where }) : null,
+    el("span", { className: "card-meta", text: `${group.drafts.map((d) => LABELS[d.recordType]).join(", ")} · saved ${when(group.updatedAt)}` }),
+    errors.length ? el("p", { className: "error-message", text: "The server could not accept this yet. Correct and finalize again:" }) : null,
+    errors.length ? el("ul", { className: "server-errors" }, ...errors.map((text) => el("li", { text }))) : null,
+    el("span", { className: "actions" },
+      el("button", { type: "button", "aria-label": `Continue ${title}`, text: "Continue",
+        onClick: () => open(group.id) })));
+}
+
+export async function renderDraftList() {
+  const [{ groups, broken }, caseload] = await Promise.all([draftGroups(), loadSnapshot("caseload").catch(() => null)]);
+  const children = caseload?.children || [];
+  const items = [
+    ...broken.map((entry) => el("li", { className: "item item-error", "data-id": entry.id },
+      el("p", { className: "error-message", text: entry.error }),
+      el("span", { className: "card-meta", text: `Reference ${entry.id.slice(0, 8)}` }))),
+    ...groups.map((group) => groupItem(group, children)),
+  ];
+  $("drafts-list").replaceChildren(...(items.length ? items : [el("li", { className: "empty", text: "No drafts." })]));
+}
+
+async function open(groupId) {
+  try {
+    await openVisit(groupId);
+  } catch (error) {
+    notice("record", error.message, "error");
+  }
+}
+
+async function start(child) {
+  try {
+    await open(await startVisit(child.public_id));
+  } catch (error) {
+    notice("record", `Could not start a visit: ${error.message}`, "error");
+  }
+}
+
+export function initRecording({ backHome }) {
+  setCaseloadAction((child) => el("span", { className: "actions" }, el("button", { type: "button",
+    "aria-label": `Start a visit to ${child.name}`, text: "Start a visit", onClick: () => start(child) })));
+  configureEditor({ onDone: backHome });
+  initEditor();
+}
+
+export { flushEditor };
