@@ -38,6 +38,20 @@ class BodyCipher:
         ciphertext = AESGCM(self.keys[self.current_key_id]).encrypt(nonce, plaintext, context.encode())
         return self.current_key_id, nonce + ciphertext
 
+    def encrypt_bytes(self, data: bytes, context: str) -> tuple[str, bytes]:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = AESGCM(self.keys[self.current_key_id]).encrypt(nonce, data, context.encode())
+        return self.current_key_id, nonce + sealed
+
+    def decrypt_bytes(self, key_id: str, blob: bytes, context: str) -> bytes:
+        key = self.keys.get(key_id)
+        if key is None:
+            raise BodyDecryptError(f"no key with id {key_id!r}; was it removed after rotation?")
+        try:
+            return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
+        except InvalidTag:
+            raise BodyDecryptError("attachment failed authentication (tampered, or wrong row)") from None
+
     def decrypt(self, key_id: str, blob: bytes, context: str) -> dict:
         key = self.keys.get(key_id)
         if key is None:

@@ -114,6 +114,18 @@ conflicts = Table(
     Index("ix_conflicts_state_created", "state", "created_at"),
 )
 
+# Photos that travel sealed with a record (e.g. a child's Three Houses drawing), encrypted like bodies.
+record_attachments = Table(
+    "record_attachments", metadata,
+    Column("id", String(36), primary_key=True),  # the attachment id the record body refers to
+    Column("record_id", String(36), ForeignKey("records.id"), nullable=False, index=True),
+    Column("mime", String(40), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("body_key_id", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
 # Pull cursor: seq numbers are handed out under a row lock at the end of each writing transaction,
 # so they become visible in commit order and a reader can never skip a change that commits late.
 change_log = Table(
@@ -134,5 +146,6 @@ sync_counter = Table(
 children_ref = table("children", column("id"), column("public_id"), column("team_id"))
 allocations_ref = table("allocations", column("child_id"), column("worker_id"), column("ended_at"))
 
-__all__ = ["metadata", "records", "record_revisions", "sync_ops", "conflicts", "change_log", "sync_counter",
+__all__ = ["metadata", "records", "record_revisions", "record_attachments", "sync_ops", "conflicts", "change_log",
+           "sync_counter",
            "children_ref", "allocations_ref"]

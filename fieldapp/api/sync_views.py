@@ -21,6 +21,7 @@ from ..crypto.sealing import SealError, unseal
 from ..errors import error_response
 from ..extensions import db
 from ..models import AuditEvent, Device, Role, utcnow
+from ..records.attachments import decode_attachments, store_attachments
 from ..records.store import push_context, record_cipher
 from . import bp
 
@@ -37,8 +38,8 @@ class MalformedOp(ValueError):
     pass
 
 
-def _sealed_op(envelope) -> PushOp:
-    """Unseal one envelope into a PushOp, or raise SealError / MalformedOp with a plain reason."""
+def _sealed_op(envelope) -> tuple[PushOp, object]:
+    """Unseal one envelope into a PushOp and its raw attachments, or raise SealError / MalformedOp."""
     plaintext = unseal(envelope)
     try:
         data = json.loads(plaintext)
@@ -56,7 +57,7 @@ def _sealed_op(envelope) -> PushOp:
         uuid.UUID(data["record_id"])
     except ValueError:
         raise MalformedOp("record_id must be a UUID") from None
-    return PushOp(**{name: data[name] for name in OP_FIELDS})
+    return PushOp(**{name: data[name] for name in OP_FIELDS}), data.get("attachments")
 
 
 def _parse_push_request() -> list[dict]:
@@ -88,10 +89,10 @@ def sync_push():
         return error_response(400, "device_required",
                               f"register this device first and send its id in {DEVICE_HEADER}")
     results: list[OpResult | None] = [None] * len(items)
-    ops, positions = [], []
+    ops, positions, photos, raw_attachments, returned = [], [], {}, {}, {}
     for index, item in enumerate(items):
         try:
-            op = _sealed_op(item["envelope"])
+            op, raw_attachments[item["op_id"]] = _sealed_op(item["envelope"])
         except SealError as error:
             results[index] = _rejection(item["op_id"], "unsealable", f"the server could not open this item: {error}")
             continue
@@ -101,22 +102,36 @@ def sync_push():
         if op.op_id != item["op_id"]:
             results[index] = _rejection(item["op_id"], "op_mismatch", "the op id outside does not match the sealed one")
             continue
+        attachments, errors = decode_attachments(op, raw_attachments.get(op.op_id))
+        if errors:  # the record must not land without its photo: refuse both, hand both back
+            results[index] = OpResult(op_id=op.op_id, status=OpStatus.REJECTED, record_id=op.record_id,
+                                      code="invalid", message="the photo sent with this record is not right",
+                                      errors=errors)
+            returned[index] = (op, raw_attachments.get(op.op_id))
+            continue
+        photos[op.op_id] = attachments
         ops.append(op)
         positions.append(index)
     own_devices = frozenset(db.session.scalars(select(Device.id).where(Device.user_id == current_user.id)))
     context = push_context(current_user.id, g.device.id, datetime.now(UTC))
     context.other_devices = own_devices
-    sealed_ops: list[PushOp | None] = [None] * len(items)
     for index, op, result in zip(positions, ops, apply_push(db.session, ops, context), strict=True):
-        results[index], sealed_ops[index] = result, op
+        results[index] = result
+        if result.status == OpStatus.REJECTED:
+            returned[index] = (op, raw_attachments.get(op.op_id))
+        else:
+            store_attachments(db.session, context.cipher, op.record_id, photos[op.op_id], context.now)
     _audit_pushed(ops, [results[i] for i in positions])
-    return {"results": [_result_payload(result, op) for result, op in zip(results, sealed_ops, strict=True)]}
+    return {"results": [_result_payload(result, *returned.get(index, (None, None)))
+                        for index, result in enumerate(results)]}
 
 
-def _result_payload(result: OpResult, op: PushOp | None) -> dict:
+def _result_payload(result: OpResult, op: PushOp | None, attachments) -> dict:
     payload = result.to_dict()
-    if result.status == OpStatus.REJECTED and op is not None and result.code in RETURNED_FOR_CORRECTION:
+    if op is not None and result.code in RETURNED_FOR_CORRECTION:
         payload["body"] = op.body  # back to the worker's device as an editable draft; nothing is lost
+        if attachments:
+            payload["attachments"] = attachments  # the photo too, as it came
     return payload
 
 

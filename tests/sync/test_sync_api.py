@@ -132,3 +132,42 @@ def test_managers_and_support_cannot_push(world, login_as, make_user):
     op = device.op(child.public_id, sos_map())
     response = device.client.post("/api/sync/push", json={"ops": [{"op_id": op["op_id"], "envelope": {}}]})
     assert response.status_code == 403
+
+
+def _three_houses_with_photo(photo: bytes, size: int | None = None) -> tuple[dict, list[dict]]:
+    import base64
+    import uuid as uuid_module
+
+    from tests.record_cases import three_houses
+
+    attachment_id = str(uuid_module.uuid4())
+    body = {**three_houses(), "drawing": {"attachment_id": attachment_id, "mime": "image/png",
+                                          "size": size if size is not None else len(photo)}}
+    return body, [{"attachment_id": attachment_id, "mime": "image/png", "size": len(photo),
+                   "data": base64.b64encode(photo).decode()}]
+
+
+def test_a_drawing_photo_is_stored_encrypted_with_its_record(world):
+    from fieldapp.records.store import record_cipher
+    from sync.tables import record_attachments
+
+    _, _, child, device = world
+    photo = b"\x89PNG fictional drawing bytes MARKER"
+    body, attachments = _three_houses_with_photo(photo)
+    op = {**device.op(child.public_id, body), "attachments": attachments}
+    [result] = device.push(op).json["results"]
+    assert result["status"] == "applied"
+    device.push(op)  # a replay stores nothing twice
+    [row] = db.session.execute(select(record_attachments)).all()
+    assert b"MARKER" not in row.data and row.record_id == op["record_id"]
+    assert record_cipher().decrypt_bytes(row.body_key_id, row.data, f"attachment:{row.id}") == photo
+
+
+def test_a_photo_that_does_not_match_its_record_is_refused_and_handed_back(world):
+    _, _, child, device = world
+    body, attachments = _three_houses_with_photo(b"fictional photo", size=999)
+    op = {**device.op(child.public_id, body), "attachments": attachments}
+    [result] = device.push(op).json["results"]
+    assert result["status"] == "rejected" and result["errors"][0]["path"] == "/drawing"
+    assert result["body"]["drawing"]["size"] == 999 and result["attachments"] == attachments
+    assert count(records) == 0
