@@ -156,8 +156,18 @@ def save_note(page, title: str, body: str):
     page.wait_for_selector(f"#drafts-list li:has-text('{title}')")
 
 
+def hold_outbox(page):
+    """Make the push endpoint unreachable for this page, as in a home with no signal for sending.
+
+    The app syncs as soon as something is sealed; tests about what the device keeps in its outbox need the
+    items to stay there. Everything else (unlock, caseload, revocation checks) still reaches the server.
+    """
+    page.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
+
+
 def seal_visit(page, location: str, observations: str):
-    """A complete statutory visit with its seen-alone record, finalized: two sealed outbox items."""
+    """A complete statutory visit with its seen-alone record, finalized: two sealed items held in the outbox."""
+    hold_outbox(page)
     before = page.locator("#outbox-list li").count()
     start_visit(page)
     fill_visit(page, location, observations)
