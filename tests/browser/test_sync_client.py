@@ -149,8 +149,8 @@ def test_a_record_the_server_rejects_comes_back_as_a_draft_with_its_errors(shell
     assert "back in your drafts" in item.text_content()
     assert "schema" in item.locator(".reason").text_content()
     draft_item = page.locator("#drafts-list li.item-error")
-    assert "Not accepted by the server" in draft_item.text_content()
-    assert "/child_seen" in draft_item.locator(".field-errors").text_content()
+    assert "The server could not accept this yet" in draft_item.text_content()  # the recording UI's drafts list
+    assert "Select whether the child was seen" in draft_item.locator(".server-errors").text_content()
     [tombstone] = idb_rows(page, "outbox")
     assert "envelope" not in tombstone and {"path": "/child_seen"} in tombstone["errors"]
     draft = page.evaluate("async (id) => (await import('/static/js/store.js')).getDraft(id)", tombstone["draftId"])
