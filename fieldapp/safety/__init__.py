@@ -42,6 +42,15 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
+def deliver_after_response(response, alert) -> None:
+    """Send `alert` as soon as the response (and so the commit) is done, not at the next escalator tick."""
+    if alert is not None:
+        from flask import current_app
+
+        app, alert_id = current_app._get_current_object(), alert.id
+        response.call_on_close(lambda: deliver_soon(app, alert_id))
+
+
 def deliver_soon(app: Flask, alert_id: int) -> None:
     """After a panic or duress commit: wake the in-process escalator, or send this alert from a short thread."""
     wake = app.extensions.get("fieldapp_escalator_wake")

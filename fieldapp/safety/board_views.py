@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app, jsonify, render_template, request
+from flask import jsonify, render_template, request
 from flask_login import current_user
 
 from ..access import roles_required
 from ..models import Role
-from . import board, bp, deliver_soon, report
+from . import board, bp, deliver_after_response, report
 from .api import json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -55,8 +55,7 @@ def resolve(public_id: str):
 def test_alert():
     alert = board.test_alert(current_user, now())
     response = jsonify(ok=True, message="Test alert sent to your devices and email. It is labelled TEST.")
-    app, alert_id = current_app._get_current_object(), alert.id
-    response.call_on_close(lambda: deliver_soon(app, alert_id))
+    deliver_after_response(response, alert)
     return response
 
 

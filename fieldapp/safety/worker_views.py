@@ -10,7 +10,7 @@ from ..access import children_visible_to, roles_required
 from ..audit import DEVICE_HEADER
 from ..extensions import db
 from ..models import PushSubscription, Role, SafetySession, SessionState
-from . import bp, channels, deliver_soon, sessions
+from . import bp, channels, deliver_after_response, sessions
 from .api import int_field, json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -85,9 +85,7 @@ def check_out(public_id: str):
     alert = sessions.check_out(session, at, pin=str_field(body, "pin", 16) or None)
     # Byte-for-byte the same answer whether or not the PIN was the duress PIN.
     response = jsonify(state="checked_out", message="You have checked out. Your safety session has ended.")
-    if alert is not None:
-        app, alert_id = current_app._get_current_object(), alert.id
-        response.call_on_close(lambda: deliver_soon(app, alert_id))
+    deliver_after_response(response, alert)
     return response
 
 
@@ -99,8 +97,7 @@ def panic():
     session, alert = sessions.panic(current_user, at, address=str_field(body, "address", 500))
     response = jsonify(state="alert", session=session.public_id,
                        message="Panic alert raised: your managers are being alerted now. If you can, call 999.")
-    app, alert_id = current_app._get_current_object(), alert.id
-    response.call_on_close(lambda: deliver_soon(app, alert_id))
+    deliver_after_response(response, alert)
     return response
 
 
