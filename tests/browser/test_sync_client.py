@@ -295,3 +295,28 @@ def test_a_returned_record_shows_its_notice_and_status_after_sync(shell_server, 
         assert db.session.scalar(select(Notification.read_at)) is not None
     page.click("#lock-button")  # decrypted text leaves the page when it locks
     assert page.locator("#sync-records li").count() == 0
+
+
+def test_a_photo_refused_with_its_record_comes_back_to_the_device(shell_server, page):  # noqa: F811
+    """The server refuses a Three Houses record whose photo does not match; both return, encrypted, as drafts."""
+    import base64
+
+    from tests.record_cases import three_houses
+
+    server = shell_server
+    ready(page, server)
+    photo_id = str(uuid.uuid4())
+    photo = base64.b64encode(b"fictional drawing MARKER-PHOTO").decode()
+    body = body_for(server.seeded.child_public_id, three_houses,
+                    drawing={"attachment_id": photo_id, "mime": "image/png", "size": 999})  # wrong size
+    fresh(page)
+    page.evaluate("""async ({body, photo}) => {
+      const outbox = await import('/static/js/outbox.js');
+      await outbox.addToOutbox({record_id: body.id, record_type: 'three_houses', schema_version: 1,
+                                base_revision: 0, child_id: body.child_id, body, attachments: [photo]});
+    }""", {"body": body, "photo": {"attachment_id": photo_id, "mime": "image/png", "size": 999, "data": photo}})
+    wait_synced(page)
+    assert stored(server.app) == 0
+    draft = page.evaluate("async (id) => (await import('/static/js/store.js')).getDraft(id)", photo_id)
+    assert draft["kind"] == "attachment" and draft["data"] == photo
+    assert photo not in json.dumps(dump_device_storage(page))  # kept encrypted, not as the base64 it came in

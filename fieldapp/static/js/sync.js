@@ -162,6 +162,10 @@ async function applyResult(entry, result, tally) {
       recordId: entry.recordId || body.id, baseRevision: entry.baseRevision ?? 0, body, errors,
       rejectedCode: result.code, rejectedMessage: result.message || "The server could not accept this record.",
     });
+    // A photo handed back with its record is saved first: if what follows fails, the sealed item is still there.
+    for (const photo of result.attachments || []) {
+      await saveDraft({ id: photo.attachment_id, kind: "attachment", ownerDraftId: row.id, ...photo });
+    }
     await restoreAsDraft(entry, row, { reason: `Not accepted: ${result.message || result.code}. It is back in your drafts to correct.`, errors });
     tally.drafts += 1;
   } else {
