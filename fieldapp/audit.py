@@ -48,3 +48,13 @@ def record_now(action: str, child_public_id: str | None = None, detail: str = ""
     )
     with db.engine.begin() as connection:
         connection.execute(AuditEvent.__table__.insert().values(at=utcnow(), **values))
+
+
+def record_many(events: list[tuple[str, str | None, str]], actor: User | None = None) -> None:
+    """Add many (action, child public id, detail) events in one multi-row insert, in the current transaction."""
+    if not events:
+        return
+    common = dict(at=utcnow(), actor_id=_actor_id(actor), **_request_facts())
+    db.session.execute(AuditEvent.__table__.insert(), [
+        dict(common, action=action, child_public_id=child, detail=detail) for action, child, detail in events
+    ])

@@ -11,16 +11,17 @@ from datetime import UTC, datetime
 
 from flask import g, request
 from flask_login import current_user
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from sync import OpResult, OpStatus, PushOp, apply_push, pull, worker_scope
 
+from .. import audit
 from ..access import roles_required
 from ..audit import DEVICE_HEADER
 from ..crypto.sealing import SealError, unseal
 from ..errors import error_response
 from ..extensions import db
-from ..models import AuditEvent, Device, Role, utcnow
+from ..models import Device, Role
 from ..records.attachments import decode_attachments, store_attachments
 from ..records.store import push_context, record_cipher
 from . import bp
@@ -136,16 +137,12 @@ def _result_payload(result: OpResult, op: PushOp | None, attachments) -> dict:
 
 
 def _audit_pushed(ops: list[PushOp], results: list[OpResult]) -> None:
-    """One audit event per record a device wrote (or tried to), in one multi-row insert."""
-    now, ip = utcnow(), request.remote_addr
-    agent = (request.user_agent.string or "")[:255] or None
-    rows = [dict(at=now, actor_id=current_user.id, action=f"record_{result.status.value}",
-                 child_public_id=op.child_id[:64],
-                 detail=f"{op.record_type} {op.record_id} rev {result.revision or '-'} {result.code or ''}".strip(),
-                 ip=ip, device_id=g.device.id, user_agent=agent)
-            for op, result in zip(ops, results, strict=True)]
-    if rows:
-        db.session.execute(insert(AuditEvent), rows)
+    """One audit event per record a device wrote (or tried to)."""
+    audit.record_many([
+        (f"record_{result.status.value}", op.child_id[:64],
+         f"{op.record_type} {op.record_id} rev {result.revision or '-'} {result.code or ''}".strip())
+        for op, result in zip(ops, results, strict=True)
+    ])
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -180,10 +177,4 @@ def sync_pull():
 
 
 def _audit_pulled(child_ids: set[str]) -> None:
-    now, device_id = utcnow(), g.device.id if g.device else None
-    rows = [dict(at=now, actor_id=current_user.id, action="device_pull", child_public_id=child_id,
-                 detail="records sent to the device", ip=request.remote_addr, device_id=device_id)
-            for child_id in sorted(child_ids)]
-    if rows:
-        db.session.execute(insert(AuditEvent), rows)
-
+    audit.record_many([("device_pull", child_id, "records sent to the device") for child_id in sorted(child_ids)])
