@@ -119,7 +119,7 @@ def test_revoked_device_gets_410_on_every_call_even_without_a_session(app, clien
     forget_cached_user()
     login(admin_client, admin)
     assert "Blue tablet" in admin_client.get("/admin/devices/").get_data(as_text=True)
-    revoked = admin_client.post(f"/admin/devices/{device_id}/revoke")
+    revoked = admin_client.post(f"/admin/devices/{device_id}/revoke", data={"confirm": "yes"})
     assert revoked.status_code == 302
     forget_cached_user()
 

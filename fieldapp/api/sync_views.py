@@ -22,6 +22,7 @@ from ..crypto.sealing import SealError, unseal
 from ..errors import error_response
 from ..extensions import db
 from ..models import Device, Role
+from ..records import unfinished
 from ..records.attachments import decode_attachments, store_attachments
 from ..records.store import push_context, record_cipher
 from . import bp
@@ -39,8 +40,8 @@ class MalformedOp(ValueError):
     pass
 
 
-def _sealed_op(envelope) -> tuple[PushOp, object]:
-    """Unseal one envelope into a PushOp and its raw attachments, or raise SealError / MalformedOp."""
+def _unsealed(envelope) -> dict:
+    """The JSON object sealed in one envelope, or raise SealError / MalformedOp."""
     plaintext = unseal(envelope)
     try:
         data = json.loads(plaintext)
@@ -48,6 +49,11 @@ def _sealed_op(envelope) -> tuple[PushOp, object]:
         raise MalformedOp("the sealed item is not JSON") from None
     if not isinstance(data, dict):
         raise MalformedOp("the sealed item is not an op object")
+    return data
+
+
+def _sealed_op(data: dict) -> tuple[PushOp, object]:
+    """One unsealed op as a PushOp and its raw attachments, or raise MalformedOp."""
     for name, kind in OP_FIELDS.items():
         value = data.get(name)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -91,9 +97,14 @@ def sync_push():
                               f"register this device first and send its id in {DEVICE_HEADER}")
     results: list[OpResult | None] = [None] * len(items)
     ops, positions, photos, raw_attachments, returned = [], [], {}, {}, {}
+    own_devices = frozenset(db.session.scalars(select(Device.id).where(Device.user_id == current_user.id)))
     for index, item in enumerate(items):
         try:
-            op, raw_attachments[item["op_id"]] = _sealed_op(item["envelope"])
+            data = _unsealed(item["envelope"])
+            if data.get("kind") == unfinished.KIND:  # a revoked device's draft: kept aside, never a revision
+                results[index] = _keep_unfinished(item["op_id"], data, own_devices)
+                continue
+            op, raw_attachments[item["op_id"]] = _sealed_op(data)
         except SealError as error:
             results[index] = _rejection(item["op_id"], "unsealable", f"the server could not open this item: {error}")
             continue
@@ -113,7 +124,6 @@ def sync_push():
         photos[op.op_id] = attachments
         ops.append(op)
         positions.append(index)
-    own_devices = frozenset(db.session.scalars(select(Device.id).where(Device.user_id == current_user.id)))
     context = push_context(current_user.id, g.device.id, datetime.now(UTC))
     context.other_devices = own_devices
     for index, op, result in zip(positions, ops, apply_push(db.session, ops, context), strict=True):
@@ -125,6 +135,16 @@ def sync_push():
     _audit_pushed(ops, [results[i] for i in positions])
     return {"results": [_result_payload(result, *returned.get(index, (None, None)))
                         for index, result in enumerate(results)]}
+
+
+def _keep_unfinished(op_id: str, data: dict, own_devices: frozenset[str]) -> OpResult:
+    if data.get("op_id") != op_id:
+        return _rejection(op_id, "op_mismatch", "the op id outside does not match the sealed one")
+    result = unfinished.keep_unfinished(current_user, data, own_devices)
+    if result.status != OpStatus.REJECTED:
+        audit.record("unfinished_draft_received", child_public_id=data["child_id"][:64],
+                     detail=f"{data['record_type']} {result.record_id} from device {data['device_id'][:64]}")
+    return result
 
 
 def _result_payload(result: OpResult, op: PushOp | None, attachments) -> dict:

@@ -3,6 +3,7 @@
 from .audit import AuditEvent, AuditIsAppendOnly
 from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
 from .devices import Device
+from .drafts import UnfinishedDraft
 from .people import Role, Team, User
 from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, ReviewIsAppendOnly
 from .safety import (
@@ -24,4 +25,5 @@ __all__ = [
     "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
+    "UnfinishedDraft",
 ]

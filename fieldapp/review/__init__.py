@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("review", __name__)
 
-from . import notice_views, views  # noqa: E402,F401
+from . import attachment_views, notice_views, views  # noqa: E402,F401
