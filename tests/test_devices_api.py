@@ -51,7 +51,7 @@ def test_worker_signs_in_and_lands_in_the_app_shell(client, worker):
 def test_me_tells_the_app_who_is_signed_in_and_the_vault_settings(client, worker):
     login(client, worker)
     body = client.get("/api/me").json
-    assert body["user"] == {"username": worker.username, "display_name": worker.display_name}
+    assert body["user"] == {"id": worker.id, "username": worker.username, "display_name": worker.display_name}
     assert body["role"] == "worker" and body["csrf_token"]
     assert body["device"] == {"status": "unregistered"}
     assert body["vault"] == {"idle_seconds": 300, "max_pin_attempts": 5}

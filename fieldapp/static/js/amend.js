@@ -89,7 +89,13 @@ function recordsToggle(child) {
       button.setAttribute("aria-expanded", String(expand));
       list.hidden = !expand;
       if (!expand) { list.replaceChildren(); return; }
-      const [records, me] = await Promise.all([childRecords(child.public_id), myId()]);
+      let records, me;
+      try {
+        [records, me] = await Promise.all([childRecords(child.public_id), myId()]);
+      } catch (error) {
+        notice("amend", `Could not show the records: ${error.message}`, "error");
+        return;
+      }
       list.replaceChildren(...(records.length ? records.map((record) => recordItem(record, me, child.name))
         : [el("li", { className: "empty", text: "No records from the server on this device yet." })]));
     } });

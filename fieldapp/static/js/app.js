@@ -19,7 +19,7 @@ import { watchForUpdates } from "./updates.js";
 import { requestSync, startSync } from "./sync.js";
 import { initSyncUi } from "./sync-ui.js";
 import { initAmend } from "./amend.js";
-import { initRevocation, sealDraftsAndWipe, showWipeDetail } from "./revocation.js";
+import { initRevocation, releaseSealedDrafts, sealDraftsAndWipe, showWipeDetail } from "./revocation.js";
 
 const DEVICE_SETTING = "device";
 let serverInfo = null; // the last /api/me answer (no personal data is kept from it outside the vault)
@@ -210,6 +210,7 @@ async function submitUnlock(event) {
     $("unlock-form").reset();
     if (error instanceof VaultWiped) {
       clearPersonalData();
+      await releaseSealedDrafts();
       showWiped(await getWipeNotice() || { reason: "pin" }, await countUnsynced());
     } else {
       showError("unlock-error", error instanceof WrongPin ? error.message : `Could not unlock: ${error.message}`);
@@ -265,6 +266,7 @@ async function boot() {
   }
   const wiped = await getWipeNotice();
   if (wiped) {
+    await releaseSealedDrafts(); // in case the app closed between a wipe and the release
     showWiped(wiped, await countUnsynced());
     showWipeDetail(wiped);
     return;

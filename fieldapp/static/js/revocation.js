@@ -115,6 +115,17 @@ async function sealAndWipe(reason) {
   return notice;
 }
 
+// After a wipe for wrong PINs (vault.js) the drafts are gone, but their sealed copies are as safe to keep as the
+// finalized items: they are released for delivery too.
+export function releaseSealedDrafts() {
+  return transact(STORES.outbox, "readwrite", async (tx) => {
+    const outbox = tx.objectStore(STORES.outbox);
+    for (const entry of await settle(outbox.getAll())) {
+      if (entry.state === STATE.held) outbox.put({ ...entry, state: STATE.waiting });
+    }
+  });
+}
+
 // The wipe screen's exact account (its first lines are ui.showWiped's).
 export function showWipeDetail(notice) {
   const list = $("wiped-detail");
