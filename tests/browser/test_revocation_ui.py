@@ -180,3 +180,34 @@ def test_the_drawing_shows_on_the_record_and_is_never_cached(shell_server, page)
       return urls;
     }""")
     assert cached and not [url for url in cached if "/attachments/" in url or "/records/" in url]
+
+
+def test_revoked_while_typing_the_words_on_screen_are_sealed_before_the_wipe(shell_server, page):  # noqa: F811
+    from fieldapp.devices.services import find_device, revoke_device
+    from fieldapp.models import User
+    from tests.browser.shell_fixtures import device_id
+
+    server = shell_server
+    enrol(page, server)
+    wait_synced(page)
+    start_visit(page)
+    next_section(page)
+    next_section(page)
+    page.fill("#rf-visit-observations", f"{MARKER} typed just now")  # still in the editor, unlocked
+    with server.app.test_request_context():
+        admin = db.session.scalar(select(User).where(User.username == "shell.admin"))
+        revoke_device(find_device(device_id(page)), admin)
+        db.session.commit()
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # the next contact meets the 410
+    visible(page, "#screen-wiped")
+    assert "2 unfinished drafts sealed for the server" in page.text_content("#wiped-detail")
+    assert MARKER not in json.dumps(dump_device_storage(page))
+    assert page.locator("#record-forms *").count() == 0
+    # Only the server can open them, and they hold the very words on screen at the 410.
+    from fieldapp.crypto.sealing import unseal
+
+    with server.app.app_context():
+        sealed = [json.loads(unseal(row["envelope"])) for row in idb_rows(page, "outbox")]
+    assert {item["kind"] for item in sealed} == {"unfinished_draft"}
+    assert [item["draft"]["body"].get("observations") for item in sealed if item["record_type"] == "visit"] == [
+        f"{MARKER} typed just now"]
