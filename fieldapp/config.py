@@ -22,18 +22,25 @@ def instance_path_from_env() -> str | None:
 
 def load_or_create_secret(instance_path: str, filename: str, nbytes: int = 32) -> str:
     """Read a generated secret from the instance folder, creating it (mode 0600) on first use."""
+    from .secret_files import write_secret_file
+
     path = Path(instance_path) / filename
     if path.exists():
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_urlsafe(nbytes)
-    # O_EXCL: two processes starting together must not each write a different key.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    # Exclusive: two processes starting together must not each write a different key.
+    if not write_secret_file(path, value, exclusive=True):
         return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
+    return value
+
+
+SMTP_SECURITY_CHOICES = ("starttls", "tls", "none")
+
+
+def _smtp_security(value: str) -> str:
+    value = value.strip().lower()
+    if value not in SMTP_SECURITY_CHOICES:
+        raise ValueError(f"FIELDAPP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY_CHOICES)}, not {value!r}")
     return value
 
 
@@ -55,7 +62,18 @@ def settings_from_env(instance_path: str) -> dict:
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open during a long home visit must still submit
         "RATELIMIT_STORAGE_URI": os.environ.get("FIELDAPP_RATELIMIT_STORAGE_URI", "memory://"),
+        # Sign-in throttle (auth/throttle.py): LOGIN_RATE_LIMIT blocks one username from one address; the
+        # per-address limit stops spraying many usernames; the per-username limit only slows strangers (a browser
+        # the user signed in from before is exempt), so nobody can lock a worker out.
         "LOGIN_RATE_LIMIT": os.environ.get("FIELDAPP_LOGIN_RATE_LIMIT", "5 per minute;20 per hour"),
+        "LOGIN_ADDRESS_RATE_LIMIT": os.environ.get("FIELDAPP_LOGIN_ADDRESS_RATE_LIMIT", "20 per minute;200 per hour"),
+        "LOGIN_USERNAME_RATE_LIMIT": os.environ.get("FIELDAPP_LOGIN_USERNAME_RATE_LIMIT", "10 per minute;50 per hour"),
+        # A session ends after this many seconds without a request, besides PERMANENT_SESSION_LIFETIME after sign-in.
+        "SESSION_IDLE_SECONDS": int(os.environ.get("FIELDAPP_SESSION_IDLE_SECONDS", 30 * 60)),
+        # Safety email: "starttls" (default), "tls" (implicit, usually port 465) or "none" (explicit opt-out);
+        # SMTP_CA_FILE trusts a private CA for the mail server's certificate.
+        "SMTP_SECURITY": _smtp_security(os.environ.get("FIELDAPP_SMTP_SECURITY", "starttls")),
+        "SMTP_CA_FILE": os.environ.get("FIELDAPP_SMTP_CA_FILE"),
         "TRUST_PROXY": _env_bool("FIELDAPP_TRUST_PROXY"),
         # Sealing key pairs (see fieldapp/crypto/sealing.py): a folder of <kid>.pem files, and optionally
         # a PEM given by environment that becomes the current key.

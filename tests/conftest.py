@@ -76,6 +76,10 @@ BASE_TEST_CONFIG = {
     "TESTING": True,
     "WTF_CSRF_ENABLED": False,
     "LOGIN_RATE_LIMIT": "1000 per minute",
+    "LOGIN_ADDRESS_RATE_LIMIT": "1000 per minute",
+    "LOGIN_USERNAME_RATE_LIMIT": "1000 per minute",
+    # The SMTP doubles speak plain SMTP on loopback; tests/test_smtp_tls.py covers the TLS default.
+    "SMTP_SECURITY": "none",
     "SECRET_KEY": "test-secret-key",
 }
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import smtplib
 import threading
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from cryptography.hazmat.primitives import serialization
 from flask import Flask
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
+
+from ..secret_files import write_secret_file
 
 VAPID_KEY_FILE = "vapid_private.pem"
 PUSH_TTL_SECONDS = 15 * 60  # an alert older than this is better seen on the board than as a late push
@@ -61,9 +62,7 @@ def generate_vapid_key(instance_path: str, force: bool = False) -> Path:
     vapid = Vapid()
     vapid.generate_keys()
     pem = vapid.private_pem()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    write_secret_file(path, pem)
     return path
 
 
