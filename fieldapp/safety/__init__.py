@@ -24,7 +24,6 @@ def safety_settings() -> dict:
         "SMTP_FROM": _env("SMTP_FROM", "fieldapp-safety@localhost"),
         "SMTP_USERNAME": _env("SMTP_USERNAME"),
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
-        "SMTP_STARTTLS": (_env("SMTP_STARTTLS", "") or "").lower() in {"1", "true", "yes", "on"},
         "DUTY_DESK_PHONE": _env("DUTY_DESK_PHONE", ""),
         "TIMEZONE": _env("TIMEZONE", "Europe/London"),
         "ESCALATOR_TICK_SECONDS": float(_env("ESCALATOR_TICK_SECONDS", "1")),

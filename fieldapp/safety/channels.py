@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import smtplib
+import ssl
 import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -120,6 +121,32 @@ def send_push(app: Flask, subscription: PushTarget, payload: dict) -> Outcome:
     return Outcome(True, f"push accepted: {response.status_code}", status=response.status_code)
 
 
+def smtp_connection(config) -> smtplib.SMTP:
+    """An SMTP connection secured as SMTP_SECURITY says: STARTTLS (default) or implicit TLS, both with the
+    certificate and host name verified (SMTP_CA_FILE for a private CA); "none" only when explicitly chosen.
+    A server that does not offer STARTTLS is refused before anything (a password, a message) is sent."""
+    host, port = config["SMTP_HOST"], int(config.get("SMTP_PORT", 25))
+    timeout = config.get("SMTP_TIMEOUT_SECONDS", 10)
+    security = config.get("SMTP_SECURITY", "starttls")
+    if security == "none":
+        return smtplib.SMTP(host, port, timeout=timeout)
+    context = ssl.create_default_context(cafile=config.get("SMTP_CA_FILE") or None)
+    if security == "tls":
+        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
+    smtp = smtplib.SMTP(host, port, timeout=timeout)
+    try:
+        smtp.ehlo()
+        if not smtp.has_extn("starttls"):
+            raise smtplib.SMTPNotSupportedError(
+                "the mail server does not offer STARTTLS; set FIELDAPP_SMTP_SECURITY=none to send without TLS")
+        smtp.starttls(context=context)
+        smtp.ehlo()
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
 def send_email(app: Flask, to: str, subject: str, body: str) -> Outcome:
     config = app.config
     message = EmailMessage()
@@ -128,10 +155,7 @@ def send_email(app: Flask, to: str, subject: str, body: str) -> Outcome:
     message["Subject"] = subject
     message.set_content(body)
     try:
-        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT", 25)),
-                          timeout=config.get("SMTP_TIMEOUT_SECONDS", 10)) as smtp:
-            if config.get("SMTP_STARTTLS"):
-                smtp.starttls()
+        with smtp_connection(config) as smtp:
             if config.get("SMTP_USERNAME"):
                 smtp.login(config["SMTP_USERNAME"], config.get("SMTP_PASSWORD", ""))
             smtp.send_message(message)
