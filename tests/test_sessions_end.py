@@ -52,16 +52,19 @@ def test_cookie_captured_before_logout_reads_nothing_after(app, client, worker):
     assert_signed_out(replay(app, stolen))
 
 
+def _admin_saves(app, make_user, worker, **fields):
+    admin_client = app.test_client()
+    login(admin_client, make_user(Role.ADMIN))
+    data = {"username": worker.username, "display_name": worker.display_name, "role": "worker",
+            "team_id": worker.team_id, **fields}
+    response = admin_client.post(f"/admin/users/{worker.id}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+
+
 def test_admin_password_reset_ends_the_workers_sessions(app, client, worker, make_user):
     login(client, worker)
     stolen = capture(client)
-    admin = make_user(Role.ADMIN)
-    admin_client = app.test_client()
-    login(admin_client, admin)
-    response = admin_client.post(f"/admin/users/{worker.id}", data={
-        "username": worker.username, "display_name": worker.display_name, "role": "worker",
-        "team_id": worker.team_id, "active": "y", "password": "a-new-long-passphrase-for-reset"})
-    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    _admin_saves(app, make_user, worker, active="y", password="a-new-long-passphrase-for-reset")
     assert_signed_out(client)
     assert_signed_out(replay(app, stolen))
 
@@ -69,13 +72,7 @@ def test_admin_password_reset_ends_the_workers_sessions(app, client, worker, mak
 def test_deactivation_ends_the_workers_sessions(app, client, worker, make_user):
     login(client, worker)
     stolen = capture(client)
-    admin = make_user(Role.ADMIN)
-    admin_client = app.test_client()
-    login(admin_client, admin)
-    response = admin_client.post(f"/admin/users/{worker.id}", data={
-        "username": worker.username, "display_name": worker.display_name, "role": "worker",
-        "team_id": worker.team_id})  # "active" unticked
-    assert response.status_code == 302, response.get_data(as_text=True)[:400]
+    _admin_saves(app, make_user, worker)  # "active" unticked
     assert_signed_out(replay(app, stolen))
 
 

@@ -56,7 +56,7 @@ def logout():
     end_sessions(current_user, "signed out")
     logout_user()
     forget_session()
-    flash("You have signed out.", "info")
+    flash("You have signed out, on this and every other browser or device.", "info")
     return redirect(url_for("auth.login"))
 
 
