@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..models import Role
-from . import board, bp, deliver_after_response, report
+from . import api_bp, board, bp, deliver_after_response, report
 from .api import json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -20,7 +20,7 @@ def board_page():
     return render_template("safety/board.html", title="Safety board", outcomes=board.OUTCOMES)
 
 
-@bp.get("/api/safety/board")
+@api_bp.get("/safety/board")
 @roles_required(Role.MANAGER)
 def board_feed():
     at = now()
@@ -29,7 +29,7 @@ def board_feed():
             "alerts": sum(1 for r in rows if r["level"] == "alert" and not r["acknowledged_by"])}
 
 
-@bp.post("/api/safety/sessions/<public_id>/acknowledge")
+@api_bp.post("/safety/sessions/<public_id>/acknowledge")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def acknowledge(public_id: str):
@@ -39,7 +39,7 @@ def acknowledge(public_id: str):
     return {"acknowledged": taken, "session": board.serialise(session, at)}
 
 
-@bp.post("/api/safety/sessions/<public_id>/resolve")
+@api_bp.post("/safety/sessions/<public_id>/resolve")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def resolve(public_id: str):
@@ -49,7 +49,7 @@ def resolve(public_id: str):
     return {"session": board.serialise(session, at)}
 
 
-@bp.post("/api/safety/test-alert")
+@api_bp.post("/safety/test-alert")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def test_alert():
@@ -68,7 +68,7 @@ def _month() -> date:
         raise SafetyError("month must look like 2026-11.") from None
 
 
-@bp.get("/api/safety/report")
+@api_bp.get("/safety/report")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def report_json():

@@ -10,7 +10,7 @@ from ..access import children_visible_to, roles_required
 from ..audit import DEVICE_HEADER
 from ..extensions import db
 from ..models import PushSubscription, Role, SafetySession, SessionState
-from . import bp, channels, deliver_after_response, sessions
+from . import api_bp, bp, channels, deliver_after_response, sessions
 from .api import int_field, json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -39,13 +39,13 @@ def worker_page():
                            has_pins=sessions.has_pins(current_user))
 
 
-@bp.get("/api/safety/me")
+@api_bp.get("/safety/me")
 @roles_required(Role.WORKER, Role.MANAGER)
 def me():
     return worker_view(sessions.open_session_for(current_user), now())
 
 
-@bp.post("/api/safety/sessions")
+@api_bp.post("/safety/sessions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def start_session():
@@ -56,7 +56,7 @@ def start_session():
     return worker_view(session, at), 201
 
 
-@bp.post("/api/safety/sessions/<public_id>/extend")
+@api_bp.post("/safety/sessions/<public_id>/extend")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def extend_session(public_id: str):
@@ -66,7 +66,7 @@ def extend_session(public_id: str):
     return worker_view(session, at)
 
 
-@bp.post("/api/safety/sessions/<public_id>/location")
+@api_bp.post("/safety/sessions/<public_id>/location")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def share_location(public_id: str):
@@ -76,7 +76,7 @@ def share_location(public_id: str):
     return {"ok": True}
 
 
-@bp.post("/api/safety/sessions/<public_id>/check-out")
+@api_bp.post("/safety/sessions/<public_id>/check-out")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def check_out(public_id: str):
@@ -89,7 +89,7 @@ def check_out(public_id: str):
     return response
 
 
-@bp.post("/api/safety/panic")
+@api_bp.post("/safety/panic")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def panic():
@@ -101,7 +101,7 @@ def panic():
     return response
 
 
-@bp.post("/api/safety/pins")
+@api_bp.post("/safety/pins")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def set_pins():
@@ -110,7 +110,7 @@ def set_pins():
     return {"ok": True, "message": "Your check-out PIN and duress PIN are saved."}
 
 
-@bp.get("/api/safety/push-key")
+@api_bp.get("/safety/push-key")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def push_key():
@@ -131,7 +131,7 @@ def _subscription_fields(body: dict) -> tuple[str, str, str]:
     return endpoint, p256dh, auth
 
 
-@bp.post("/api/safety/push-subscriptions")
+@api_bp.post("/safety/push-subscriptions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def subscribe():
@@ -149,7 +149,7 @@ def subscribe():
     return {"ok": True, "id": subscription.id}, 201
 
 
-@bp.delete("/api/safety/push-subscriptions")
+@api_bp.delete("/safety/push-subscriptions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def unsubscribe():
