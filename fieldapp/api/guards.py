@@ -16,6 +16,7 @@ from ..devices.services import find_device, touch
 from ..errors import error_response
 from ..models import Role
 from . import bp
+from .limits import allow_larger_body_where_needed, refuse_unreadable_json
 
 # Reachable without a session: the app needs them to renew one.
 SIGNED_OUT_ENDPOINTS = {"api.session_status", "api.sign_in", "api.openapi"}
@@ -66,4 +67,6 @@ def refuse_revoked_devices_and_expired_sessions():
                               f"and send its id in {DEVICE_HEADER}.")
     if device is not None:
         touch(device)
-    return None
+    # Bodies are read only now, for a caller who passed the checks above (sign-in reads its own, after its throttle).
+    allow_larger_body_where_needed()
+    return refuse_unreadable_json()

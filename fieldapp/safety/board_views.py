@@ -11,6 +11,7 @@ from ..access import roles_required
 from ..models import Role
 from . import api_bp, board, bp, deliver_after_response, report
 from .api import json_body, now, refusals_as_json, str_field
+from .board_audit import audit_board_view
 from .sessions import SafetyError
 
 
@@ -24,7 +25,9 @@ def board_page():
 @roles_required(Role.MANAGER)
 def board_feed():
     at = now()
-    rows = [board.serialise(s, at) for s in board.board_sessions(current_user, at)]
+    sessions = board.board_sessions(current_user, at)
+    audit_board_view(current_user, sessions, at)
+    rows = [board.serialise(s, at) for s in sessions]
     return {"server_time": at.isoformat(), "sessions": rows,
             "alerts": sum(1 for r in rows if r["level"] == "alert" and not r["acknowledged_by"])}
 

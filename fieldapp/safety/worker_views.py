@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, g, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import children_visible_to, roles_required
-from ..audit import DEVICE_HEADER
 from ..extensions import db
 from ..models import PushSubscription, Role, SafetySession, SessionState
 from . import api_bp, bp, channels, deliver_after_response, sessions
@@ -135,8 +134,6 @@ def _subscription_fields(body: dict) -> tuple[str, str, str]:
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def subscribe():
-    from flask import request
-
     endpoint, p256dh, auth = _subscription_fields(json_body())
     subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if subscription is None:
@@ -144,7 +141,7 @@ def subscribe():
         db.session.add(subscription)
     # A browser's endpoint belongs to whoever signed in on it last.
     subscription.user_id, subscription.p256dh, subscription.auth = current_user.id, p256dh, auth
-    subscription.device_id = (request.headers.get(DEVICE_HEADER) or "")[:64] or None
+    subscription.device_id = g.device.id if g.device is not None else None  # registered devices only (API guard)
     db.session.flush()
     return {"ok": True, "id": subscription.id}, 201
 
