@@ -17,7 +17,6 @@ from sync import OpResult, OpStatus, PushOp, apply_push, pull, worker_scope
 
 from .. import audit, jsonbody
 from ..access import roles_required
-from ..audit import DEVICE_HEADER
 from ..crypto.sealing import SealError, unseal
 from ..errors import error_response
 from ..extensions import db
@@ -103,9 +102,6 @@ def sync_push():
         items = _parse_push_request()
     except MalformedOp as error:
         return error_response(400, "malformed_push", str(error))
-    if g.device is None:
-        return error_response(400, "device_required",
-                              f"register this device first and send its id in {DEVICE_HEADER}")
     results: list[OpResult | None] = [None] * len(items)
     ops, positions, photos, raw_attachments, returned = [], [], {}, {}, {}
     for index, item in enumerate(items):
