@@ -38,9 +38,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
 
+    from . import jsonbody
     from .errors import init_errors
     from .security import init_security
 
+    jsonbody.init_app(app)
     init_security(app)
     init_errors(app)
     _register_blueprints(app)

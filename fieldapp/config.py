@@ -85,6 +85,9 @@ def settings_from_env(instance_path: str) -> dict:
         "VAULT_MAX_PIN_ATTEMPTS": int(os.environ.get("FIELDAPP_VAULT_MAX_PIN_ATTEMPTS", 5)),
         "DEFAULT_CASELOAD_LIMIT_FULL_TIME": 22,
         "DEFAULT_CASELOAD_LIMIT_PART_TIME": 15,
+        # Request bodies: 1 MiB for everything but a sync push, which carries sealed records and their photos.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("FIELDAPP_MAX_REQUEST_BYTES", 1024 * 1024)),
+        "SYNC_PUSH_MAX_BYTES": int(os.environ.get("FIELDAPP_SYNC_PUSH_MAX_BYTES", 48 * 1024 * 1024)),
         # Council wording for record types (renames trademarked methods); default instance/labels.json.
         "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
     }

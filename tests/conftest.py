@@ -260,3 +260,14 @@ def make_record(app):
         return result
 
     return factory
+
+
+def use_registered_device(client) -> str:
+    """Register a device for the signed-in worker and send its id on every later request of `client`,
+    as the app does (workers' data calls need a live registered device)."""
+    device_id = str(uuid.uuid4())
+    response = client.post("/api/devices", json={"id": device_id, "name": "Test tablet (fictional)"},
+                           headers={"X-Fieldapp-Device": device_id})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    client.environ_base["HTTP_X_FIELDAPP_DEVICE"] = device_id
+    return device_id

@@ -8,6 +8,8 @@ import threading
 from flask import Blueprint, Flask
 
 bp = Blueprint("safety", __name__)
+# Its /api routes, nested in the API blueprint (fieldapp/api) so the API guard covers them.
+api_bp = Blueprint("safety", __name__)
 
 
 def _env(name: str, default=None):

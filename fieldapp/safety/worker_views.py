@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, g, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import children_visible_to, roles_required
-from ..audit import DEVICE_HEADER
 from ..extensions import db
 from ..models import PushSubscription, Role, SafetySession, SessionState
-from . import bp, channels, deliver_after_response, sessions
+from . import api_bp, bp, channels, deliver_after_response, sessions
 from .api import int_field, json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -39,13 +38,13 @@ def worker_page():
                            has_pins=sessions.has_pins(current_user))
 
 
-@bp.get("/api/safety/me")
+@api_bp.get("/safety/me")
 @roles_required(Role.WORKER, Role.MANAGER)
 def me():
     return worker_view(sessions.open_session_for(current_user), now())
 
 
-@bp.post("/api/safety/sessions")
+@api_bp.post("/safety/sessions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def start_session():
@@ -56,7 +55,7 @@ def start_session():
     return worker_view(session, at), 201
 
 
-@bp.post("/api/safety/sessions/<public_id>/extend")
+@api_bp.post("/safety/sessions/<public_id>/extend")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def extend_session(public_id: str):
@@ -66,7 +65,7 @@ def extend_session(public_id: str):
     return worker_view(session, at)
 
 
-@bp.post("/api/safety/sessions/<public_id>/location")
+@api_bp.post("/safety/sessions/<public_id>/location")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def share_location(public_id: str):
@@ -76,7 +75,7 @@ def share_location(public_id: str):
     return {"ok": True}
 
 
-@bp.post("/api/safety/sessions/<public_id>/check-out")
+@api_bp.post("/safety/sessions/<public_id>/check-out")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def check_out(public_id: str):
@@ -89,7 +88,7 @@ def check_out(public_id: str):
     return response
 
 
-@bp.post("/api/safety/panic")
+@api_bp.post("/safety/panic")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def panic():
@@ -101,7 +100,7 @@ def panic():
     return response
 
 
-@bp.post("/api/safety/pins")
+@api_bp.post("/safety/pins")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def set_pins():
@@ -110,7 +109,7 @@ def set_pins():
     return {"ok": True, "message": "Your check-out PIN and duress PIN are saved."}
 
 
-@bp.get("/api/safety/push-key")
+@api_bp.get("/safety/push-key")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def push_key():
@@ -131,12 +130,10 @@ def _subscription_fields(body: dict) -> tuple[str, str, str]:
     return endpoint, p256dh, auth
 
 
-@bp.post("/api/safety/push-subscriptions")
+@api_bp.post("/safety/push-subscriptions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def subscribe():
-    from flask import request
-
     endpoint, p256dh, auth = _subscription_fields(json_body())
     subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
     if subscription is None:
@@ -144,12 +141,12 @@ def subscribe():
         db.session.add(subscription)
     # A browser's endpoint belongs to whoever signed in on it last.
     subscription.user_id, subscription.p256dh, subscription.auth = current_user.id, p256dh, auth
-    subscription.device_id = (request.headers.get(DEVICE_HEADER) or "")[:64] or None
+    subscription.device_id = g.device.id if g.device is not None else None  # registered devices only (API guard)
     db.session.flush()
     return {"ok": True, "id": subscription.id}, 201
 
 
-@bp.delete("/api/safety/push-subscriptions")
+@api_bp.delete("/safety/push-subscriptions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def unsubscribe():
