@@ -77,6 +77,8 @@ BASE_TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "SECRET_KEY": "test-secret-key",
+    # No escalator runs beside most tests: no banner, outage email or backstop sweep unless a test asks.
+    "SAFETY_LIVENESS_CHECK": False,
 }
 
 _pg_tables_created: set[str] = set()

@@ -6,8 +6,11 @@ from .devices import Device
 from .people import Role, Team, User
 from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, ReviewIsAppendOnly
 from .safety import (
+    PRIORITY_ALERT_KINDS,
     AlertKind,
     EscalationPolicy,
+    EscalatorHeartbeat,
+    EscalatorOutage,
     PushSubscription,
     SafetyAlert,
     SafetyDelivery,
@@ -21,7 +24,9 @@ from .types import utcnow
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
     "Role", "Team", "User", "utcnow",
-    "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
+    "AlertKind", "PRIORITY_ALERT_KINDS", "EscalationPolicy", "EscalatorHeartbeat", "EscalatorOutage",
+    "PushSubscription", "SafetyAlert",
+    "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
 ]

@@ -127,7 +127,7 @@ def _is_duress(worker: User, pin: str | None) -> bool:
     raise SafetyError("That PIN is not right. Try again.", 400, "wrong_pin")
 
 
-def _raise_everyone(session: SafetySession, kind: AlertKind, now: datetime) -> SafetyAlert:
+def _raise_everyone(session: SafetySession, kind: AlertKind, now: datetime, minutes: int = 0) -> SafetyAlert:
     """Panic and duress skip the ladder: every level at once, then repeat until acknowledged."""
     policy = stages.policy_for(session.team_id)
     count = db.session.scalar(select(db.func.count()).select_from(SafetyAlert).where(
@@ -136,8 +136,8 @@ def _raise_everyone(session: SafetySession, kind: AlertKind, now: datetime) -> S
     session.acknowledged_at = session.acknowledged_by_id = None
     session.next_step, session.next_due_at = "repeat-1", now + timedelta(minutes=policy.ack_minutes)
     session.version += 1
-    return alerts.raise_alert(session, kind, f"{kind.value}-{count + 1}", 2,
-                              stages.recipients(session, policy, (1, 2)), now)
+    return alerts.raise_alert(session, kind, stage_key=f"{kind.value}-{count + 1}", level=2,
+                              to=stages.recipients(session, policy, (1, 2)), now=now, minutes=minutes)
 
 
 def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> SafetyAlert | None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import children_visible_to, roles_required
 from ..audit import DEVICE_HEADER
 from ..extensions import db
-from ..models import PushSubscription, Role, SafetySession, SessionState
-from . import bp, channels, deliver_after_response, sessions
+from ..models import Role, SafetySession, SessionState
+from . import bp, channels, deliver_after_response, sessions, subscriptions
 from .api import int_field, json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -120,32 +119,12 @@ def push_key():
     return {"public_key": channels.vapid_public_key(vapid)}
 
 
-def _subscription_fields(body: dict) -> tuple[str, str, str]:
-    keys = body.get("keys")
-    endpoint = str_field(body, "endpoint", 1024)
-    if not isinstance(keys, dict) or not endpoint.startswith(("https://", "http://")):
-        raise SafetyError("A push subscription needs an endpoint URL and keys {p256dh, auth}.")
-    p256dh, auth = str_field(keys, "p256dh", 200), str_field(keys, "auth", 64)
-    if not p256dh or not auth:
-        raise SafetyError("A push subscription needs keys {p256dh, auth}.")
-    return endpoint, p256dh, auth
-
-
 @bp.post("/api/safety/push-subscriptions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def subscribe():
-    from flask import request
-
-    endpoint, p256dh, auth = _subscription_fields(json_body())
-    subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    if subscription is None:
-        subscription = PushSubscription(endpoint=endpoint)
-        db.session.add(subscription)
-    # A browser's endpoint belongs to whoever signed in on it last.
-    subscription.user_id, subscription.p256dh, subscription.auth = current_user.id, p256dh, auth
-    subscription.device_id = (request.headers.get(DEVICE_HEADER) or "")[:64] or None
-    db.session.flush()
+    endpoint, p256dh, auth = subscriptions.subscription_fields(json_body())
+    subscription = subscriptions.subscribe(current_user, endpoint, p256dh, auth, request.headers.get(DEVICE_HEADER))
     return {"ok": True, "id": subscription.id}, 201
 
 
@@ -153,7 +132,5 @@ def subscribe():
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def unsubscribe():
-    endpoint = str_field(json_body(), "endpoint", 1024)
-    db.session.execute(db.delete(PushSubscription).where(PushSubscription.endpoint == endpoint,
-                                                         PushSubscription.user_id == current_user.id))
+    subscriptions.unsubscribe(current_user, str_field(json_body(), "endpoint", 1024))
     return {"ok": True}
