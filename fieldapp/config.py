@@ -65,6 +65,8 @@ def safety_server_settings() -> dict:
         # While no heartbeat is fresh, web requests sweep due work, at most once per this many seconds per process.
         "SAFETY_BACKSTOP_SECONDS": float(os.environ.get("FIELDAPP_SAFETY_BACKSTOP_SECONDS", 5)),
         "SAFETY_LIVENESS_CHECK": _env_bool("FIELDAPP_SAFETY_LIVENESS_CHECK", True),
+        # This many wrong check-out PINs in one session alert every level as a possible duress.
+        "SAFETY_WRONG_PIN_ALERT_AT": int(os.environ.get("FIELDAPP_SAFETY_WRONG_PIN_ALERT_AT", 3)),
         # /metrics: with a token, `Authorization: Bearer <token>` from anywhere; without one, loopback only.
         "METRICS_TOKEN": os.environ.get("FIELDAPP_METRICS_TOKEN"),
     }

@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import EscalatorHeartbeat, EscalatorOutage, Role, User, utcnow
+from ..models import EscalatorHeartbeat, EscalatorOutage, Role, SafetySession, SessionState, User, utcnow
 from . import channels
 
 log = logging.getLogger("fieldapp.escalator")
@@ -156,7 +156,18 @@ def banner_context() -> dict:
 
     if not (current_user.is_authenticated and current_user.role == Role.MANAGER):
         return {"escalator_down": False}
-    return {"escalator_down": escalator_down(), "escalator_banner": BANNER}
+    manager = current_user._get_current_object()
+    return {"escalator_down": escalator_down(), "escalator_banner": BANNER,
+            "failed_safety_sessions": lambda: failed_sessions(manager)}
+
+
+def failed_sessions(manager: User) -> list:
+    """Open sessions on this manager's board whose last escalation step failed."""
+    from .board import teams_covered_by
+
+    return list(db.session.scalars(select(SafetySession).where(
+        SafetySession.team_id.in_(teams_covered_by(manager)), SafetySession.step_error.is_not(None),
+        SafetySession.state != SessionState.CLOSED).order_by(SafetySession.step_failed_at)))
 
 
 def backstop_before_request() -> None:

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from ..access import children_visible_to, roles_required
 from ..audit import DEVICE_HEADER
+from ..errors import error_response
 from ..extensions import db
 from ..models import Role, SafetySession, SessionState
 from . import bp, channels, deliver_after_response, sessions, subscriptions
@@ -81,7 +82,16 @@ def share_location(public_id: str):
 def check_out(public_id: str):
     body, at = json_body(), now()
     session = sessions.own_session(current_user, public_id)
-    alert = sessions.check_out(session, at, pin=str_field(body, "pin", 16) or None)
+    try:
+        alert = sessions.check_out(session, at, pin=str_field(body, "pin", 16) or None)
+    except SafetyError as error:
+        if error.code != "wrong_pin":
+            raise
+        alert = sessions.wrong_checkout_pin(session, at, current_app.config["SAFETY_WRONG_PIN_ALERT_AT"])
+        db.session.commit()  # a refusal rolls the request back: the wrong try, and any alert, must stay
+        response = error_response(error.status, error.code, str(error))
+        deliver_after_response(response, alert)
+        return response
     # Byte-for-byte the same answer whether or not the PIN was the duress PIN.
     response = jsonify(state="checked_out", message="You have checked out. Your safety session has ended.")
     deliver_after_response(response, alert)
@@ -105,7 +115,8 @@ def panic():
 @refusals_as_json
 def set_pins():
     body = json_body()
-    sessions.set_pins(current_user, str_field(body, "checkout_pin", 16), str_field(body, "duress_pin", 16))
+    sessions.set_pins(current_user, str_field(body, "checkout_pin", 16), str_field(body, "duress_pin", 16),
+                      password=str_field(body, "password", 1024) or None, now=now())
     return {"ok": True, "message": "Your check-out PIN and duress PIN are saved."}
 
 
