@@ -43,8 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.register_blueprint(health_bp)
     app.context_processor(banner_context)
-    if app.config.get("SAFETY_LIVENESS_CHECK"):
-        app.before_request(backstop_before_request)
+    app.before_request(backstop_before_request)  # cheap: re-checks at most every SAFETY_BACKSTOP_SECONDS
 
 
 def deliver_after_response(response, alert) -> None:

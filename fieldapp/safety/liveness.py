@@ -102,6 +102,15 @@ def escalator_down() -> bool:
     return watch.down
 
 
+def wait_for_backstop(app: Flask, timeout: float = 30) -> bool:
+    """Block until this process's backstop sweep (if any) is done; for orderly shutdown and tests."""
+    watch = _watch(app)
+    if watch.sweeping.acquire(timeout=timeout):
+        watch.sweeping.release()
+        return True
+    return False
+
+
 def _start_backstop(app: Flask, watch: Watch, newest: datetime | None) -> None:
     if not watch.sweeping.acquire(blocking=False):
         return  # this process's backstop is still at it

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from ..access import children_visible_to, roles_required
 from ..audit import DEVICE_HEADER
-from ..errors import error_response
 from ..extensions import db
 from ..models import Role, SafetySession, SessionState
 from . import bp, channels, deliver_after_response, sessions, subscriptions
@@ -89,9 +88,9 @@ def check_out(public_id: str):
             raise
         alert = sessions.wrong_checkout_pin(session, at, current_app.config["SAFETY_WRONG_PIN_ALERT_AT"])
         db.session.commit()  # a refusal rolls the request back: the wrong try, and any alert, must stay
-        response = error_response(error.status, error.code, str(error))
+        response = jsonify(error=error.code, message=str(error))
         deliver_after_response(response, alert)
-        return response
+        return response, error.status
     # Byte-for-byte the same answer whether or not the PIN was the duress PIN.
     response = jsonify(state="checked_out", message="You have checked out. Your safety session has ended.")
     deliver_after_response(response, alert)
