@@ -26,7 +26,7 @@ def safety_settings() -> dict:
         "SMTP_STARTTLS": (_env("SMTP_STARTTLS", "") or "").lower() in {"1", "true", "yes", "on"},
         "DUTY_DESK_PHONE": _env("DUTY_DESK_PHONE", ""),
         "TIMEZONE": _env("TIMEZONE", "Europe/London"),
-        "ESCALATOR_TICK_SECONDS": float(_env("ESCALATOR_TICK_SECONDS", "1")),
+        "ESCALATOR_TICK_SECONDS": float(_env("ESCALATOR_TICK_SECONDS", "0.5")),
         "SAFETY_DELIVERY_LEASE_SECONDS": int(_env("SAFETY_DELIVERY_LEASE_SECONDS", "60")),
         # Panic and duress are sent from the request's own thread straight after commit, not at the next tick.
         "SAFETY_DELIVER_ON_REQUEST": True,

@@ -30,7 +30,10 @@ def claim(now: datetime, limit: int, lease: timedelta, *, alert_id: int | None =
     """Atomically take up to `limit` due deliveries (optionally of one alert, or one lane); commits the claim."""
     candidates = (select(SafetyDelivery.id).where(SafetyDelivery.state.in_(("pending", "sending")),
                                                   SafetyDelivery.next_attempt_at <= now)
-                  .order_by(SafetyDelivery.next_attempt_at).limit(limit))
+                  # By recipient within a due moment: in a burst, every alert reaches one person before any
+                  # alert reaches its second (claim order is roughly send order).
+                  .order_by(SafetyDelivery.next_attempt_at, SafetyDelivery.recipient_id, SafetyDelivery.id)
+                  .limit(limit))
     if alert_id is not None:
         candidates = candidates.where(SafetyDelivery.alert_id == alert_id)
     if priority is not None:

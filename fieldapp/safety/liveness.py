@@ -166,7 +166,7 @@ def banner_context() -> dict:
     if not (current_user.is_authenticated and current_user.role == Role.MANAGER):
         return {"escalator_down": False}
     manager = current_user._get_current_object()
-    return {"escalator_down": escalator_down(), "escalator_banner": BANNER,
+    return {"escalator_down": _escalator_down_or_unknown(), "escalator_banner": BANNER,
             "failed_safety_sessions": lambda: failed_sessions(manager)}
 
 
@@ -179,9 +179,14 @@ def failed_sessions(manager: User) -> list:
         SafetySession.state != SessionState.CLOSED).order_by(SafetySession.step_failed_at)))
 
 
-def backstop_before_request() -> None:
+def _escalator_down_or_unknown() -> bool:
     try:
-        escalator_down()
+        return escalator_down()
     except Exception:  # noqa: BLE001  (a database hiccup must not fail the request; /readyz reports it)
         db.session.rollback()
         log.exception("escalator liveness check failed")
+        return False
+
+
+def backstop_before_request() -> None:
+    _escalator_down_or_unknown()
