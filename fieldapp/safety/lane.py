@@ -20,25 +20,29 @@ class Lanes:
     def __init__(self):
         self.priority = ThreadPoolExecutor(PRIORITY_THREADS, thread_name_prefix="safety-priority")
         self.bulk = ThreadPoolExecutor(BULK_THREADS, thread_name_prefix="safety-bulk")
-        self._lock = threading.Lock()
-        self._bulk_in_flight = 0
+        self._idle = threading.Condition()
+        self._in_flight = {True: 0, False: 0}
 
     def bulk_room(self) -> int:
-        with self._lock:
-            return max(0, BULK_IN_FLIGHT - self._bulk_in_flight)
+        with self._idle:
+            return max(0, BULK_IN_FLIGHT - self._in_flight[False])
 
     def submit(self, priority: bool, task, *args) -> Future:
-        if priority:
-            return self.priority.submit(task, *args)
-        with self._lock:
-            self._bulk_in_flight += 1
-        future = self.bulk.submit(task, *args)
-        future.add_done_callback(self._bulk_done)
+        with self._idle:
+            self._in_flight[priority] += 1
+        future = (self.priority if priority else self.bulk).submit(task, *args)
+        future.add_done_callback(lambda _f: self._done(priority))
         return future
 
-    def _bulk_done(self, _future) -> None:
-        with self._lock:
-            self._bulk_in_flight -= 1
+    def _done(self, priority: bool) -> None:
+        with self._idle:
+            self._in_flight[priority] -= 1
+            self._idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait until nothing is queued or sending (orderly shutdown, tests); False if time ran out."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not any(self._in_flight.values()), timeout)
 
 
 _lanes: Lanes | None = None

@@ -6,6 +6,8 @@ import threading
 
 from flask import Flask
 
+from .lane import lanes
+
 
 def start_in_process(app: Flask, tick: float | None = None) -> threading.Event:
     """One escalator thread beside the web server. Returns the event that stops it."""
@@ -29,3 +31,4 @@ def stop_in_process(app: Flask, stop: threading.Event, timeout: float = 10) -> N
     thread = app.extensions.get("fieldapp_escalator_thread")
     if thread is not None:
         thread.join(timeout)
+    lanes().drain(timeout)  # sends already handed to the lanes finish (or time out) before we return

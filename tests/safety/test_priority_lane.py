@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from fieldapp.extensions import db
 from fieldapp.models import Role, SafetySession, utcnow
 from fieldapp.safety.channels import generate_vapid_key
+from fieldapp.safety.lane import lanes
 from fieldapp.safety.runtime import start_in_process, stop_in_process
 from tests.conftest import PASSWORD, make_app
 from tests.safety.conftest import safety_config, subscribe
@@ -127,5 +128,6 @@ def test_slow_endpoints_of_one_worker_do_not_delay_another_workers_panic(app, ma
     finally:
         slow_service.release.set()
         if stop is not None:
-            stop_in_process(app, stop)
+            stop_in_process(app, stop)  # also waits for the lanes: no send outlives the test's database
         server.shutdown()
+        assert lanes().drain(20)
