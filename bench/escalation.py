@@ -108,13 +108,18 @@ def burst(app, push: PushService, first_id: int, count: int, managers: int) -> l
         db.session.execute(sa.update(SafetySession).where(SafetySession.id.in_([r.id for r in rows])).values(
             state=SessionState.OVERDUE, next_step="amber", next_due_at=due_at, version=SafetySession.version + 1))
         db.session.commit()
-    wait_pushes(push, count * managers, timeout=120)
+    try:
+        wait_pushes(push, count * managers, timeout=180)
+    except AssertionError as error:
+        print(f"  (incomplete: {error})")
     first: dict[str, float] = {}
     for received in push.received:
         public_id = received.payload["tag"][len("safety-"):-len("-amber")]
         first.setdefault(public_id, received.at)
-    assert set(first) == {r.public_id for r in rows}, "every session's alert arrived"
-    return [(at - due_mono) * 1000 for at in first.values()]
+    missing = len({r.public_id for r in rows} - set(first))
+    if missing:
+        print(f"  {missing} of {count} sessions had no push within the wait: counted as the wait (180 s)")
+    return [(at - due_mono) * 1000 for at in first.values()] + [180_000.0] * missing
 
 
 def report_burst(label: str, lags: list[float], goal_ms: float, baseline_push: float) -> None:
@@ -157,7 +162,8 @@ def run(app, push: PushService, args):
         db.session.commit()
         team_id = team.id
         grow_sessions(team_id, 0, 1000)
-    print(f"backend: {args.backend}")
+    print(f"backend: {args.backend}; load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(figures scale with it: this is a shared machine)")
     baseline_push = raw_push_ms(app, push, managers[0])
     print(f"baseline: one raw pywebpush send to the loopback push service: {baseline_push:.1f} ms (median)")
     tick_1k = idle_tick_ms(app)

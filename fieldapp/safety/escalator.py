@@ -140,7 +140,8 @@ def sweep(now: datetime, clock=None, batch: int = 50, wait: bool = True) -> dict
     for _ in range(MAX_PASSES):
         taken = escalate_due(now, limit=batch, passes=1)
         steps += taken
-        sent += deliver_pending(now, clock=clock, priority=True, wait=wait)
+        if taken:  # steps of panic sessions may have queued priority work
+            sent += deliver_pending(now, clock=clock, priority=True, wait=wait)
         while delivered := deliver_pending(now, clock=clock, priority=False, wait=wait):
             sent += delivered
         if not taken:
