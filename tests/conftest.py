@@ -81,6 +81,8 @@ BASE_TEST_CONFIG = {
     # The SMTP doubles speak plain SMTP on loopback; tests/test_smtp_tls.py covers the TLS default.
     "SMTP_SECURITY": "none",
     "SECRET_KEY": "test-secret-key",
+    # No escalator runs beside most tests: no banner, outage email or backstop sweep unless a test asks.
+    "SAFETY_LIVENESS_CHECK": False,
 }
 
 _pg_tables_created: set[str] = set()

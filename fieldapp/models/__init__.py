@@ -7,8 +7,11 @@ from .grants import RoleGrant
 from .people import Role, Team, User
 from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, ReviewIsAppendOnly
 from .safety import (
+    PRIORITY_ALERT_KINDS,
     AlertKind,
     EscalationPolicy,
+    EscalatorHeartbeat,
+    EscalatorOutage,
     PushSubscription,
     SafetyAlert,
     SafetyDelivery,
@@ -22,7 +25,8 @@ from .types import utcnow
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
     "Role", "RoleGrant", "Team", "User", "utcnow",
-    "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
+    "AlertKind", "PRIORITY_ALERT_KINDS", "EscalationPolicy", "EscalatorHeartbeat", "EscalatorOutage",
+    "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
 ]
