@@ -1,7 +1,7 @@
 """safety liveness and priority lane: escalator heartbeats and outages, priority deliveries, step failures
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import fieldapp.models.types  # noqa: F401  (custom column types)
 
 
 revision = '0010'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
