@@ -86,6 +86,7 @@ def visit_section(page, field: str):
 def edit_and_finalize(page, field: str, text: str):
     visit_section(page, field)
     page.fill(f"#rf-visit-{field}", text)
+    fresh(page)  # the next "Up to date" is the sync this sends
     page.click("#record-finalize")
     visible(page, "#screen-home")
 
@@ -104,6 +105,7 @@ def test_return_amend_resend_sign_off_then_correct_after_sign_off(shell_server, 
     start_visit(page)
     fill_visit(page, "Front room (fictional)", "First words (fictional).")
     fill_seen_alone(page)
+    fresh(page)  # the next "Up to date" is the sync this sends
     page.click("#record-finalize")
     visible(page, "#screen-home")
     wait_synced(page)
@@ -128,6 +130,7 @@ def test_return_amend_resend_sign_off_then_correct_after_sign_off(shell_server, 
     visit_section(page, "observations")
     assert page.input_value("#rf-visit-observations") == "First words (fictional)."
     page.fill("#rf-visit-observations", "First words, and what the child said (fictional).")
+    fresh(page)  # the next "Up to date" is the sync this sends
     page.click("#record-finalize")
     visible(page, "#screen-home")
     wait_synced(page)

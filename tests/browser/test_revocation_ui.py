@@ -131,9 +131,11 @@ def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a
     new_page.wait_for_selector(f"{PANEL} #rf-visit-form")
     fill_visit(new_page, "Finished on the new tablet (fictional)", f"{MARKER} and finished.")
     fill_seen_alone(new_page)
+    fresh(new_page)
     new_page.click("#record-finalize")
     visible(new_page, "#screen-home")
     wait_synced(new_page)
+    new_page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
     with server.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(records)) == 2
     other.close()
