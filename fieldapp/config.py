@@ -14,6 +14,10 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
 def instance_path_from_env() -> str | None:
     """The instance folder, when FIELDAPP_INSTANCE_PATH moves it."""
     path = os.environ.get("FIELDAPP_INSTANCE_PATH")
@@ -69,4 +73,14 @@ def settings_from_env(instance_path: str) -> dict:
         "DEFAULT_CASELOAD_LIMIT_PART_TIME": 15,
         # Council wording for record types (renames trademarked methods); default instance/labels.json.
         "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
+        # Delivery of signed-off records into the council's case record (fieldapp/delivery/). Nothing is
+        # delivered unless a destination is configured; the webhook secret lives here, never in the database.
+        "DELIVERY_WEBHOOK_URL": os.environ.get("FIELDAPP_DELIVERY_WEBHOOK_URL"),
+        "DELIVERY_WEBHOOK_SECRET": os.environ.get("FIELDAPP_DELIVERY_WEBHOOK_SECRET"),
+        "DELIVERY_ALLOWED_HOSTS": _env_list("FIELDAPP_DELIVERY_ALLOWED_HOSTS"),
+        "DELIVERY_CA_BUNDLE": os.environ.get("FIELDAPP_DELIVERY_CA_BUNDLE"),  # a council's own CA, if not public
+        "DELIVERY_FOLDER": os.environ.get("FIELDAPP_DELIVERY_FOLDER"),
+        "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("FIELDAPP_DELIVERY_MAX_ATTEMPTS", 10)),
+        "DELIVERY_RETRY_BASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_RETRY_BASE_SECONDS", 15)),
+        "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_TIMEOUT_SECONDS", 10)),
     }

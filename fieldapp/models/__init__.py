@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, AuditIsAppendOnly
 from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
+from .delivery import ExportJob, ExportState
 from .devices import Device
 from .people import Role, Team, User
 from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, ReviewIsAppendOnly
@@ -20,7 +21,7 @@ from .types import utcnow
 
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
-    "Role", "Team", "User", "utcnow",
+    "Role", "Team", "User", "utcnow", "ExportJob", "ExportState",
     "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
