@@ -83,4 +83,5 @@ def settings_from_env(instance_path: str) -> dict:
         "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("FIELDAPP_DELIVERY_MAX_ATTEMPTS", 10)),
         "DELIVERY_RETRY_BASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_RETRY_BASE_SECONDS", 15)),
         "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_TIMEOUT_SECONDS", 10)),
+        "DELIVERY_LEASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_LEASE_SECONDS", 600)),
     }

@@ -19,7 +19,6 @@ from ..extensions import db
 from ..models import ExportJob, ExportState, utcnow
 from .destinations import configured_destinations
 
-LEASE = timedelta(minutes=2)  # longer than any one delivery can take (timeouts are seconds)
 MAX_BACKOFF = timedelta(hours=1)
 
 
@@ -39,6 +38,11 @@ def enqueue_signed_off(record_id: str, revision: int) -> list[ExportJob]:
     return jobs
 
 
+def lease() -> timedelta:
+    """How long a claim holds a job: longer than a batch of deliveries can take (each has second timeouts)."""
+    return timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
+
+
 def claim_due(now: datetime, limit: int = 20) -> list[ExportJob]:
     """Due jobs this process now holds under a lease (committed, so other workers skip them)."""
     candidates = db.session.scalars(select(ExportJob.id).where(
@@ -48,7 +52,7 @@ def claim_due(now: datetime, limit: int = 20) -> list[ExportJob]:
     for job_id in candidates:
         taken = db.session.execute(update(ExportJob).where(
             ExportJob.id == job_id, ExportJob.state == ExportState.PENDING, ExportJob.next_attempt_at <= now)
-            .values(next_attempt_at=now + LEASE, attempts=ExportJob.attempts + 1)
+            .values(next_attempt_at=now + lease(), attempts=ExportJob.attempts + 1)
             .execution_options(synchronize_session=False)).rowcount
         if taken == 1:
             claimed.append(job_id)

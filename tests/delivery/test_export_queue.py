@@ -75,7 +75,7 @@ def test_a_claimed_job_is_not_claimed_again_until_its_lease_expires(people, make
     first = queue.claim_due(now)
     assert len(first) == 2 and all(job.attempts == 1 for job in first)
     assert queue.claim_due(now) == []
-    again = queue.claim_due(now + queue.LEASE + timedelta(seconds=1))  # the claimer died: the lease runs out
+    again = queue.claim_due(now + queue.lease() + timedelta(seconds=1))  # the claimer died: the lease runs out
     assert sorted(job.id for job in again) == sorted(job.id for job in first)
 
 

@@ -29,9 +29,9 @@ def people(make_team, make_user, make_child):
 
 
 def configure(app, receiver: Receiver, **extra):
-    app.config.update(DELIVERY_WEBHOOK_URL=receiver.url, DELIVERY_WEBHOOK_SECRET=SECRET,
-                      DELIVERY_ALLOWED_HOSTS=[receiver.host], DELIVERY_CA_BUNDLE=str(receiver.ca_path),
-                      DELIVERY_FOLDER=None, DELIVERY_RETRY_BASE_SECONDS=0.05, **extra)
+    app.config.update({"DELIVERY_WEBHOOK_URL": receiver.url, "DELIVERY_WEBHOOK_SECRET": SECRET,
+                       "DELIVERY_ALLOWED_HOSTS": [receiver.host], "DELIVERY_CA_BUNDLE": str(receiver.ca_path),
+                       "DELIVERY_FOLDER": None, "DELIVERY_RETRY_BASE_SECONDS": 0.05, **extra})
 
 
 def states() -> dict[str, int]:
@@ -103,6 +103,7 @@ def test_a_permanently_failing_destination_is_parked_and_shown_to_admins(
     assert states() == {ExportState.PARKED: 1} and receiver.failed_on_purpose == 3
     login(client, make_user(Role.ADMIN))
     assert "webhook answered HTTP 503" in client.get("/admin/deliveries").get_data(as_text=True)
+    client.post("/logout")
     login(client, people.manager)
     assert "1 failed repeatedly" in client.get("/oversight/").get_data(as_text=True)
 
@@ -119,15 +120,17 @@ def worker_environment(app) -> dict:
            "FIELDAPP_DELIVERY_WEBHOOK_SECRET": SECRET,
            "FIELDAPP_DELIVERY_ALLOWED_HOSTS": ",".join(app.config["DELIVERY_ALLOWED_HOSTS"]),
            "FIELDAPP_DELIVERY_CA_BUNDLE": app.config["DELIVERY_CA_BUNDLE"],
-           "FIELDAPP_DELIVERY_RETRY_BASE_SECONDS": "0.05", "FIELDAPP_DELIVERY_MAX_ATTEMPTS": "50"}
+           "FIELDAPP_DELIVERY_RETRY_BASE_SECONDS": "0.05", "FIELDAPP_DELIVERY_MAX_ATTEMPTS": "50",
+           # A killed worker's claims come back after this; short here so the test need not wait minutes.
+           "FIELDAPP_DELIVERY_LEASE_SECONDS": "4"}
     env.pop("FIELDAPP_DELIVERY_FOLDER", None)
     return env
 
 
-def start_worker(env):
+def start_worker(env, log):
     fieldapp_command = str(Path(sys.executable).parent / "fieldapp")
     return subprocess.Popen([fieldapp_command, "deliver", "--tick", "0.05"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
 
 
 def test_200_sign_offs_reach_a_flaky_receiver_exactly_once_through_a_killed_worker(
@@ -137,14 +140,15 @@ def test_200_sign_offs_reach_a_flaky_receiver_exactly_once_through_a_killed_work
         record_ids = {signed_off_visit(make_record, people) for _ in range(200)}
         db.session.remove()
         env = worker_environment(app)
-        worker = start_worker(env)
-        deadline = time.monotonic() + 60
+        log = (tmp_path / "deliver.log").open("w")
+        worker = start_worker(env, log)
+        deadline = time.monotonic() + 180  # generous: a loaded CI machine; the loop ends as soon as all arrive
         while len(receiver.deliveries) < 60 and time.monotonic() < deadline and worker.poll() is None:
             time.sleep(0.02)
         os.killpg(worker.pid, signal.SIGKILL)  # mid-run: some jobs claimed, some posted but not yet marked
         worker.wait()
-        assert 0 < len(receiver.deliveries) < 200, worker.stderr.read().decode()[-2000:]
-        worker = start_worker(env)
+        assert 0 < len(receiver.deliveries) < 200, (tmp_path / "deliver.log").read_text()[-2000:]
+        worker = start_worker(env, log)
         try:
             while time.monotonic() < deadline:
                 db.session.remove()
@@ -154,6 +158,7 @@ def test_200_sign_offs_reach_a_flaky_receiver_exactly_once_through_a_killed_work
         finally:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(timeout=10)
+            log.close()
     assert states() == {ExportState.DELIVERED: 200}
     delivered = receiver.records_delivered()
     assert set(delivered) == record_ids
