@@ -10,7 +10,7 @@ import base64
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import render_template
 
 from .document import SignedOffRecord
 
@@ -24,6 +24,7 @@ class PdfUnavailable(RuntimeError):
 def archival_pdf(signed: SignedOffRecord) -> bytes:
     try:
         from weasyprint import CSS, HTML
+        from weasyprint.urls import URLFetcher
     except OSError as error:  # Pango absent: say so plainly rather than fail every delivery with a trace
         raise PdfUnavailable("The PDF library needs Pango (Debian: apt install libpango-1.0-0)") from error
     images = {item["id"]: f"data:{item['mime']};base64,{base64.b64encode(item['data']).decode()}"
@@ -32,16 +33,8 @@ def archival_pdf(signed: SignedOffRecord) -> bytes:
     html = render_template("delivery/archival.html", found=signed.as_page(), display=display,
                            sections=display.sections(signed.body), reviews=[(signed.review, signed.review_comment)],
                            images=images, signed=signed, generated_at=datetime.now(UTC))
-    # base_url=None and a url_fetcher that refuses everything: nothing in a record can make the server fetch.
-    document = HTML(string=html, base_url=None, url_fetcher=_only_inline_data)
-    return document.write_pdf(stylesheets=[CSS(filename=str(STYLESHEET))], pdf_variant="pdf/a-3b")
-
-
-def _only_inline_data(url: str, *args, **kwargs):
-    if url.startswith("data:"):
-        from weasyprint import default_url_fetcher
-
-        return default_url_fetcher(url, *args, **kwargs)
-    current_app.logger.warning("archival PDF refused to fetch a resource")
-    raise ValueError("the archival PDF loads nothing from outside the record")
-
+    # data: URLs only (the embedded drawing): nothing in a record can make the server fetch from anywhere.
+    fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+    document = HTML(string=html, base_url=None, url_fetcher=fetcher)
+    stylesheet = CSS(string=STYLESHEET.read_text(), url_fetcher=fetcher)
+    return document.write_pdf(stylesheets=[stylesheet], pdf_variant="pdf/a-3b")
