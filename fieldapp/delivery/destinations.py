@@ -12,6 +12,7 @@ import hmac
 import json
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,16 @@ class DeliveryFailed(RuntimeError):
 
 class DestinationMisconfigured(ValueError):
     """The configuration itself is wrong (e.g. a URL off the allow-list): said at start-up and on every attempt."""
+
+
+_local = threading.local()
+
+
+def _http() -> requests.Session:
+    """One keep-alive session per thread: a TLS handshake per connection, not per delivery."""
+    if not hasattr(_local, "session"):
+        _local.session = requests.Session()
+    return _local.session
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -66,7 +77,7 @@ class Webhook:
                    SIGNATURE_HEADER: "sha256=" + sign(self.secret, timestamp, body),
                    DELIVERY_HEADER: document["delivery_id"], "Idempotency-Key": document["delivery_id"]}
         try:
-            response = requests.post(self.url, data=body, headers=headers, timeout=(3.05, self.timeout),
+            response = _http().post(self.url, data=body, headers=headers, timeout=(3.05, self.timeout),
                                      allow_redirects=False, verify=self.ca_bundle or True)
         except requests.RequestException as error:
             raise DeliveryFailed(f"webhook unreachable: {error.__class__.__name__}") from None

@@ -45,19 +45,20 @@ def lease() -> timedelta:
 
 def claim_due(now: datetime, limit: int = 20) -> list[ExportJob]:
     """Due jobs this process now holds under a lease (committed, so other workers skip them)."""
-    candidates = db.session.scalars(select(ExportJob.id).where(
-        ExportJob.state == ExportState.PENDING, ExportJob.next_attempt_at <= now)
-        .order_by(ExportJob.next_attempt_at).limit(limit)).all()
-    claimed = []
-    for job_id in candidates:
-        taken = db.session.execute(update(ExportJob).where(
-            ExportJob.id == job_id, ExportJob.state == ExportState.PENDING, ExportJob.next_attempt_at <= now)
-            .values(next_attempt_at=now + lease(), attempts=ExportJob.attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount
-        if taken == 1:
-            claimed.append(job_id)
+    due = (select(ExportJob.id).where(ExportJob.state == ExportState.PENDING, ExportJob.next_attempt_at <= now)
+           .order_by(ExportJob.next_attempt_at).limit(limit))
+    if db.session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    # One statement: the re-checked WHERE makes the claim atomic on SQLite too (its writes are serialised).
+    claimed = db.session.execute(
+        update(ExportJob).where(ExportJob.id.in_(due.scalar_subquery()), ExportJob.state == ExportState.PENDING,
+                                ExportJob.next_attempt_at <= now)
+        .values(next_attempt_at=now + lease(), attempts=ExportJob.attempts + 1)
+        .returning(ExportJob.id).execution_options(synchronize_session=False)).scalars().all()
     db.session.commit()
-    return list(db.session.scalars(select(ExportJob).where(ExportJob.id.in_(claimed)))) if claimed else []
+    if not claimed:
+        return []
+    return list(db.session.scalars(select(ExportJob).where(ExportJob.id.in_(claimed)).order_by(ExportJob.id)))
 
 
 def mark_delivered(job: ExportJob, now: datetime) -> None:
