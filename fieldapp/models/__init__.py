@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent, AuditIsAppendOnly
 from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
+from .delivery import ExportJob, ExportState
 from .devices import Device
 from .drafts import UnfinishedDraft
 from .grants import RoleGrant
@@ -25,7 +26,7 @@ from .types import utcnow
 
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
-    "Role", "RoleGrant", "Team", "User", "utcnow",
+    "Role", "RoleGrant", "Team", "User", "utcnow", "ExportJob", "ExportState",
     "AlertKind", "PRIORITY_ALERT_KINDS", "EscalationPolicy", "EscalatorHeartbeat", "EscalatorOutage",
     "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
