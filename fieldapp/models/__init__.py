@@ -8,6 +8,7 @@ from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, Rev
 from .safety import (
     AlertKind,
     EscalationPolicy,
+    PanicPress,
     PushSubscription,
     SafetyAlert,
     SafetyDelivery,
@@ -21,7 +22,7 @@ from .types import utcnow
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
     "Role", "Team", "User", "utcnow",
-    "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
+    "AlertKind", "EscalationPolicy", "PanicPress", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
 ]
