@@ -156,15 +156,19 @@ def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> 
     return None
 
 
-def panic(worker: User, now: datetime, address: str = "") -> tuple[SafetySession, SafetyAlert]:
-    """Panic from a running session, or from none (a session is opened on the spot so the alert has a home)."""
+def panic(worker: User, now: datetime, address: str = "",
+          pressed_at: datetime | None = None) -> tuple[SafetySession, SafetyAlert]:
+    """Panic from a running session, or from none (a session is opened on the spot so the alert has a home).
+
+    `pressed_at` is when the worker pressed it, if earlier than `now` (sent late from the device's offline queue).
+    """
     session = open_session_for(worker)
     if session is None:
         session = SafetySession(worker=worker, worker_id=worker.id, team_id=worker.team_id,
                                 address=(address or "").strip()[:500] or "Not given (panic outside a visit)",
-                                started_at=now, expected_end=now, version=0)
+                                started_at=pressed_at or now, expected_end=now, version=0)
         db.session.add(session)
         db.session.flush()
-    session.panic_at = now
-    alerts.log(session, "panic", now, worker)
+    session.panic_at, session.panic_pressed_at = now, pressed_at or now
+    alerts.log(session, "panic", now, worker, pressed_at=session.panic_pressed_at.isoformat())
     return session, _raise_everyone(session, AlertKind.PANIC, now)

@@ -1,6 +1,9 @@
 // Shared by the worker's safety page and the managers' board: JSON calls with CSRF, and push subscription.
 
-const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+// The board carries its token in a meta tag; the worker's page is cached offline, so it gets one from the API.
+let apiToken = "";
+export function setCsrfToken(token) { apiToken = token || ""; }
+const csrf = () => apiToken || document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 export async function api(method, url, body) {
   const options = { method, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" };
