@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from ..extensions import db
@@ -25,10 +25,33 @@ TITLES = {
 }
 
 
-def local_time(moment: datetime | None) -> str:
+def local_time(moment: datetime | None, seconds: bool = False) -> str:
     if moment is None:
         return "not given"
-    return moment.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).strftime("%H:%M")
+    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))
+    return moment.astimezone(zone).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def public_url(path: str) -> str:
+    """An absolute link for emails and pushes: PUBLIC_URL, else the current request's own address."""
+    base = current_app.config.get("PUBLIC_URL") or (request.url_root.rstrip("/") if has_request_context() else "")
+    return f"{base}{path}"
+
+
+def board_link(session: SafetySession) -> str:
+    return public_url(f"/safety/board#session-{session.public_id}")
+
+
+def panic_times(session: SafetySession) -> str:
+    """Pressed and received: a panic pressed with no signal may reach the server minutes later."""
+    pressed, received = session.panic_pressed_at or session.panic_at, session.panic_at
+    if pressed is None:
+        return ""
+    line = f"Panic pressed at {local_time(pressed, seconds=True)}, received {local_time(received, seconds=True)}"
+    late = int((received - pressed).total_seconds()) if received else 0
+    if late >= 60:
+        line += f" ({late // 60} min {late % 60} s later: sent when the phone had signal again)"
+    return line
 
 
 def _minutes(delta) -> int:
@@ -46,6 +69,7 @@ def describe_session(session: SafetySession, now: datetime) -> str:
         location = "not shared"
     lines = [
         f"Worker: {session.worker.display_name}",
+        f"Worker's phone: {session.worker.phone or 'not recorded'}",
         f"Visit: {visit}",
         f"Address: {session.address or 'not given'}",
         f"Risk notes: {session.risk_notes or 'none recorded'}",
@@ -53,7 +77,10 @@ def describe_session(session: SafetySession, now: datetime) -> str:
         f"Last known location: {location}",
     ]
     if session.notes:
-        lines.insert(4, f"Worker's notes: {session.notes}")
+        lines.insert(5, f"Worker's notes: {session.notes}")
+    if session.panic_at is not None:
+        lines.insert(1, panic_times(session))
+    lines.append(f"Open the alert: {board_link(session)}")
     return "\n".join(lines)
 
 

@@ -19,6 +19,8 @@ OUTCOMES = {
     "false_alarm": "False alarm",
     "other": "Other (see notes)",
 }
+# Shown on the board, never offered when resolving: the worker ended the alert themself.
+OUTCOME_WORDS = {**OUTCOMES, "worker_checked_out": "Worker checked out after the alert"}
 RECENT = timedelta(hours=12)
 
 
@@ -48,6 +50,22 @@ def board_sessions(manager: User, now: datetime) -> list[SafetySession]:
     ).order_by(SafetySession.expected_end)))
 
 
+def ordered(rows: list[dict]) -> list[dict]:
+    """Board order: unacknowledged alerts (panic and duress above overdue), then running sessions, then closed.
+
+    Alerts longest-waiting first; running ones by who is due first; closed ones most recent first.
+    """
+    def rank(row: dict) -> tuple:
+        if row["level"] == "alert" and not row["acknowledged_by"]:
+            return (0 if row["alert_kind"] in ("panic", "duress") else 1, row["alert_raised_at"] or "")
+        if row["state"] != SessionState.CLOSED.value:
+            return (2 if row["level"] == "overdue" else 3, row["expected_end"])
+        return (4, "")
+
+    newest_closed_first = sorted(rows, key=lambda row: row["closed_at"] or "", reverse=True)
+    return sorted(newest_closed_first, key=rank)  # stable: closed ones keep newest-first
+
+
 def level_of(session: SafetySession, now: datetime) -> str:
     """What the board shows: alert (red), overdue (amber), acknowledged, active or closed."""
     if session.state == SessionState.ALERT:
@@ -61,6 +79,7 @@ def serialise(session: SafetySession, now: datetime) -> dict:
     """A session for the managers' board. Unlike the worker's view, this says whether it was duress or panic."""
     kind = "duress" if session.duress else "panic" if session.panic_at else "overdue" if session.alert_raised_at \
         else None
+    closed_at = session.resolved_at or session.checked_out_at if session.state == SessionState.CLOSED else None
     return {
         "id": session.public_id, "level": level_of(session, now), "state": session.state.value, "alert_kind": kind,
         "worker": session.worker.display_name, "address": session.address, "risk_notes": session.risk_notes,
@@ -71,7 +90,12 @@ def serialise(session: SafetySession, now: datetime) -> dict:
         "acknowledged_by": session.acknowledged_by.display_name if session.acknowledged_by else None,
         "acknowledged_at_local": alerts.local_time(session.acknowledged_at) if session.acknowledged_at else None,
         "resolved_by": session.resolved_by.display_name if session.resolved_by else None,
-        "outcome": OUTCOMES.get(session.outcome or "", session.outcome),
+        "outcome": OUTCOME_WORDS.get(session.outcome or "", session.outcome),
+        "worker_phone": session.worker.phone,
+        "panic_times": alerts.panic_times(session) if session.panic_at else None,
+        "closed_at": closed_at.isoformat() if closed_at else None,
+        "closed_at_local": alerts.local_time(closed_at) if closed_at else None,
+        "checked_out_after_alert": session.outcome == "worker_checked_out",
         "location": None if session.last_location_at is None else {
             "lat": session.last_lat, "lon": session.last_lon, "accuracy_m": session.last_accuracy_m,
             "age_seconds": int((now - session.last_location_at).total_seconds())},

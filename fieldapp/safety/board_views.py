@@ -24,7 +24,7 @@ def board_page():
 @roles_required(Role.MANAGER)
 def board_feed():
     at = now()
-    rows = [board.serialise(s, at) for s in board.board_sessions(current_user, at)]
+    rows = board.ordered([board.serialise(s, at) for s in board.board_sessions(current_user, at)])
     return {"server_time": at.isoformat(), "sessions": rows,
             "alerts": sum(1 for r in rows if r["level"] == "alert" and not r["acknowledged_by"])}
 
