@@ -69,8 +69,9 @@ def hold_panic(page):
     box = page.locator("#panic-button").bounding_box()
     page.mouse.move(box["x"] + 10, box["y"] + 10)
     page.mouse.down()
-    page.wait_for_function("!document.getElementById('panic-status').textContent.startsWith('Keep holding')",
-                           timeout=8000)
+    status = page.locator("#panic-status")
+    expect(status).to_contain_text("Keep holding")
+    expect(status).not_to_contain_text("Keep holding", timeout=8000)
     page.mouse.up()
 
 
