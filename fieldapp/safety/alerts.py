@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import AlertKind, PushSubscription, SafetyAlert, SafetyDelivery, SafetyEvent, SafetySession, User
+from . import news
 
-WORKER_KINDS = (AlertKind.REMINDER, AlertKind.GRACE)
+WORKER_KINDS = (AlertKind.REMINDER, AlertKind.GRACE, AlertKind.WORKER_UPDATE)
 EMERGENCY_LINE = "fieldapp is not a monitored BS 8484 service: in an emergency call 999."
 
 TITLES = {
@@ -22,6 +23,8 @@ TITLES = {
     AlertKind.PANIC: "PANIC: {worker} pressed the panic button",
     AlertKind.DURESS: "DURESS: {worker} checked out with the duress PIN (silent alert)",
     AlertKind.TEST: "TEST ALERT from fieldapp safety: not a real alert",
+    AlertKind.WORKER_UPDATE: "Your safety alert",
+    AlertKind.CHECKED_OUT: "{worker} checked out after the alert",
 }
 
 
@@ -102,13 +105,13 @@ def email_enabled() -> bool:
 
 def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, level: int,
                 to: list[User], now: datetime, actor: User | None = None, minutes: int = 0,
-                subscriptions_of=None) -> SafetyAlert:
+                subscriptions_of=None, title: str | None = None, body: str | None = None) -> SafetyAlert:
     """Record the alert and queue its deliveries in the caller's transaction; the escalator sends them."""
     worker = session.worker.display_name if session else ""
     alert = SafetyAlert(
         session_id=session.id if session else None, team_id=session.team_id if session else None,
         kind=kind, stage_key=stage_key, level=level, triggered_at=now,
-        title=TITLES[kind].format(worker=worker, minutes=minutes), body=_body(kind, session, now),
+        title=title or TITLES[kind].format(worker=worker, minutes=minutes), body=body or _body(kind, session, now),
     )
     if kind == AlertKind.TEST and actor is not None:
         alert.team_id = actor.team_id
@@ -132,6 +135,8 @@ def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, 
         actor_id=actor.id if actor else None,
         detail={"stage": stage_key, "level": level, "recipients": [p.id for p in to], "queued": queued},
     ))
+    if session is not None and kind in news.TOLD_TO_WORKER:
+        news.alert_raised(session, kind, stage_key, now, subscriptions_of)
     return alert  # deliveries and the event flush with the caller's next flush or commit
 
 

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 
 from ..extensions import db
-from ..models import AlertKind, EscalationPolicy, SafetySession, SessionState, User
-from . import alerts
+from ..models import AlertKind, EscalationPolicy, SafetyAlert, SafetySession, SessionState, User
+from . import alerts, news
 from .sessions import SafetyError
 
 OUTCOMES = {
@@ -116,10 +116,12 @@ def acknowledge(session: SafetySession, manager: User, now: datetime) -> bool:
     db.session.refresh(session)
     if taken:
         alerts.log(session, "acknowledged", now, manager)
+        news.alert_taken(session, manager, now)
     return taken
 
 
-def resolve(session: SafetySession, manager: User, now: datetime, outcome: str, notes: str) -> None:
+def resolve(session: SafetySession, manager: User, now: datetime, outcome: str, notes: str) -> SafetyAlert | None:
+    """Close the session with an outcome; the worker is told who closed it and how (not after a duress)."""
     if outcome not in OUTCOMES:
         raise SafetyError("Choose an outcome from the list.", 400, "invalid")
     if session.resolved_at is not None:
@@ -127,14 +129,25 @@ def resolve(session: SafetySession, manager: User, now: datetime, outcome: str, 
     if session.acknowledged_at is None and session.state == SessionState.ALERT:
         session.acknowledged_at, session.acknowledged_by_id = now, manager.id
         alerts.log(session, "acknowledged", now, manager, with_resolution=True)
+        news.alert_taken(session, manager, now)
     session.state, session.next_step, session.next_due_at = SessionState.CLOSED, None, None
     session.resolved_at, session.resolved_by_id = now, manager.id
     session.outcome, session.outcome_notes = outcome, (notes or "").strip()[:4000]
     session.version += 1
     alerts.log(session, "resolved", now, manager, outcome=outcome, notes=session.outcome_notes)
+    if session.alert_raised_at is None:
+        return None  # a visit closed by a manager without any alert: nothing happened to tell about
+    return news.alert_resolved(session, manager, now, OUTCOMES[outcome])
 
 
 def test_alert(manager: User, now: datetime):
     """A labelled TEST alert to the manager's own devices and email."""
     return alerts.raise_alert(None, AlertKind.TEST, f"test-{now.timestamp():.0f}-{manager.id}", 0, [manager], now,
                               actor=manager)
+
+
+def latest_news(session: SafetySession) -> SafetyAlert | None:
+    """The last message queued for the worker about this session, to send straight after the response."""
+    return db.session.scalar(select(SafetyAlert).where(
+        SafetyAlert.session_id == session.id, SafetyAlert.kind == AlertKind.WORKER_UPDATE)
+        .order_by(SafetyAlert.id.desc()).limit(1))

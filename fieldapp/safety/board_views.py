@@ -36,7 +36,9 @@ def acknowledge(public_id: str):
     at = now()
     session = board.visible_session(current_user, public_id)
     taken = board.acknowledge(session, current_user, at)
-    return {"acknowledged": taken, "session": board.serialise(session, at)}
+    response = jsonify(acknowledged=taken, session=board.serialise(session, at))
+    deliver_after_response(response, board.latest_news(session) if taken else None)
+    return response
 
 
 @bp.post("/api/safety/sessions/<public_id>/resolve")
@@ -45,8 +47,10 @@ def acknowledge(public_id: str):
 def resolve(public_id: str):
     body, at = json_body(), now()
     session = board.visible_session(current_user, public_id)
-    board.resolve(session, current_user, at, str_field(body, "outcome", 40), str_field(body, "notes", 4000))
-    return {"session": board.serialise(session, at)}
+    told = board.resolve(session, current_user, at, str_field(body, "outcome", 40), str_field(body, "notes", 4000))
+    response = jsonify(session=board.serialise(session, at))
+    deliver_after_response(response, told)
+    return response
 
 
 @bp.post("/api/safety/test-alert")

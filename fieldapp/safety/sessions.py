@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..access import children_visible_to
 from ..extensions import db
 from ..models import AlertKind, Child, SafetyAlert, SafetyProfile, SafetySession, SessionState, User
-from . import alerts, stages
+from . import alerts, news, stages
 
 MAX_VISIT_MINUTES = 12 * 60
 
@@ -153,6 +153,7 @@ def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> 
     session.version += 1
     if session.alert_raised_at is not None and session.resolved_at is None:
         session.outcome = "worker_checked_out"
+        return news.checked_out_after_alert(session, now)
     return None
 
 

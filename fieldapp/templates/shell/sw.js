@@ -91,6 +91,8 @@ self.addEventListener("push", (event) => {
     tag: message.tag,
     data: { url: message.url },
     requireInteraction: message.kind !== "reminder",
+    // News to a worker about their own alert makes no sound: they may be hiding from someone.
+    silent: message.kind === "worker_update",
   }));
 });
 
