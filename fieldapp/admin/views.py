@@ -61,6 +61,7 @@ def edit_user(user_id: int | None = None):
                 db.session.add(user)
             user.display_name = form.display_name.data
             user.email = form.email.data or None
+            user.phone = (form.phone.data or "").strip() or None
             user.role = Role(form.role.data)
             user.team_id = form.team_id.data or None
             user.part_time = form.part_time.data
