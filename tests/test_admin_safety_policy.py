@@ -27,7 +27,7 @@ def test_admin_sets_a_teams_policy_and_duty_number(client, make_team, make_user)
     assert team.duty_phone == "+44 20 7946 0000"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "admin_safety_policy_saved"))
     assert "before: grace=5" in event.detail and "after: grace=3" in event.detail
-    assert "teams/%d/safety" % team.id in client.get("/admin/teams").get_data(as_text=True)
+    assert f"teams/{team.id}/safety" in client.get("/admin/teams").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
