@@ -1,10 +1,12 @@
 """A panic press that may arrive late from the device's offline queue: its pressed-at time, bounded, and resends
-made no-ops. Flush, never commit."""
+made no-ops. Flush, never commit (only a duplicate arriving at the same moment rolls back, to return the other)."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import PanicPress, SafetyAlert, SafetySession, User
@@ -58,15 +60,28 @@ def receive(worker: User, received_at: datetime, body: dict) -> tuple[SafetySess
     client_id = body.get("client_id") or str(new_uuid())
     if not isinstance(client_id, str) or not CLIENT_ID.match(client_id):
         raise SafetyError("client_id must be a UUID.")
-    earlier = db.session.get(PanicPress, client_id.lower())
+    client_id = client_id.lower()
+    earlier = _earlier(worker, client_id)
     if earlier is not None:
-        if earlier.user_id != worker.id:
-            raise SafetyError("client_id must be a UUID.")  # someone else's id: say nothing more about it
-        return db.session.get(SafetySession, earlier.session_id), None
+        return earlier, None
     pressed_at = pressed_time(received_at, body.get("pressed_at"), body.get("sent_at"))
     address = body.get("address") if isinstance(body.get("address"), str) else ""
     session, alert = sessions.panic(worker, received_at, address=address[:500], pressed_at=pressed_at)
-    db.session.add(PanicPress(client_id=client_id.lower(), user_id=worker.id, session_id=session.id,
+    db.session.add(PanicPress(client_id=client_id, user_id=worker.id, session_id=session.id,
                               pressed_at=pressed_at, received_at=received_at))
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # The same press arriving twice at once (the page and a Background Sync wake-up): the other one raised it.
+        db.session.rollback()
+        return _earlier(worker, client_id), None
     return session, alert
+
+
+def _earlier(worker: User, client_id: str) -> SafetySession | None:
+    earlier = db.session.get(PanicPress, client_id)
+    if earlier is None:
+        return None
+    if earlier.user_id != worker.id:
+        raise SafetyError("client_id must be a UUID.")  # someone else's id: say nothing more about it
+    return db.session.get(SafetySession, earlier.session_id)

@@ -241,8 +241,10 @@ function panicHooks() {
     },
     waiting: (list) => {
       waiting = list;
-      status.textContent = "Panic NOT sent yet: no connection. It is saved on this device and will be sent the " +
-        "moment there is a connection. Call 999 or text the duty desk now.";
+      status.textContent = signedIn === false
+        ? "Panic NOT sent: you are not signed in. It is saved on this device and will be sent once you sign in. Call 999 now."
+        : "Panic NOT sent yet: no connection. It is saved on this device and will be sent the moment there is a " +
+          "connection. Call 999 or text the duty desk now.";
       describeNet();
     },
     signedOut: () => { signedIn = false; show($("signed-out"), true); },
