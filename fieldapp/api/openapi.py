@@ -18,6 +18,7 @@ UUID = {"type": "string", "maxLength": 64}
 ERROR_CODES = {"400": "Malformed request (message says what)", "401": "Not signed in, or the session has ended",
                "403": "Not allowed for your role, device or team", "404": "Nothing there that you may see",
                "409": "Changed meanwhile: reload and try again", "410": "This device was revoked: wipe",
+               "422": "Well-formed but refused (message says why)",
                "429": "Too many attempts: wait", "503": "Not configured yet (e.g. no server key)"}
 FIELD_ERROR = {"type": "object", "required": ["path", "message"],
                "properties": {"path": {"type": "string"}, "message": {"type": "string"}}}
