@@ -23,8 +23,8 @@ def _tell_worker(session: SafetySession, event: str, now: datetime, title: str, 
         return None
     told = db.session.scalar(select(func.count()).select_from(SafetyAlert).where(
         SafetyAlert.session_id == session.id, SafetyAlert.kind == AlertKind.WORKER_UPDATE)) or 0
-    return alerts.raise_alert(session, AlertKind.WORKER_UPDATE, f"told-{event}-{told + 1}", 0, [session.worker], now,
-                              subscriptions_of=subscriptions_of, title=title, body=body)
+    return alerts.raise_alert(session, AlertKind.WORKER_UPDATE, stage_key=f"told-{event}-{told + 1}", level=0,
+                              to=[session.worker], now=now, subscriptions_of=subscriptions_of, title=title, body=body)
 
 
 def alert_raised(session: SafetySession, kind: AlertKind, stage_key: str, now: datetime, subscriptions_of=None):
@@ -68,4 +68,4 @@ def checked_out_after_alert(session: SafetySession, now: datetime) -> SafetyAler
     text = (f"{session.worker.display_name} checked out at {local_time(now)}, after the alert raised at "
             f"{local_time(session.alert_raised_at)}. Address: {session.address}.\n"
             f"Worker's phone: {session.worker.phone or 'not recorded'}\nOpen: {board_link(session)}")
-    return raise_alert(session, AlertKind.CHECKED_OUT, "checked-out", 1, to, now, body=text)
+    return raise_alert(session, AlertKind.CHECKED_OUT, stage_key="checked-out", level=1, to=to, now=now, body=text)
