@@ -125,6 +125,9 @@ def settings_from_env(instance_path: str) -> dict:
         "SYNC_PUSH_MAX_BYTES": int(os.environ.get("FIELDAPP_SYNC_PUSH_MAX_BYTES", 48 * 1024 * 1024)),
         # Council wording for record types (renames trademarked methods); default instance/labels.json.
         "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
+        # The address managers open from a safety alert's email or push (e.g. https://fieldapp.council.example).
+        # Unset: taken from the request that raised the alert; alerts the escalator raises then carry a path only.
+        "PUBLIC_URL": os.environ.get("FIELDAPP_PUBLIC_URL", "").rstrip("/"),
         **safety_server_settings(),
         **delivery_settings(),
     }

@@ -17,6 +17,9 @@ class UserForm(FlaskForm):
     display_name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = StringField("Email (for safety alerts)", validators=[Optional(), Email(check_deliverability=False),
                                                                   Length(max=255)])
+    phone = StringField("Phone (carried in safety alerts about this worker)", validators=[
+        Optional(), Length(max=32),
+        Regexp(r"^\+?[0-9][0-9 ()-]{4,30}$", message="Use digits, spaces, brackets, dashes and a leading +.")])
     role = SelectField("Role", choices=ROLE_CHOICES)
     team_id = SelectField("Team", coerce=int)
     part_time = BooleanField("Part-time")

@@ -61,6 +61,7 @@ def edit_user(user_id: int | None = None):
                 role=Role(form.role.data), team_id=form.team_id.data or None, part_time=form.part_time.data,
                 caseload_limit=form.caseload_limit.data, active=form.active.data,
                 password=form.password.data or None), by=current_user._get_current_object())
+            user.phone = (form.phone.data or "").strip() or None
             waiting = f" The {grant.role.value} role waits for another admin to confirm it." if grant else ""
             flash(f"Saved {user.display_name}.{waiting}", "success")
             return redirect(url_for("admin.users"))

@@ -18,6 +18,7 @@ UUID = {"type": "string", "maxLength": 64}
 ERROR_CODES = {"400": "Malformed request (message says what)", "401": "Not signed in, or the session has ended",
                "403": "Not allowed for your role, device or team", "404": "Nothing there that you may see",
                "409": "Changed meanwhile: reload and try again", "410": "This device was revoked: wipe",
+               "422": "Well-formed but refused (message says why)",
                "413": "Request body too large (1 MiB; a sync push 48 MiB)",
                "429": "Too many attempts: wait", "503": "Not configured yet (e.g. no server key)"}
 DEVICE_HEADER_PARAM = {
@@ -141,8 +142,13 @@ def paths() -> dict:
         "/api/safety/sessions/{public_id}/check-out": {"post": _operation(
             "Check out (a duress PIN looks the same and raises a silent alert)", OBJECT,
             body={"type": "object", "properties": {"pin": {"type": "string"}}}, params=session_id, errors=with_409)},
-        "/api/safety/panic": {"post": _operation("Panic: alert every level at once", OBJECT, body={
-            "type": "object", "properties": {"address": {"type": "string"}}}, errors=with_409)},
+        "/api/safety/panic": {"post": _operation(
+            "Panic: alert every level at once. A press sent late keeps its pressed-at time (sent_at - pressed_at, "
+            "on the device's clock, back from receipt; at most 24 h old, else 422); a resent client_id raises "
+            "nothing", OBJECT, body={"type": "object", "properties": {
+                "address": {"type": "string"}, "client_id": UUID,
+                "pressed_at": {"type": "string", "format": "date-time"},
+                "sent_at": {"type": "string", "format": "date-time"}}}, errors=(*with_409, "422"))},
         "/api/safety/pins": {"post": _operation("Set the check-out PIN and duress PIN", OK, body={
             "type": "object", "properties": {"checkout_pin": {"type": "string"}, "duress_pin": {"type": "string"}}})},
         "/api/safety/push-key": {"get": _operation("The VAPID public key for push subscriptions", {

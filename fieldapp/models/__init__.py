@@ -14,6 +14,7 @@ from .safety import (
     EscalationPolicy,
     EscalatorHeartbeat,
     EscalatorOutage,
+    PanicPress,
     PushSubscription,
     SafetyAlert,
     SafetyDelivery,
@@ -27,7 +28,7 @@ from .types import utcnow
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
     "Role", "RoleGrant", "Team", "User", "utcnow", "ExportJob", "ExportState",
-    "AlertKind", "PRIORITY_ALERT_KINDS", "EscalationPolicy", "EscalatorHeartbeat", "EscalatorOutage",
+    "AlertKind", "PRIORITY_ALERT_KINDS", "EscalationPolicy", "EscalatorHeartbeat", "EscalatorOutage", "PanicPress",
     "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",

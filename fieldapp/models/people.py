@@ -29,6 +29,8 @@ class Team(db.Model):
     # None means "use the service default" (22 full-time / 15 part-time).
     caseload_limit_full_time: Mapped[int | None]
     caseload_limit_part_time: Mapped[int | None]
+    # The number a worker without data signal texts in an emergency (lone-worker safety, sms: link).
+    duty_phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     members: Mapped[list[User]] = relationship(back_populates="team", order_by="User.display_name")
@@ -51,6 +53,8 @@ class User(UserMixin, db.Model):
     caseload_limit: Mapped[int | None]
     active: Mapped[bool] = mapped_column(default=True)
     email: Mapped[str | None] = mapped_column(String(255))
+    # Carried in every safety alert about this worker, so a manager can ring them at once.
+    phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Stamped into each session at sign-in; raising it ends every session of this user (auth/sessions.py).
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")

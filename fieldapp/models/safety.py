@@ -35,6 +35,8 @@ class AlertKind(enum.StrEnum):
     PANIC = "panic"
     DURESS = "duress"
     TEST = "test"
+    WORKER_UPDATE = "worker_update"  # to the worker: their alert was raised, taken or resolved
+    CHECKED_OUT = "checked_out"      # to the managers alerted: the worker checked out after the alert
     WRONG_PINS = "wrong_pins"    # repeated wrong check-out PINs: a possible duress
 
 
@@ -101,7 +103,8 @@ class SafetySession(db.Model):
     version: Mapped[int] = mapped_column(default=1)
     # Never serialised for the worker: a duress check-out must look exactly like a normal one.
     duress: Mapped[bool] = mapped_column(default=False)
-    panic_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    panic_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the server received the last panic
+    panic_pressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when the worker pressed it
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     alert_raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -194,6 +197,16 @@ class SafetyEvent(db.Model):
     detail: Mapped[dict] = mapped_column(db.JSON, default=dict)
 
 
+class PanicPress(db.Model):
+    """One panic press as the device recorded it; its client id makes a resent press (offline queue) a no-op."""
+
+    __tablename__ = "safety_panic_presses"
+
+    client_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("safety_sessions.id"))
+    pressed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 class EscalatorHeartbeat(db.Model):
     """One row per running escalator process, touched every few seconds: no fresh row means no alerts go out."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
 from ..extensions import db
@@ -19,8 +19,9 @@ from ..models import (
     SafetySession,
     User,
 )
+from . import news
 
-WORKER_KINDS = (AlertKind.REMINDER, AlertKind.GRACE)
+WORKER_KINDS = (AlertKind.REMINDER, AlertKind.GRACE, AlertKind.WORKER_UPDATE)
 EMERGENCY_LINE = "fieldapp is not a monitored BS 8484 service: in an emergency call 999."
 
 TITLES = {
@@ -31,14 +32,39 @@ TITLES = {
     AlertKind.PANIC: "PANIC: {worker} pressed the panic button",
     AlertKind.DURESS: "DURESS: {worker} checked out with the duress PIN (silent alert)",
     AlertKind.TEST: "TEST ALERT from fieldapp safety: not a real alert",
+    AlertKind.WORKER_UPDATE: "Your safety alert",
+    AlertKind.CHECKED_OUT: "{worker} checked out after the alert",
     AlertKind.WRONG_PINS: "POSSIBLE DURESS: {worker} entered a wrong check-out PIN {minutes} times",
 }
 
 
-def local_time(moment: datetime | None) -> str:
+def local_time(moment: datetime | None, seconds: bool = False) -> str:
     if moment is None:
         return "not given"
-    return moment.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))).strftime("%H:%M")
+    zone = ZoneInfo(current_app.config.get("TIMEZONE", "Europe/London"))
+    return moment.astimezone(zone).strftime("%H:%M:%S" if seconds else "%H:%M")
+
+
+def public_url(path: str) -> str:
+    """An absolute link for emails and pushes: PUBLIC_URL, else the current request's own address."""
+    base = current_app.config.get("PUBLIC_URL") or (request.url_root.rstrip("/") if has_request_context() else "")
+    return f"{base}{path}"
+
+
+def board_link(session: SafetySession) -> str:
+    return public_url(f"/safety/board#session-{session.public_id}")
+
+
+def panic_times(session: SafetySession) -> str:
+    """Pressed and received: a panic pressed with no signal may reach the server minutes later."""
+    pressed, received = session.panic_pressed_at or session.panic_at, session.panic_at
+    if pressed is None:
+        return ""
+    line = f"Panic pressed at {local_time(pressed, seconds=True)}, received {local_time(received, seconds=True)}"
+    late = int((received - pressed).total_seconds()) if received else 0
+    if late >= 60:
+        line += f" ({late // 60} min {late % 60} s later: sent when the phone had signal again)"
+    return line
 
 
 def _minutes(delta) -> int:
@@ -56,6 +82,7 @@ def describe_session(session: SafetySession, now: datetime) -> str:
         location = "not shared"
     lines = [
         f"Worker: {session.worker.display_name}",
+        f"Worker's phone: {session.worker.phone or 'not recorded'}",
         f"Visit: {visit}",
         f"Address: {session.address or 'not given'}",
         f"Risk notes: {session.risk_notes or 'none recorded'}",
@@ -63,7 +90,10 @@ def describe_session(session: SafetySession, now: datetime) -> str:
         f"Last known location: {location}",
     ]
     if session.notes:
-        lines.insert(4, f"Worker's notes: {session.notes}")
+        lines.insert(5, f"Worker's notes: {session.notes}")
+    if session.panic_at is not None:
+        lines.insert(1, panic_times(session))
+    lines.append(f"Open the alert: {board_link(session)}")
     return "\n".join(lines)
 
 
@@ -85,13 +115,13 @@ def email_enabled() -> bool:
 
 def raise_alert(session: SafetySession | None, kind: AlertKind, *, stage_key: str, level: int,
                 to: list[User], now: datetime, actor: User | None = None, minutes: int = 0,
-                subscriptions_of=None) -> SafetyAlert:
+                subscriptions_of=None, title: str | None = None, body: str | None = None) -> SafetyAlert:
     """Record the alert and queue its deliveries in the caller's transaction; the escalator sends them."""
     worker = session.worker.display_name if session else ""
     alert = SafetyAlert(
         session_id=session.id if session else None, team_id=session.team_id if session else None,
         kind=kind, stage_key=stage_key, level=level, triggered_at=now,
-        title=TITLES[kind].format(worker=worker, minutes=minutes), body=_body(kind, session, now),
+        title=title or TITLES[kind].format(worker=worker, minutes=minutes), body=body or _body(kind, session, now),
     )
     if kind == AlertKind.TEST and actor is not None:
         alert.team_id = actor.team_id
@@ -115,6 +145,8 @@ def raise_alert(session: SafetySession | None, kind: AlertKind, *, stage_key: st
         actor_id=actor.id if actor else None,
         detail={"stage": stage_key, "level": level, "recipients": [p.id for p in to], "queued": queued},
     ))
+    if session is not None and kind in news.TOLD_TO_WORKER:
+        news.alert_raised(session, kind, stage_key, now, subscriptions_of)
     return alert  # deliveries and the event flush with the caller's next flush or commit
 
 

@@ -27,7 +27,7 @@ def board_feed():
     at = now()
     sessions = board.board_sessions(current_user, at)
     audit_board_view(current_user, sessions, at)
-    rows = [board.serialise(s, at) for s in sessions]
+    rows = board.ordered([board.serialise(s, at) for s in sessions])
     return {"server_time": at.isoformat(), "sessions": rows,
             "alerts": sum(1 for r in rows if r["level"] == "alert" and not r["acknowledged_by"])}
 
@@ -39,7 +39,9 @@ def acknowledge(public_id: str):
     at = now()
     session = board.visible_session(current_user, public_id)
     taken = board.acknowledge(session, current_user, at)
-    return {"acknowledged": taken, "session": board.serialise(session, at)}
+    response = jsonify(acknowledged=taken, session=board.serialise(session, at))
+    deliver_after_response(response, board.latest_news(session) if taken else None)
+    return response
 
 
 @api_bp.post("/safety/sessions/<public_id>/resolve")
@@ -48,8 +50,10 @@ def acknowledge(public_id: str):
 def resolve(public_id: str):
     body, at = json_body(), now()
     session = board.visible_session(current_user, public_id)
-    board.resolve(session, current_user, at, str_field(body, "outcome", 40), str_field(body, "notes", 4000))
-    return {"session": board.serialise(session, at)}
+    told = board.resolve(session, current_user, at, str_field(body, "outcome", 40), str_field(body, "notes", 4000))
+    response = jsonify(session=board.serialise(session, at))
+    deliver_after_response(response, told)
+    return response
 
 
 @api_bp.post("/safety/test-alert")

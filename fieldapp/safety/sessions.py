@@ -20,7 +20,7 @@ from ..models import (
     User,
     utcnow,
 )
-from . import alerts, stages
+from . import alerts, news, stages
 
 MAX_VISIT_MINUTES = 12 * 60
 
@@ -172,6 +172,7 @@ def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> 
     session.version += 1
     if session.alert_raised_at is not None and session.resolved_at is None:
         session.outcome = "worker_checked_out"
+        return news.checked_out_after_alert(session, now)
     return None
 
 
@@ -185,15 +186,19 @@ def wrong_checkout_pin(session: SafetySession, now: datetime, alert_at: int) -> 
     return _raise_everyone(session, AlertKind.WRONG_PINS, now, minutes=earlier + 1)
 
 
-def panic(worker: User, now: datetime, address: str = "") -> tuple[SafetySession, SafetyAlert]:
-    """Panic from a running session, or from none (a session is opened on the spot so the alert has a home)."""
+def panic(worker: User, now: datetime, address: str = "",
+          pressed_at: datetime | None = None) -> tuple[SafetySession, SafetyAlert]:
+    """Panic from a running session, or from none (a session is opened on the spot so the alert has a home).
+
+    `pressed_at` is when the worker pressed it, if earlier than `now` (sent late from the device's offline queue).
+    """
     session = open_session_for(worker)
     if session is None:
         session = SafetySession(worker=worker, worker_id=worker.id, team_id=worker.team_id,
                                 address=(address or "").strip()[:500] or "Not given (panic outside a visit)",
-                                started_at=now, expected_end=now, version=0)
+                                started_at=pressed_at or now, expected_end=now, version=0)
         db.session.add(session)
         db.session.flush()
-    session.panic_at = now
-    alerts.log(session, "panic", now, worker)
+    session.panic_at, session.panic_pressed_at = now, pressed_at or now
+    alerts.log(session, "panic", now, worker, pressed_at=session.panic_pressed_at.isoformat())
     return session, _raise_everyone(session, AlertKind.PANIC, now)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import current_app, g, jsonify, render_template
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
-from ..access import children_visible_to, roles_required
+from ..access import roles_required
 from ..extensions import db
 from ..models import Role, SafetySession, SessionState
-from . import api_bp, bp, channels, deliver_after_response, sessions, subscriptions
+from . import api_bp, bp, channels, deliver_after_response, panic, sessions, subscriptions, worker_feed
 from .api import int_field, json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -28,19 +29,18 @@ def worker_view(session: SafetySession | None, at) -> dict:
 
 
 @bp.get("/safety")
-@roles_required(Role.WORKER, Role.MANAGER)
 def worker_page():
-    children = db.session.scalars(children_visible_to(current_user).order_by("first_name")).all() \
-        if current_user.role == Role.WORKER else []
-    return render_template("safety/worker.html", title="Safety check-in", children=children,
-                           duty_phone=current_app.config.get("DUTY_DESK_PHONE"),
-                           has_pins=sessions.has_pins(current_user))
+    """A static page (part of the offline shell, cached by the service worker): everything personal comes from
+    /api/safety/me, so the panic button shows offline. Like /app it needs no sign-in to load."""
+    return render_template("safety/worker.html")
 
 
 @api_bp.get("/safety/me")
 @roles_required(Role.WORKER, Role.MANAGER)
 def me():
-    return worker_view(sessions.open_session_for(current_user), now())
+    at, session = now(), sessions.open_session_for(current_user)
+    return {**worker_view(session, at), **worker_feed.page_context(current_user, session, at),
+            "csrf_token": generate_csrf()}
 
 
 @api_bp.post("/safety/sessions")
@@ -99,10 +99,12 @@ def check_out(public_id: str):
 @api_bp.post("/safety/panic")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
-def panic():
+def panic_view():
     body, at = json_body(), now()
-    session, alert = sessions.panic(current_user, at, address=str_field(body, "address", 500))
-    response = jsonify(state="alert", session=session.public_id,
+    session, alert = panic.receive(current_user, at, body)
+    pressed = session.panic_pressed_at or at
+    response = jsonify(state="alert", session=session.public_id, pressed_at=pressed.isoformat(),
+                       received_at=(session.panic_at or at).isoformat(), repeated=alert is None,
                        message="Panic alert raised: your managers are being alerted now. If you can, call 999.")
     deliver_after_response(response, alert)
     return response

@@ -11,6 +11,8 @@ from .. import __version__
 
 SHELL_TEMPLATE = "shell/app.html"
 WORKER_TEMPLATE = "shell/sw.js"
+# Other pages that must open with no signal: static, no personal data (their data comes from the API).
+OFFLINE_PAGES = {"safety.worker_page": "safety/worker.html"}
 # Everything under these static folders belongs to the shell (modules added by other areas are picked up).
 STATIC_PATTERNS = ("css/*.css", "js/*.js", "icons/*.png")
 
@@ -22,7 +24,7 @@ def shell_static_files(app: Flask) -> list[str]:
 
 
 def precache_urls(app: Flask) -> list[str]:
-    return [url_for("shell.app_shell"), url_for("shell.manifest")] + [
+    return [url_for("shell.app_shell"), url_for("shell.manifest")] + [url_for(e) for e in OFFLINE_PAGES] + [
         url_for("static", filename=name) for name in shell_static_files(app)
     ]
 
@@ -35,6 +37,7 @@ def shell_version(app: Flask | None = None) -> str:
     digest = hashlib.sha256()
     templates = Path(app.root_path) / app.template_folder
     sources = [templates / SHELL_TEMPLATE, templates / WORKER_TEMPLATE, Path(__file__).with_name("manifest.py")]
+    sources += [templates / name for name in OFFLINE_PAGES.values()]
     sources += [Path(app.static_folder) / name for name in shell_static_files(app)]
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -57,18 +57,22 @@ def test_overdue_session_escalates_in_order_and_stops_when_acknowledged(app, cli
     answer = client.post(f"/api/safety/sessions/{session.public_id}/acknowledge")
     assert answer.status_code == 200 and answer.json["acknowledged"] is True
     assert answer.json["session"]["acknowledged_by"] == ladder.line_managers[0].user.display_name
-    before = {p.user.id: len(pushes(push_service, p)) for p in everyone}
-    at(60)
-    assert {p.user.id: len(pushes(push_service, p)) for p in everyone} == before
+    before = {p.user.id: kinds(push_service, p) for p in everyone}
+    at(60)  # no more alerts; only the worker hears who took theirs
+    assert {p.user.id: kinds(push_service, p) for p in everyone} == {
+        **before, ladder.worker.user.id: [*before[ladder.worker.user.id], "worker_update"]}
+    assert "taken by line1" in pushes(push_service, ladder.worker)[-1]["title"]
     assert kinds(push_service, ladder.outsider) == [] and smtp.to(ladder.outsider.user.email) == []
     assert smtp.to(ladder.worker.user.email) == []  # reminders go by push and in-app, never email
 
     log = [e.kind for e in db.session.scalars(select(SafetyEvent).where(SafetyEvent.session_id == session.id)
                                               .order_by(SafetyEvent.id))]
-    stages = [k for k in log if k.startswith("alert_") or k in ("started", "acknowledged")]
+    stages = [k for k in log if k != "alert_worker_update"  # the worker's own news: see test_safety_client.py
+              and (k.startswith("alert_") or k in ("started", "acknowledged"))]
     assert stages == ["started", "alert_reminder", "alert_reminder", "alert_grace", "alert_overdue",
                       "alert_escalation", "acknowledged"]
-    assert log.count("delivery_attempt") == 3 + 2 * 2 + 2  # worker pushes; 2 managers × push+email; duty push+email
+    # worker pushes (3 before the alert, then raised, escalated, taken); 2 managers × push+email; duty push+email
+    assert log.count("delivery_attempt") == 3 + 3 + 2 * 2 + 2
 
 
 def test_unacknowledged_alert_repeats_to_every_level(app, ladder, push_service):
@@ -91,7 +95,7 @@ def test_panic_reaches_every_level_at_once(app, client, ladder, push_service, sm
     for manager in [*ladder.line_managers, ladder.duty]:
         assert kinds(push_service, manager) == ["panic"]
         assert "PANIC" in smtp.to(manager.user.email)[0]
-    assert kinds(push_service, ladder.worker) == []
+    assert kinds(push_service, ladder.worker) == ["worker_update"]  # told their panic arrived
     assert kinds(push_service, ladder.outsider) == []
 
 
@@ -126,7 +130,7 @@ def test_each_stage_happens_once_however_often_swept(app, ladder, push_service):
         escalate_due(late)
     sweep(late)
     keys = db.session.scalars(select(SafetyAlert.stage_key).where(SafetyAlert.session_id == session.id)).all()
-    assert sorted(keys) == ["amber", "grace"]
+    assert sorted(keys) == ["amber", "grace", "told-raised-1"]
     assert kinds(push_service, ladder.line_managers[0]) == ["overdue"]
 
 

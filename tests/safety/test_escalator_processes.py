@@ -23,8 +23,8 @@ from tests.safety.conftest import subscribe
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
 SESSIONS = 30
 # Per overdue session: a grace push to the worker (the reminders are stale by now, so skipped), then amber to
-# 2 line managers by push and email.
-EXPECTED_DELIVERIES = SESSIONS * (1 + 2 * 2)
+# 2 line managers by push and email, and a push telling the worker their managers were alerted.
+EXPECTED_DELIVERIES = SESSIONS * (1 + 2 * 2 + 1)
 
 
 def overdue_sessions(ladder, make_user, push_service) -> list:
@@ -92,9 +92,9 @@ def test_two_escalators_never_alert_a_stage_twice(app, ladder, make_user, push_s
         stop(first, second)
     assert first.returncode == 0 and second.returncode == 0
     stages = Counter(db.session.execute(select(SafetyAlert.session_id, SafetyAlert.stage_key)).all())
-    assert len(stages) == SESSIONS * 2 and set(stages.values()) == {1}
+    assert len(stages) == SESSIONS * 3 and set(stages.values()) == {1}  # grace, amber, worker told
     received = Counter((r.token, r.payload["tag"]) for r in push_service.received)
-    assert len(received) == SESSIONS * 3 and set(received.values()) == {1}, push_service.errors
+    assert len(received) == SESSIONS * 4 and set(received.values()) == {1}, push_service.errors
     assert len(smtp.messages) == SESSIONS * 2
     assert sent_count() == EXPECTED_DELIVERIES
 
@@ -115,9 +115,9 @@ def test_escalator_killed_mid_sweep_loses_no_alert(app, ladder, make_user, push_
     finally:
         stop(*[p for p in (victim, survivor) if p is not None])
     stages = Counter(db.session.execute(select(SafetyAlert.session_id, SafetyAlert.stage_key)).all())
-    assert len(stages) == SESSIONS * 2 and set(stages.values()) == {1}
+    assert len(stages) == SESSIONS * 3 and set(stages.values()) == {1}  # grace, amber, worker told
     received = Counter((r.token, r.payload["tag"]) for r in push_service.received)
-    assert len(received) == SESSIONS * 3, "every push arrived"
+    assert len(received) == SESSIONS * 4, "every push arrived"
     # A push in flight at the kill may be sent again after its lease: at least once, never lost.
     repeats = sum(received.values()) - len(received)
     print(f"\nkilled after {at_kill} pushes; pushes repeated after restart: {repeats}")

@@ -38,7 +38,21 @@ function fill(card, s) {
   card.querySelector(".f-address").textContent = s.address + (s.case_number ? ` (case ${s.case_number})` : "");
   card.querySelector(".f-risk").textContent = s.risk_notes || "None recorded";
   card.querySelector(".f-notes").textContent = s.notes || "None";
-  card.querySelector(".f-end").textContent = `${s.expected_end_local} (${minutes(s.seconds_remaining)})`;
+  // A closed card never counts "overdue": it says when it ended.
+  card.querySelector(".f-end").textContent = s.state === "closed"
+    ? `${s.expected_end_local} (closed at ${s.closed_at_local})` : `${s.expected_end_local} (${minutes(s.seconds_remaining)})`;
+  show(card.querySelector(".g-panic"), Boolean(s.panic_times));
+  card.querySelector(".f-panic").textContent = s.panic_times || "";
+  const phone = card.querySelector(".f-phone");
+  phone.replaceChildren();
+  if (s.worker_phone) {
+    const link = document.createElement("a");
+    link.href = `tel:${s.worker_phone.replace(/[^0-9+]/g, "")}`;
+    link.textContent = s.worker_phone;
+    phone.append(link);
+  } else {
+    phone.textContent = "Not recorded";
+  }
   card.querySelector(".f-location").textContent = s.location
     ? `${s.location.lat.toFixed(5)}, ${s.location.lon.toFixed(5)} (±${Math.round(s.location.accuracy_m || 0)} m), ${Math.round(s.location.age_seconds / 60)} min old`
     : "Not shared";
@@ -74,16 +88,39 @@ function newCard(s) {
   return card;
 }
 
+// Put `cards` into `list` in this order, moving only what is out of place (moving a card would blur a note
+// being typed in it).
+function place(list, cards) {
+  cards.forEach((card, index) => {
+    if (list.children[index] !== card) list.insertBefore(card, list.children[index] || null);
+  });
+}
+
+function renderCheckedOut(sessions) {
+  const notices = sessions.filter((s) => s.checked_out_after_alert).map((s) => {
+    const item = document.createElement("li");
+    item.textContent = `${s.worker} checked out at ${s.closed_at_local} after the alert: no action needed unless you know otherwise.`;
+    return item;
+  });
+  $("checked-out-notices").replaceChildren(...notices);
+}
+
 function render(feed) {
-  const list = $("sessions");
-  const seen = new Set();
+  const open = [];
+  const closed = [];
   for (const s of feed.sessions) {
-    seen.add(`session-${s.id}`);
-    const card = document.getElementById(`session-${s.id}`) || list.appendChild(newCard(s));
+    const card = document.getElementById(`session-${s.id}`) || newCard(s);
     fill(card, s);  // update in place, so a half-typed resolution note survives the next poll
+    (s.state === "closed" ? closed : open).push(card);
   }
-  for (const card of [...list.children]) if (!seen.has(card.id)) card.remove();
-  show($("board-empty"), feed.sessions.length === 0);
+  const keep = new Set([...open, ...closed]);
+  for (const card of [...$("sessions").children, ...$("closed-sessions").children]) if (!keep.has(card)) card.remove();
+  place($("sessions"), open);
+  place($("closed-sessions"), closed);
+  show($("board-empty"), open.length === 0);
+  show($("closed"), closed.length > 0);
+  $("closed-summary").textContent = `Closed in the last 12 hours (${closed.length})`;
+  renderCheckedOut(feed.sessions);
   activeAlerts = feed.alerts;
   const banner = $("alarm-banner");
   banner.textContent = activeAlerts ? `${activeAlerts} unacknowledged safety alert${activeAlerts > 1 ? "s" : ""}: act now.` : "";

@@ -3,7 +3,10 @@
 import { DEVICE_HEADER } from "./api.js";
 import { STORES, get } from "./idb.js";
 
-const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+// The board carries its token in a meta tag; the worker's page is cached offline, so it gets one from the API.
+let apiToken = "";
+export function setCsrfToken(token) { apiToken = token || ""; }
+const csrf = () => apiToken || document.querySelector('meta[name="csrf-token"]')?.content || "";
 
 // The device id the offline app registered in this browser (meta "device"), if it was ever set up here:
 // the server checks it on every /api call, as it does for the app's own client (api.js).

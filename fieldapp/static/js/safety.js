@@ -1,12 +1,21 @@
-// The worker's safety check-in: start, countdown, extend, check out (PIN or duress PIN), panic hold, location.
-import { api, enablePush, show } from "./safety-common.js";
+// The worker's safety check-in: start, countdown, extend, check out (PIN or duress PIN), location, and the panic
+// button, which works offline (safety-panic.js). The page itself is cached by the service worker: everything
+// personal comes from /api/safety/me, and what the SMS needs is kept encrypted on the device (safety-queue.js).
+import { api, enablePush, setCsrfToken, show } from "./safety-common.js";
+import { clockTime, configurePanic, connectionBack, sendPending, setUpPanicButton } from "./safety-panic.js";
+import { clearContext, loadContext, pendingPanics, saveContext } from "./safety-queue.js";
+import { renderOfflineHelp } from "./safety-offline.js";
 
 const $ = (id) => document.getElementById(id);
-const HOLD_SECONDS = 3;
 const POLL_MS = 10000;
 const LOCATION_EVERY_MS = 30000;
 
 let current = null;      // the running session, as the server describes it to the worker
+let context = null;      // what the offline help needs (last known; kept encrypted on the device)
+let reachable = null;    // did the last call reach the server? null: not tried yet
+let signedIn = null;
+let waiting = [];        // panics saved on the device, not yet confirmed by the server
+let hasToken = false;
 let clockOffset = 0;     // server time minus this device's time: the server owns the timer
 let watchId = null;
 let lastLocationPost = 0;
@@ -19,18 +28,23 @@ function setNet(active, text, help) {
   $("net-status-help").textContent = help;
 }
 
+const offline = () => !navigator.onLine || reachable === false;
+
 function describeNet() {
-  if (!navigator.onLine && !current) {
+  if (offline() && !current) {
     setNet(false, "Safety net NOT active: you are offline and no safety session is running.",
-      "A session can only be started online. If you are worried, call the duty desk or 999. ");
-  } else if (!navigator.onLine) {
+      "A session can only be started online. The panic button still works: it is sent once there is a connection. ");
+  } else if (offline()) {
     setNet(true, "You are offline. The server is still timing your visit and will alert your managers if you do not check out.",
-      "You cannot check out, extend or press panic until you are back online: if you are in danger call 999. ");
+      "You cannot check out or extend until you are back online. Panic is saved and sent the moment there is a connection; if you are in danger call 999. ");
+  } else if (signedIn === false) {
+    setNet(false, "Safety net NOT active: you are not signed in.", "");
   } else if (!current) {
     setNet(false, "Safety net NOT active: no safety session is running.", "Start a session before you go in. ");
   } else {
     setNet(true, "Safety net active: your managers will be alerted if you do not check out.", "");
   }
+  renderOfflineHelp(offline() || waiting.length > 0, context, waiting);
 }
 
 function remainingSeconds() {
@@ -60,10 +74,9 @@ function tick() {
   show(prompt, Boolean(text));
 }
 
-function render(view) {
-  if (view.server_time) clockOffset = Date.parse(view.server_time) - Date.now();
-  current = view.session;
-  show($("start"), !current && $("done").hidden);
+function renderSession(session) {
+  current = session;
+  show($("start"), !current && $("done").hidden && signedIn === true && !offline());
   show($("running"), Boolean(current));
   if (current) {
     $("run-address").textContent = current.address;
@@ -76,10 +89,71 @@ function render(view) {
   tick();
 }
 
+function renderUpdates(updates) {
+  const list = $("updates-list");
+  list.replaceChildren(...updates.map((u) => {
+    const item = document.createElement("li");
+    const title = document.createElement("strong");
+    title.textContent = `${u.at_local}: ${u.title}`;
+    const body = document.createElement("p");
+    body.textContent = u.body;
+    item.append(title, body);
+    return item;
+  }));
+  show($("updates"), updates.length > 0);
+}
+
+function fillChildren(children) {
+  const select = $("child");
+  const chosen = select.value;
+  select.replaceChildren(select.options[0], ...children.map((c) => new Option(c.label, c.id)));
+  select.value = chosen;
+}
+
+// What the SMS and the timer statement need with no signal. Only the running visit's details are kept.
+async function keep(data) {
+  const session = data.session;
+  context = {
+    name: data.me.name, duty_phone: data.duty_phone, grace_minutes: data.grace_minutes,
+    session: session && { state: session.state, expected_end: session.expected_end, address: session.address },
+    address: session?.address || "", case_number: session ? data.case_number : null, alert_at: data.alert_at,
+  };
+  try {
+    await saveContext(context);
+  } catch (error) {
+    console.warn("fieldapp safety: could not keep the visit details for offline use", error);
+  }
+}
+
 async function refresh() {
   const answer = await api("GET", "/api/safety/me");
-  if (answer.ok) render(answer.data);
-  else describeNet();
+  reachable = !answer.offline;
+  if (answer.ok) {
+    signedIn = true;
+    setCsrfToken(answer.data.csrf_token);
+    hasToken = true;
+    if (answer.data.server_time) clockOffset = Date.parse(answer.data.server_time) - Date.now();
+    show($("signed-out"), false);
+    show($("online-tools"), true);
+    show($("checkout-pin-field"), answer.data.me.has_pins);
+    fillChildren(answer.data.children);
+    renderUpdates(answer.data.updates);
+    await keep(answer.data);
+    renderSession(answer.data.session);
+    if (waiting.length) sendPending();
+  } else if (answer.status === 401 || answer.status === 403) {
+    signedIn = false;
+    show($("signed-out"), true);
+    renderSession(null);
+  } else {
+    describeNet();
+  }
+  return answer.ok;
+}
+
+async function ensureToken(force) {
+  if (hasToken && !force) return true;
+  return refresh();
 }
 
 function startLocation() {
@@ -113,7 +187,7 @@ async function startSession(event) {
     show(error, true);
     return;
   }
-  render(answer.data);
+  await refresh();
   if ($("share-location").checked) startLocation();
   $("running-heading").focus();
 }
@@ -121,7 +195,7 @@ async function startSession(event) {
 async function extend(event) {
   const answer = await api("POST", `/api/safety/sessions/${current.id}/extend`,
     { minutes: Number(event.currentTarget.dataset.minutes) });
-  if (answer.ok) render(answer.data);
+  if (answer.ok) await refresh();
   else { $("prompt").textContent = answer.data.message; show($("prompt"), true); }
 }
 
@@ -131,85 +205,92 @@ async function checkOut(event) {
   const error = $("checkout-error");
   show(error, false);
   const pin = $("checkout-pin");
-  const answer = await api("POST", `/api/safety/sessions/${current.id}/check-out`, { pin: pin ? pin.value : "" });
-  if (pin) pin.value = "";
+  const answer = await api("POST", `/api/safety/sessions/${current.id}/check-out`, { pin: pin.value });
+  pin.value = "";
   if (!answer.ok) {
     error.textContent = answer.offline ? "You are offline: you are NOT checked out yet. Try again when online." : answer.data.message;
     show(error, true);
     return;
   }
   show($("done"), true);
-  render({ session: null });
+  await clearContext();
+  renderSession(null);
   $("done-heading").focus();
-}
-
-function setUpPanic() {
-  const button = $("panic-button");
-  const status = $("panic-status");
-  let timer = null;
-  let left = 0;
-  const cancel = () => {
-    if (timer === null) return;
-    clearInterval(timer);
-    timer = null;
-    button.classList.remove("holding");
-    status.textContent = "Panic cancelled.";
-  };
-  const fire = async () => {
-    clearInterval(timer);
-    timer = null;
-    button.classList.remove("holding");
-    status.textContent = "Sending panic alert…";
-    const answer = await api("POST", "/api/safety/panic", {});
-    status.textContent = answer.ok
-      ? `Panic alert sent at ${new Date().toLocaleTimeString("en-GB")}. Your managers are being alerted. If you can, call 999.`
-      : "Panic alert could NOT be sent: you are offline or the server failed. Call 999.";
-  };
-  const begin = (event) => {
-    event.preventDefault();
-    if (timer !== null) return;
-    left = HOLD_SECONDS;
-    button.classList.add("holding");
-    status.textContent = `Keep holding: ${left}`;
-    timer = setInterval(() => {
-      left -= 1;
-      if (left <= 0) fire();
-      else status.textContent = `Keep holding: ${left}`;
-    }, 1000);
-  };
-  button.addEventListener("pointerdown", begin);
-  ["pointerup", "pointerleave", "pointercancel"].forEach((name) => button.addEventListener(name, cancel));
-  button.addEventListener("keydown", (event) => {
-    if ((event.key === " " || event.key === "Enter") && !event.repeat) begin(event);
-  });
-  button.addEventListener("keyup", (event) => { if (event.key === " " || event.key === "Enter") cancel(); });
-  button.addEventListener("contextmenu", (event) => event.preventDefault());
+  refresh();
 }
 
 async function savePins(event) {
   event.preventDefault();
   const answer = await api("POST", "/api/safety/pins",
     { checkout_pin: $("pin-checkout").value, duress_pin: $("pin-duress").value });
-  $("pins-status").textContent = answer.ok ? `${answer.data.message} Reload the page to use them.` : answer.data.message;
-  if (answer.ok) { $("pin-checkout").value = ""; $("pin-duress").value = ""; }
+  $("pins-status").textContent = answer.ok ? answer.data.message : answer.data.message;
+  if (answer.ok) { $("pin-checkout").value = ""; $("pin-duress").value = ""; refresh(); }
+}
+
+function panicHooks() {
+  const status = $("panic-status");
+  configurePanic({
+    ensureToken,
+    status: (text) => { status.textContent = text; },
+    sent: (panic, data) => {
+      waiting = waiting.filter((p) => p.id !== panic.id);
+      reachable = true;
+      status.textContent = `Panic alert sent at ${clockTime(data.received_at)} (pressed at ${clockTime(panic.pressed_at)}). ` +
+        "Your managers are being alerted. If you can, call 999.";
+      refresh();
+    },
+    waiting: (list) => {
+      waiting = list;
+      status.textContent = signedIn === false
+        ? "Panic NOT sent: you are not signed in. It is saved on this device and will be sent once you sign in. Call 999 now."
+        : "Panic NOT sent yet: no connection. It is saved on this device and will be sent the moment there is a " +
+          "connection. Call 999 or text the duty desk now.";
+      describeNet();
+    },
+    signedOut: () => { signedIn = false; show($("signed-out"), true); },
+  });
+}
+
+async function restoreFromDevice() {
+  try {
+    [context, waiting] = await Promise.all([loadContext(), pendingPanics()]);
+  } catch (error) {
+    $("panic-status").textContent = `This device's safety storage cannot be read (${error.message}). Call 999 if you are in danger.`;
+  }
+  if (reachable === null && context?.session && !current) {
+    // Offline reload: show the visit as last known, until the server answers.
+    renderSession({ ...context.session, id: null });
+  }
+  if (waiting.length) {
+    $("panic-status").textContent = `A panic pressed at ${clockTime(waiting[0].pressed_at)} is saved on this device and will be sent the moment there is a connection.`;
+  }
+  describeNet();
 }
 
 function boot() {
+  show($("panic"), true);  // first, before any storage or network: the button must be there with no signal
+  setUpPanicButton($("panic-button"), $("panic-status"));
+  panicHooks();
   $("start-form").addEventListener("submit", startSession);
   $("checkout-form").addEventListener("submit", checkOut);
   $("extend-15").addEventListener("click", extend);
   $("extend-30").addEventListener("click", extend);
-  $("start-again").addEventListener("click", () => { show($("done"), false); render({ session: null }); });
+  $("start-again").addEventListener("click", () => { show($("done"), false); renderSession(null); });
   $("pins-form").addEventListener("submit", savePins);
   $("push-on").addEventListener("click", () => enablePush($("push-status")));
   $("running-heading").tabIndex = -1;
   $("done-heading").tabIndex = -1;
-  setUpPanic();
-  window.addEventListener("online", refresh);
+  window.addEventListener("online", async () => { await refresh(); connectionBack(); });
   window.addEventListener("offline", describeNet);
+  navigator.serviceWorker?.addEventListener("message", (event) => {
+    if (event.data?.type === "SEND_PANICS") connectionBack();
+  });
+  // Keeps /safety in the offline shell even for a worker who never opened /app on this device.
+  navigator.serviceWorker?.register("/sw.js", { scope: "/", updateViaCache: "none" })
+    .catch((error) => console.warn("fieldapp safety: no service worker, so this page will not open offline", error));
   setInterval(tick, 1000);
-  setInterval(refresh, POLL_MS);
-  refresh();
+  setInterval(async () => { if (await refresh()) sendPending(); }, POLL_MS);
+  restoreFromDevice().then(refresh).then((ok) => { if (ok) sendPending(); });
 }
 
 boot();

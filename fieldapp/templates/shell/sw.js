@@ -44,7 +44,8 @@ async function navigate(request, url) {
   try {
     return await fetch(request);
   } catch (error) {
-    const shell = await fromShellCache(SHELL_URL);
+    // A precached page (e.g. /safety) offline is itself; anything else falls back to the app shell.
+    const shell = (await fromShellCache(url.pathname)) || (await fromShellCache(SHELL_URL));
     if (shell) return shell;
     throw error;
   }
@@ -66,9 +67,10 @@ self.addEventListener("fetch", (event) => {
 // Background Sync (where the browser has it; never relied on): ask the open pages to run sync.js. The worker
 // never reads IndexedDB itself, so the sealed outbox and the vault stay the page's business.
 self.addEventListener("sync", (event) => {
-  if (event.tag !== "fieldapp-sync") return;
+  const type = { "fieldapp-sync": "RUN_SYNC", "fieldapp-safety-panic": "SEND_PANICS" }[event.tag];
+  if (!type) return;
   event.waitUntil(self.clients.matchAll({ type: "window" }).then((windows) =>
-    windows.forEach((client) => client.postMessage({ type: "RUN_SYNC" }))));
+    windows.forEach((client) => client.postMessage({ type }))));
 });
 
 // Contract with the lone-worker safety alerts: every push shows a notification, even one we cannot parse.
@@ -89,6 +91,8 @@ self.addEventListener("push", (event) => {
     tag: message.tag,
     data: { url: message.url },
     requireInteraction: message.kind !== "reminder",
+    // News to a worker about their own alert makes no sound: they may be hiding from someone.
+    silent: message.kind === "worker_update",
   }));
 });
 
