@@ -1,7 +1,7 @@
 """safety client: panic presses (offline queue, pressed-at time), team duty phone, worker phone
 
 Revision ID: 0011
-Revises: 0017
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import fieldapp.models.types  # noqa: F401  (custom column types)
 
 
 revision = '0011'
-down_revision = '0017'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

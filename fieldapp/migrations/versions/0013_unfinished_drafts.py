@@ -1,7 +1,7 @@
 """unfinished drafts handed over by revoked devices; devices' last sync report (drafts / outbox counts)
 
 Revision ID: 0013
-Revises: 0017
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import fieldapp.models.types  # noqa: F401  (custom column types)
 
 
 revision = '0013'
-down_revision = '0017'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
