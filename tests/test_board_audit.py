@@ -48,7 +48,9 @@ def test_a_push_subscription_keeps_only_a_registered_device_id(app, client, make
                                                                                PublicFormat.UncompressedPoint)
     keys = {"p256dh": base64.urlsafe_b64encode(point).decode().rstrip("="),
             "auth": base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")}
-    first, second = "https://fcm.googleapis.com/fcm/send/sec-api-a", "https://fcm.googleapis.com/fcm/send/sec-api-b"
+    # A local "push service" origin the configuration allows (the closed network resolves no real one).
+    app.config["PUSH_TEST_ORIGINS"] = ["http://127.0.0.1:9"]
+    first, second = "http://127.0.0.1:9/push/sec-api-a", "http://127.0.0.1:9/push/sec-api-b"
     assert client.post("/api/safety/push-subscriptions", json={"endpoint": first, "keys": keys},
                        headers={"X-Fieldapp-Device": "=cmd|x"}).status_code == 201
     device_id = use_registered_device(client)

@@ -47,7 +47,8 @@ def assert_signed_out(client):
 def test_cookie_captured_before_logout_reads_nothing_after(app, client, worker):
     login(client, worker)
     stolen = capture(client)
-    assert replay(app, stolen).get("/api/caseload").status_code == 200  # the captured cookie worked before
+    # The captured cookie worked before (/api/me: the caseload also needs the worker's device, see test_api_guard).
+    assert replay(app, stolen).get("/api/me").status_code == 200
     client.post("/logout")
     assert_signed_out(replay(app, stolen))
 
@@ -94,7 +95,7 @@ def test_sign_in_again_after_logout_works(app, client, worker):
     login(client, worker)
     client.post("/logout")
     login(client, worker)
-    assert client.get("/api/caseload").status_code == 200
+    assert client.get("/api/me").status_code == 200
 
 
 @pytest.fixture
@@ -115,9 +116,9 @@ def test_idle_session_ends_after_the_idle_timeout(app, client, worker, clock):
     assert app.config["SESSION_IDLE_SECONDS"] == 30 * 60
     login(client, worker)
     clock(29 * 60)
-    assert client.get("/api/caseload").status_code == 200  # activity keeps it alive
+    assert client.get("/api/me").status_code == 200  # activity keeps it alive
     clock(29 * 60)
-    assert client.get("/api/caseload").status_code == 200
+    assert client.get("/api/me").status_code == 200
     clock(31 * 60)
     assert_signed_out(client)
 
