@@ -6,6 +6,12 @@ import enum
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
+
+
+def encode_body(body) -> bytes:
+    """Canonical JSON of a record body (sorted keys, no spaces): what is hashed and what is encrypted."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
 class OpStatus(enum.StrEnum):
@@ -36,11 +42,22 @@ class PushOp:
     child_id: str  # the child's public id
     body: dict
 
+    @cached_property
+    def encoded_body(self) -> bytes:
+        """The body as canonical JSON, encoded once: the content hash and the at-rest ciphertext share it."""
+        return encode_body(self.body)
+
     def content_hash(self) -> str:
-        """Identity of the op's content: replaying the same op id with other content is an error."""
-        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}  # no deep copy, unlike asdict()
-        canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """Identity of the op's content: replaying the same op id with other content is an error.
+
+        The same bytes as json.dumps(all fields, sort_keys=True, compact) — hashes stored before this
+        reused the body's encoding stay valid — but the body is encoded only once.
+        """
+        parts = []
+        for name in sorted(self.__dataclass_fields__):
+            value = self.encoded_body.decode() if name == "body" else json.dumps(getattr(self, name), default=str)
+            parts.append(f"{json.dumps(name)}:{value}")
+        return hashlib.sha256(("{" + ",".join(parts) + "}").encode()).hexdigest()
 
 
 @dataclass

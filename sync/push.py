@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ARRAY, any_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -63,10 +63,22 @@ def _take_write_lock_first(session: Session) -> None:
         session.execute(update(sync_counter).where(sync_counter.c.name == "changes").values(value=sync_counter.c.value))
 
 
+def key_in(session: Session, column, values: set[str]):
+    """`column` is one of `values`, as a plan that does not hinge on table statistics or batch size.
+
+    PostgreSQL: one array parameter (`= ANY(:ids)`), the same statement text for 1 or 200 ids, always
+    an index probe per id on a primary key. `IN (…100 parameters…)` planned a sequential scan when the
+    statistics were stale and the table had grown. SQLite plans IN on a key as probes anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(f"{column.name}_list", sorted(values), type_=ARRAY(column.type)))
+    return column.in_(sorted(values))
+
+
 def _stored_rows(session: Session, ops: list[PushOp]) -> list:
     found = {row.op_id: row for row in session.execute(
         select(sync_ops.c.op_id, sync_ops.c.content_hash, sync_ops.c.result)
-        .where(sync_ops.c.op_id.in_({op.op_id for op in ops})))}
+        .where(key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})))}
     return [found.get(op.op_id) for op in ops]
 
 
@@ -83,7 +95,7 @@ def _plan(session, ops, results, ctx) -> tuple[list[tuple[int, OpResult]], list[
     """Split unanswered ops into (index, result) for the fast path and indexes for the careful path."""
     pending = [i for i, result in enumerate(results) if result is None]
     existing = set(session.execute(select(records.c.id).where(
-        records.c.id.in_({ops[i].record_id for i in pending}))).scalars()) if pending else set()
+        key_in(session, records.c.id, {ops[i].record_id for i in pending}))).scalars()) if pending else set()
     quick, careful, claimed = [], [], set()
     for index in pending:
         op = ops[index]
@@ -112,14 +124,14 @@ def _store_quickly(session, ops, hashes, quick, results, ctx, changed) -> bool:
                             result=result.to_dict(), received_at=ctx.now))
         if result.status != OpStatus.APPLIED:
             continue
-        key_id, blob = ctx.cipher.encrypt(op.body, f"{op.record_id}:1")
+        # Encoded and encrypted once: the record and its first revision hold the same ciphertext (same
+        # row context "<id>:1", so each decrypts where it stands and nowhere else).
+        key_id, blob = ctx.cipher.encrypt_bytes(op.encoded_body, f"{op.record_id}:1")
         record_rows.append(dict(
             id=op.record_id, child_id=ctx.allowed_children[op.child_id], record_type=op.record_type,
             schema_version=op.schema_version, revision=1, author_id=ctx.author_id, created_at=ctx.now,
             updated_at=ctx.now, conflict_state="none", review_state="submitted", body_key_id=key_id, body=blob,
             **{"occurred_on": None, "child_seen": None, **ctx.facts(op.record_type, op.body)}))
-        # The revision row is its own ciphertext (fresh nonce), as on the careful path.
-        key_id, blob = ctx.cipher.encrypt(op.body, f"{op.record_id}:1")
         revision_rows.append(dict(record_id=op.record_id, revision=1, kind="device", author_id=ctx.author_id,
                                   device_id=op.device_id, op_id=op.op_id, created_at=ctx.now, body_key_id=key_id,
                                   body=blob))

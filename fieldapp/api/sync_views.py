@@ -5,144 +5,42 @@ The contract is docs/sync-protocol.md; /api/openapi.json describes it formally.
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import UTC, datetime
 
 from flask import g, request
 from flask_login import current_user
-from sqlalchemy import select
 
-from sync import OpResult, OpStatus, PushOp, apply_push, pull, worker_scope
+from sync import pull, worker_scope
 
 from .. import audit
 from ..access import roles_required
 from ..audit import DEVICE_HEADER
-from ..crypto.sealing import SealError, unseal
 from ..errors import error_response
 from ..extensions import db
-from ..models import Device, Role
-from ..records.attachments import decode_attachments, store_attachments
-from ..records.store import push_context, record_cipher
+from ..models import Role
+from ..records.store import record_cipher
 from . import bp
+from .push_pipeline import MalformedOp, parse_push_items, run_push
 
-MAX_OPS_PER_PUSH = 200
 MAX_PULL_PAGE = 500
-# Rejections the worker can put right: the server hands the record back to become an editable draft again.
-RETURNED_FOR_CORRECTION = {"invalid", "record_mismatch", "bad_base", "unknown_record", "not_allocated",
-                           "device_mismatch"}
-OP_FIELDS = {"op_id": str, "record_id": str, "record_type": str, "schema_version": int, "device_id": str,
-             "device_seq": int, "base_revision": int, "child_id": str, "body": dict}
 
 
-class MalformedOp(ValueError):
+class MalformedPull(ValueError):
     pass
-
-
-def _sealed_op(envelope) -> tuple[PushOp, object]:
-    """Unseal one envelope into a PushOp and its raw attachments, or raise SealError / MalformedOp."""
-    plaintext = unseal(envelope)
-    try:
-        data = json.loads(plaintext)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise MalformedOp("the sealed item is not JSON") from None
-    if not isinstance(data, dict):
-        raise MalformedOp("the sealed item is not an op object")
-    for name, kind in OP_FIELDS.items():
-        value = data.get(name)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise MalformedOp(f"the sealed op has no valid {name}")
-    if len(data["op_id"]) > 64 or len(data["device_id"]) > 64:
-        raise MalformedOp("op_id and device_id must be at most 64 characters")
-    try:
-        uuid.UUID(data["record_id"])
-    except ValueError:
-        raise MalformedOp("record_id must be a UUID") from None
-    return PushOp(**{name: data[name] for name in OP_FIELDS}), data.get("attachments")
-
-
-def _parse_push_request() -> list[dict]:
-    payload = request.get_json(silent=True)
-    if not isinstance(payload, dict) or not isinstance(payload.get("ops"), list):
-        raise MalformedOp('send JSON {"ops": [{"op_id": …, "envelope": {…}}, …]}')
-    ops = payload["ops"]
-    if len(ops) > MAX_OPS_PER_PUSH:
-        raise MalformedOp(f"at most {MAX_OPS_PER_PUSH} ops per push; send the rest in another request")
-    for index, item in enumerate(ops):
-        if not isinstance(item, dict) or not isinstance(item.get("op_id"), str) or not item["op_id"] \
-                or len(item["op_id"]) > 64 or not isinstance(item.get("envelope"), dict):
-            raise MalformedOp(f"ops[{index}] needs an op_id (text, ≤ 64) and an envelope object")
-    return ops
-
-
-def _rejection(op_id: str, code: str, message: str) -> OpResult:
-    return OpResult(op_id=op_id, status=OpStatus.REJECTED, record_id="", code=code, message=message)
 
 
 @bp.post("/sync/push")
 @roles_required(Role.WORKER)
 def sync_push():
+    """Thin: who is asking and from which device; the pipeline (push_pipeline.py) does the rest."""
     try:
-        items = _parse_push_request()
+        items = parse_push_items(request.get_json(silent=True))
     except MalformedOp as error:
         return error_response(400, "malformed_push", str(error))
     if g.device is None:
         return error_response(400, "device_required",
                               f"register this device first and send its id in {DEVICE_HEADER}")
-    results: list[OpResult | None] = [None] * len(items)
-    ops, positions, photos, raw_attachments, returned = [], [], {}, {}, {}
-    for index, item in enumerate(items):
-        try:
-            op, raw_attachments[item["op_id"]] = _sealed_op(item["envelope"])
-        except SealError as error:
-            results[index] = _rejection(item["op_id"], "unsealable", f"the server could not open this item: {error}")
-            continue
-        except MalformedOp as error:
-            results[index] = _rejection(item["op_id"], "malformed_op", str(error))
-            continue
-        if op.op_id != item["op_id"]:
-            results[index] = _rejection(item["op_id"], "op_mismatch", "the op id outside does not match the sealed one")
-            continue
-        attachments, errors = decode_attachments(op, raw_attachments.get(op.op_id))
-        if errors:  # the record must not land without its photo: refuse both, hand both back
-            results[index] = OpResult(op_id=op.op_id, status=OpStatus.REJECTED, record_id=op.record_id,
-                                      code="invalid", message="the photo sent with this record is not right",
-                                      errors=errors)
-            returned[index] = (op, raw_attachments.get(op.op_id))
-            continue
-        photos[op.op_id] = attachments
-        ops.append(op)
-        positions.append(index)
-    own_devices = frozenset(db.session.scalars(select(Device.id).where(Device.user_id == current_user.id)))
-    context = push_context(current_user.id, g.device.id, datetime.now(UTC))
-    context.other_devices = own_devices
-    for index, op, result in zip(positions, ops, apply_push(db.session, ops, context), strict=True):
-        results[index] = result
-        if result.status == OpStatus.REJECTED:
-            returned[index] = (op, raw_attachments.get(op.op_id))
-        else:
-            store_attachments(db.session, context.cipher, op.record_id, photos[op.op_id], context.now)
-    _audit_pushed(ops, [results[i] for i in positions])
-    return {"results": [_result_payload(result, *returned.get(index, (None, None)))
-                        for index, result in enumerate(results)]}
-
-
-def _result_payload(result: OpResult, op: PushOp | None, attachments) -> dict:
-    payload = result.to_dict()
-    if op is not None and result.code in RETURNED_FOR_CORRECTION:
-        payload["body"] = op.body  # back to the worker's device as an editable draft; nothing is lost
-        if attachments:
-            payload["attachments"] = attachments  # the photo too, as it came
-    return payload
-
-
-def _audit_pushed(ops: list[PushOp], results: list[OpResult]) -> None:
-    """One audit event per record a device wrote (or tried to)."""
-    audit.record_many([
-        (f"record_{result.status.value}", op.child_id[:64],
-         f"{op.record_type} {op.record_id} rev {result.revision or '-'} {result.code or ''}".strip())
-        for op, result in zip(ops, results, strict=True)
-    ])
+    return {"results": run_push(db.session, items, current_user.id, g.device.id, datetime.now(UTC))}
 
 
 def _int_arg(name: str, default: int, low: int, high: int) -> int:
@@ -152,9 +50,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise MalformedOp(f"{name} must be a whole number") from None
+        raise MalformedPull(f"{name} must be a whole number") from None
     if not low <= value <= high:
-        raise MalformedOp(f"{name} must be between {low} and {high}")
+        raise MalformedPull(f"{name} must be between {low} and {high}")
     return value
 
 
@@ -164,7 +62,7 @@ def sync_pull():
     try:
         after = _int_arg("after", 0, 0, 2**62)
         limit = _int_arg("limit", 200, 1, MAX_PULL_PAGE)
-    except MalformedOp as error:
+    except MalformedPull as error:
         return error_response(400, "malformed_pull", str(error))
     page = pull(db.session, worker_scope(db.session, current_user.id), after, record_cipher(), limit)
     _audit_pulled({record.child_id for record in page.records})

@@ -1,0 +1,174 @@
+"""The push pipeline behind POST /api/sync/push: open each sealed item, check it, store the batch, audit it,
+and say what goes back to the device for each item.
+
+Stages, in order (each a function here, so a rule about one stage changes one place):
+  parse_push_items  the request's shape (≤ MAX_OPS_PER_PUSH items, each {op_id, envelope})
+  open_items        unseal with the cached keyring, check the op's fields, decode its photo
+  store_opened      the sync engine's apply_push, then the photos of the records it stored
+  audit_pushed      one audit event per record a device wrote (or tried to), one statement
+  result_payloads   each item's result; what a refusal carries back is decided in refusal_payload()
+The view only checks who and which device is asking and commits (services flush, the request commits).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from sync import OpResult, OpStatus, PushOp, apply_push
+
+from .. import audit
+from ..crypto.sealing import SealError, SealingKeyring, current_keyring, unseal
+from ..models import Device
+from ..records.attachments import decode_attachments, store_attachments
+from ..records.store import push_context
+
+MAX_OPS_PER_PUSH = 200
+# Rejections the worker can put right: the server hands the record back to become an editable draft again.
+RETURNED_FOR_CORRECTION = {"invalid", "record_mismatch", "bad_base", "unknown_record", "not_allocated",
+                           "device_mismatch"}
+OP_FIELDS = {"op_id": str, "record_id": str, "record_type": str, "schema_version": int, "device_id": str,
+             "device_seq": int, "base_revision": int, "child_id": str, "body": dict}
+
+
+class MalformedOp(ValueError):
+    pass
+
+
+@dataclass
+class OpenedBatch:
+    """Where each item of a push stands after opening: a result already (refused), or an op to store."""
+
+    results: list[OpResult | None]
+    ops: list[PushOp] = field(default_factory=list)
+    positions: list[int] = field(default_factory=list)  # index in the request of each op in `ops`
+    photos: dict[str, list[dict]] = field(default_factory=dict)  # op id -> decoded attachments
+    raw_attachments: dict[str, object] = field(default_factory=dict)  # op id -> attachments as sent
+    returned: dict[int, PushOp] = field(default_factory=dict)  # index -> op whose content may go back
+
+
+def parse_push_items(payload) -> list[dict]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("ops"), list):
+        raise MalformedOp('send JSON {"ops": [{"op_id": …, "envelope": {…}}, …]}')
+    items = payload["ops"]
+    if len(items) > MAX_OPS_PER_PUSH:
+        raise MalformedOp(f"at most {MAX_OPS_PER_PUSH} ops per push; send the rest in another request")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("op_id"), str) or not item["op_id"] \
+                or len(item["op_id"]) > 64 or not isinstance(item.get("envelope"), dict):
+            raise MalformedOp(f"ops[{index}] needs an op_id (text, ≤ 64) and an envelope object")
+    return items
+
+
+def unseal_op(envelope, keyring: SealingKeyring) -> tuple[PushOp, object]:
+    """Unseal one envelope into a PushOp and its raw attachments, or raise SealError / MalformedOp."""
+    plaintext = unseal(envelope, keyring)
+    try:
+        data = json.loads(plaintext)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise MalformedOp("the sealed item is not JSON") from None
+    if not isinstance(data, dict):
+        raise MalformedOp("the sealed item is not an op object")
+    for name, kind in OP_FIELDS.items():
+        value = data.get(name)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise MalformedOp(f"the sealed op has no valid {name}")
+    if len(data["op_id"]) > 64 or len(data["device_id"]) > 64:
+        raise MalformedOp("op_id and device_id must be at most 64 characters")
+    try:
+        uuid.UUID(data["record_id"])
+    except ValueError:
+        raise MalformedOp("record_id must be a UUID") from None
+    return PushOp(**{name: data[name] for name in OP_FIELDS}), data.get("attachments")
+
+
+def _refused(op_id: str, code: str, message: str) -> OpResult:
+    return OpResult(op_id=op_id, status=OpStatus.REJECTED, record_id="", code=code, message=message)
+
+
+def open_items(items: list[dict]) -> OpenedBatch:
+    """Unseal and check every item; the keyring is read once for the whole batch."""
+    keyring = current_keyring()
+    batch = OpenedBatch(results=[None] * len(items))
+    for index, item in enumerate(items):
+        try:
+            op, raw = unseal_op(item["envelope"], keyring)
+        except SealError as error:
+            batch.results[index] = _refused(item["op_id"], "unsealable",
+                                            f"the server could not open this item: {error}")
+            continue
+        except MalformedOp as error:
+            batch.results[index] = _refused(item["op_id"], "malformed_op", str(error))
+            continue
+        if op.op_id != item["op_id"]:
+            batch.results[index] = _refused(item["op_id"], "op_mismatch",
+                                            "the op id outside does not match the sealed one")
+            continue
+        batch.raw_attachments[op.op_id] = raw
+        attachments, errors = decode_attachments(op, raw)
+        if errors:  # the record must not land without its photo: refuse both, hand both back
+            batch.results[index] = OpResult(op_id=op.op_id, status=OpStatus.REJECTED, record_id=op.record_id,
+                                            code="invalid", message="the photo sent with this record is not right",
+                                            errors=errors)
+            batch.returned[index] = op
+            continue
+        batch.photos[op.op_id] = attachments
+        batch.ops.append(op)
+        batch.positions.append(index)
+    return batch
+
+
+def store_opened(session: Session, batch: OpenedBatch, user_id: int, device_id: str, now: datetime) -> None:
+    """Apply the opened ops (flushes, never commits) and store the photos of those that landed."""
+    if not batch.ops:
+        return
+    context = push_context(user_id, device_id, now)
+    context.other_devices = frozenset(session.scalars(select(Device.id).where(Device.user_id == user_id)))
+    for index, op, result in zip(batch.positions, batch.ops, apply_push(session, batch.ops, context), strict=True):
+        batch.results[index] = result
+        if result.status == OpStatus.REJECTED:
+            batch.returned[index] = op
+        elif batch.photos[op.op_id]:
+            store_attachments(session, context.cipher, op.record_id, batch.photos[op.op_id], now)
+
+
+def audit_pushed(batch: OpenedBatch) -> None:
+    """One audit event per record a device wrote (or tried to), in one multi-row statement."""
+    audit.record_many([
+        (f"record_{result.status.value}", op.child_id[:64],
+         f"{op.record_type} {op.record_id} rev {result.revision or '-'} {result.code or ''}".strip())
+        for op, result in ((op, batch.results[i]) for op, i in zip(batch.ops, batch.positions, strict=True))
+    ])
+
+
+def refusal_payload(payload: dict, result: OpResult, op: PushOp | None, attachments) -> dict:
+    """What a refused item carries back besides its result (the one place that decides it)."""
+    if op is not None and result.code in RETURNED_FOR_CORRECTION:
+        payload["body"] = op.body  # back to the worker's device as an editable draft; nothing is lost
+        if attachments:
+            payload["attachments"] = attachments  # the photo too, as it came
+    return payload
+
+
+def result_payloads(batch: OpenedBatch) -> list[dict]:
+    payloads = []
+    for index, result in enumerate(batch.results):
+        op = batch.returned.get(index)
+        payload = result.to_dict()
+        if op is not None:
+            payload = refusal_payload(payload, result, op, batch.raw_attachments.get(op.op_id))
+        payloads.append(payload)
+    return payloads
+
+
+def run_push(session: Session, items: list[dict], user_id: int, device_id: str, now: datetime) -> list[dict]:
+    """The whole pipeline for one request's items; the caller commits."""
+    batch = open_items(items)
+    store_opened(session, batch, user_id, device_id, now)
+    audit_pushed(batch)
+    return result_payloads(batch)
