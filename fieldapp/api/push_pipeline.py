@@ -128,7 +128,8 @@ def store_opened(session: Session, batch: OpenedBatch, user_id: int, device_id: 
     if not batch.ops:
         return
     context = push_context(user_id, device_id, now)
-    context.other_devices = frozenset(session.scalars(select(Device.id).where(Device.user_id == user_id)))
+    if any(op.device_id != device_id for op in batch.ops):  # only then: one query fewer on every usual push
+        context.other_devices = frozenset(session.scalars(select(Device.id).where(Device.user_id == user_id)))
     for index, op, result in zip(batch.positions, batch.ops, apply_push(session, batch.ops, context), strict=True):
         batch.results[index] = result
         if result.status == OpStatus.REJECTED:

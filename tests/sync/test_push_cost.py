@@ -60,6 +60,7 @@ def test_statements_per_push_do_not_grow_with_the_batch(tablet):
     small = _push_new_visits(device, children, 2)
     large = _push_new_visits(device, children, 60)
     assert len(large) == len(small), "\n".join(large)
+    print("\n".join(s[:150].replace("\n", " ") for s in large))
     assert len(large) <= 16, "\n".join(large)
 
 
