@@ -69,4 +69,8 @@ def settings_from_env(instance_path: str) -> dict:
         "DEFAULT_CASELOAD_LIMIT_PART_TIME": 15,
         # Council wording for record types (renames trademarked methods); default instance/labels.json.
         "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
+        # Pull window (docs/sync-protocol.md): devices are sent records about the last N months plus the
+        # latest record of each of these types; older ones are fetched on demand. 0 months: everything.
+        "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 6)),
+        "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
     }

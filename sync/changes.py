@@ -11,6 +11,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .sql import insert_rows
 from .tables import change_log, sync_counter
 
 COUNTER = "changes"
@@ -39,7 +40,7 @@ def stamp_changes(session: Session, changed: list[tuple[str, int, int]]) -> None
     if not changed:
         return
     first = reserve_seqs(session, len(changed))
-    session.execute(insert(change_log).values([
+    insert_rows(session, change_log, [
         {"seq": first + offset, "record_id": record_id, "child_id": child_id, "revision": revision}
         for offset, (record_id, child_id, revision) in enumerate(changed)
-    ]))
+    ])

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ARRAY, any_, bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from .changes import stamp_changes
 from .crypto import BodyCipher
 from .protocol import FieldError, OpResult, OpStatus, PushOp
 from .revisions import apply_one, precheck, rejected
+from .sql import insert_rows, key_in
 from .tables import record_revisions, records, sync_counter, sync_ops
 
 Validator = Callable[[PushOp], list[FieldError]]  # schema (and any other) errors of an op's body
@@ -61,18 +62,6 @@ def _take_write_lock_first(session: Session) -> None:
     # (busy_timeout) instead. PostgreSQL needs nothing: row locks and the unique constraint do the work.
     if session.get_bind().dialect.name == "sqlite":
         session.execute(update(sync_counter).where(sync_counter.c.name == "changes").values(value=sync_counter.c.value))
-
-
-def key_in(session: Session, column, values: set[str]):
-    """`column` is one of `values`, as a plan that does not hinge on table statistics or batch size.
-
-    PostgreSQL: one array parameter (`= ANY(:ids)`), the same statement text for 1 or 200 ids, always
-    an index probe per id on a primary key. `IN (…100 parameters…)` planned a sequential scan when the
-    statistics were stale and the table had grown. SQLite plans IN on a key as probes anyway.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(f"{column.name}_list", sorted(values), type_=ARRAY(column.type)))
-    return column.in_(sorted(values))
 
 
 def _stored_rows(session: Session, ops: list[PushOp]) -> list:
@@ -137,12 +126,9 @@ def _store_quickly(session, ops, hashes, quick, results, ctx, changed) -> bool:
                                   body=blob))
     savepoint = session.begin_nested()
     try:
-        # One multi-row INSERT per table (not executemany's statement per row): the server parses and
-        # plans each once per batch, however large the batch.
-        if record_rows:
-            session.execute(insert(records).values(record_rows))
-            session.execute(insert(record_revisions).values(revision_rows))
-        session.execute(insert(sync_ops).values(op_rows))
+        insert_rows(session, records, record_rows)
+        insert_rows(session, record_revisions, revision_rows)
+        insert_rows(session, sync_ops, op_rows)
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-from . import guards, openapi, sync_views, views  # noqa: E402,F401
+from . import guards, history_views, openapi, sync_views, views  # noqa: E402,F401

@@ -5,7 +5,7 @@ The contract is docs/sync-protocol.md; /api/openapi.json describes it formally.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import g, request
 from flask_login import current_user
@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Role
 from ..records.store import record_cipher
 from . import bp
+from .history_views import pull_window, window_payload
 from .push_pipeline import MalformedOp, parse_push_items, run_push
 
 MAX_PULL_PAGE = 500
@@ -64,13 +65,15 @@ def sync_pull():
         limit = _int_arg("limit", 200, 1, MAX_PULL_PAGE)
     except MalformedPull as error:
         return error_response(400, "malformed_pull", str(error))
-    page = pull(db.session, worker_scope(db.session, current_user.id), after, record_cipher(), limit)
+    window = pull_window(date.today())
+    page = pull(db.session, worker_scope(db.session, current_user.id), after, record_cipher(), limit, window)
     _audit_pulled({record.child_id for record in page.records})
     return {
         "records": [vars(record) for record in page.records],
         "cursor": page.cursor,
         "more": page.more,
         "scope": {"child_ids": page.scope_child_ids, "hash": page.scope_hash},
+        "window": window_payload(window),
     }
 
 
