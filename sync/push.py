@@ -126,9 +126,7 @@ def _store_quickly(session, ops, hashes, quick, results, ctx, changed) -> bool:
                                   body=blob))
     savepoint = session.begin_nested()
     try:
-        insert_rows(session, records, record_rows)
-        insert_rows(session, record_revisions, revision_rows)
-        insert_rows(session, sync_ops, op_rows)
+        insert_rows(session, (records, record_rows), (record_revisions, revision_rows), (sync_ops, op_rows))
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()
