@@ -56,7 +56,7 @@ def _stamp_in_one_statement(session: Session, changed: list[tuple[str, int, int]
     columns = [change_log.c.record_id, change_log.c.child_id, change_log.c.revision]
     arrays = ", ".join(array_params(dialect, columns, rows, "c", params))
     # Only parameters vary; the array expressions come from our own metadata.
-    statement = ("WITH reserved AS (UPDATE sync_counter SET value = value + %(count)s WHERE name = %(counter)s "
+    statement = ("WITH reserved AS (UPDATE sync_counter SET value = value + %(count)s WHERE name = %(counter)s "  # noqa: S608
                  "RETURNING value) INSERT INTO change_log (seq, record_id, child_id, revision) "
                  "SELECT reserved.value - %(count)s + u.ord, u.record_id, u.child_id, u.revision FROM reserved, "
                  "unnest(" + arrays + ") WITH ORDINALITY AS u(record_id, child_id, revision, ord)")

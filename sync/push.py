@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,10 +45,11 @@ def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[Op
     """One result per op, in order; one bad op never blocks the others. Flushes, never commits."""
     _take_write_lock_first(session)
     hashes = [op.content_hash() for op in ops]
+    stored, existing = _look_up(session, ops)
     results: list[OpResult | None] = [_replayed(row, content_hash) if row is not None else None
-                                      for row, content_hash in zip(_stored_rows(session, ops), hashes, strict=True)]
+                                      for row, content_hash in zip(stored, hashes, strict=True)]
     changed: list[tuple[str, int, int]] = []
-    quick, careful = _plan(session, ops, results, ctx)
+    quick, careful = _plan(ops, results, ctx, existing)
     if quick and not _store_quickly(session, ops, hashes, quick, results, ctx, changed):
         careful = sorted(careful + [i for i, _ in quick])
     for index in careful:
@@ -80,11 +82,22 @@ def _replayed(row, content_hash: str) -> OpResult:
     return OpResult.from_dict(row.result)
 
 
-def _plan(session, ops, results, ctx) -> tuple[list[tuple[int, OpResult]], list[int]]:
+def _look_up(session: Session, ops: list[PushOp]) -> tuple[list, set[str]]:
+    """In one round trip: the stored op row (or None) of each op, and which of their records exist."""
+    found = session.execute(union_all(
+        select(literal("op").label("kind"), sync_ops.c.op_id.label("key"), sync_ops.c.content_hash,
+               sync_ops.c.result).where(key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})),
+        select(literal("record"), records.c.id, null(), null()).where(
+            key_in(session, records.c.id, {op.record_id for op in ops})),
+    )).all()
+    stored = {row.key: SimpleNamespace(op_id=row.key, content_hash=row.content_hash, result=row.result)
+              for row in found if row.kind == "op"}
+    return [stored.get(op.op_id) for op in ops], {row.key for row in found if row.kind == "record"}
+
+
+def _plan(ops, results, ctx, existing: set[str]) -> tuple[list[tuple[int, OpResult]], list[int]]:
     """Split unanswered ops into (index, result) for the fast path and indexes for the careful path."""
     pending = [i for i, result in enumerate(results) if result is None]
-    existing = set(session.execute(select(records.c.id).where(
-        key_in(session, records.c.id, {ops[i].record_id for i in pending}))).scalars()) if pending else set()
     quick, careful, claimed = [], [], set()
     for index in pending:
         op = ops[index]
