@@ -70,7 +70,8 @@ def settings_from_env(instance_path: str) -> dict:
         # Council wording for record types (renames trademarked methods); default instance/labels.json.
         "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
         # Pull window (docs/sync-protocol.md): devices are sent records about the last N months plus the
-        # latest record of each of these types; older ones are fetched on demand. 0 months: everything.
-        "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 6)),
+        # latest record of each of these types; older ones are fetched on demand. 0 months (the default
+        # until the app shows on-demand history): everything. 6 suits long-open cases.
+        "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 0)),
         "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
     }
