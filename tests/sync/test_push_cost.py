@@ -60,8 +60,9 @@ def test_statements_per_push_do_not_grow_with_the_batch(tablet):
     small = _push_new_visits(device, children, 2)
     large = _push_new_visits(device, children, 60)
     assert len(large) == len(small), "\n".join(large)
-    print("\n".join(s[:150].replace("\n", " ") for s in large))
-    assert len(large) <= 16, "\n".join(large)
+    # PostgreSQL: user, device, scope, one look-up, savepoint, one insert of every row, release, change log, audit.
+    limit = 9 if db.engine.dialect.name == "postgresql" else 16
+    assert len(large) <= limit, "\n".join(large)
 
 
 def test_a_replayed_batch_costs_no_more_statements_than_a_single_replay(tablet):
