@@ -5,6 +5,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import inspect
 
 config = context.config
 # Keep the app's own loggers (and pytest's) alive when Alembic configures logging.
@@ -46,8 +47,10 @@ def _analyze(connection) -> None:
     if connection.dialect.name != "postgresql":
         return
     preparer = connection.dialect.identifier_preparer
+    present = set(inspect(connection).get_table_names())  # none after a downgrade to empty
     for table in target_db.metadata.sorted_tables:
-        connection.exec_driver_sql(f"ANALYZE {preparer.format_table(table)}")
+        if table.name in present:
+            connection.exec_driver_sql(f"ANALYZE {preparer.format_table(table)}")
 
 
 if context.is_offline_mode():
