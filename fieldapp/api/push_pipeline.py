@@ -22,22 +22,35 @@ from sqlalchemy.orm import Session
 
 from sync import OpResult, OpStatus, PushOp, apply_push
 
-from .. import audit
+from .. import audit, jsonbody
 from ..crypto.sealing import SealError, SealingKeyring, current_keyring, unseal
 from ..models import Device
 from ..records.attachments import decode_attachments, store_attachments
+from ..records.ended_allocations import ended_allocation_refusals
 from ..records.store import push_context
 
 MAX_OPS_PER_PUSH = 200
 # Rejections the worker can put right: the server hands the record back to become an editable draft again.
-RETURNED_FOR_CORRECTION = {"invalid", "record_mismatch", "bad_base", "unknown_record", "not_allocated",
-                           "device_mismatch"}
+# Only ever to the op's author (see result_payloads): never for `not_allocated` or `device_mismatch`, which say
+# the caller is not the author, nor for `allocation_ended`, which no correction on the device can put right.
+RETURNED_FOR_CORRECTION = {"invalid", "record_mismatch", "bad_base", "unknown_record"}
 OP_FIELDS = {"op_id": str, "record_id": str, "record_type": str, "schema_version": int, "device_id": str,
              "device_seq": int, "base_revision": int, "child_id": str, "body": dict}
 
 
+# Caps on what one op may carry, below the push request's own limit (SYNC_PUSH_MAX_BYTES): a record's words
+# as JSON, and the whole sealed envelope, which fits one photo at its limit (schema: 10 MiB) base64-encoded
+# inside the sealed op and base64url-encoded again outside it (16/9 of the photo) with room to spare.
+MAX_RECORD_BODY_CHARS = 2 * 1024 * 1024  # far above any record the schemas allow in practice
+MAX_ENVELOPE_CHARS = 20 * 1024 * 1024
+
+
 class MalformedOp(ValueError):
     pass
+
+
+class TooLarge(MalformedOp):
+    code = "too_large"
 
 
 @dataclass
@@ -50,6 +63,8 @@ class OpenedBatch:
     photos: dict[str, list[dict]] = field(default_factory=dict)  # op id -> decoded attachments
     raw_attachments: dict[str, object] = field(default_factory=dict)  # op id -> attachments as sent
     returned: dict[int, PushOp] = field(default_factory=dict)  # index -> op whose content may go back
+    authors: set[str] = field(default_factory=set)  # the caller's devices (content goes back only to these)
+    writable: frozenset[str] = frozenset()  # children the caller may write about
 
 
 def parse_push_items(payload) -> list[dict]:
@@ -67,11 +82,13 @@ def parse_push_items(payload) -> list[dict]:
 
 def unseal_op(envelope, keyring: SealingKeyring) -> tuple[PushOp, object]:
     """Unseal one envelope into a PushOp and its raw attachments, or raise SealError / MalformedOp."""
+    if sum(len(value) for value in envelope.values() if isinstance(value, str)) > MAX_ENVELOPE_CHARS:
+        raise TooLarge(f"the sealed item is larger than {MAX_ENVELOPE_CHARS // (1024 * 1024)} MiB")
     plaintext = unseal(envelope, keyring)
     try:
-        data = json.loads(plaintext)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise MalformedOp("the sealed item is not JSON") from None
+        data = jsonbody.loads(plaintext)
+    except ValueError as error:  # not UTF-8, not JSON, or nested too deeply
+        raise MalformedOp(f"the sealed item is not readable JSON ({error})") from None
     if not isinstance(data, dict):
         raise MalformedOp("the sealed item is not an op object")
     for name, kind in OP_FIELDS.items():
@@ -84,6 +101,8 @@ def unseal_op(envelope, keyring: SealingKeyring) -> tuple[PushOp, object]:
         uuid.UUID(data["record_id"])
     except ValueError:
         raise MalformedOp("record_id must be a UUID") from None
+    if len(json.dumps(data["body"], ensure_ascii=False)) > MAX_RECORD_BODY_CHARS:
+        raise TooLarge(f"the record is larger than {MAX_RECORD_BODY_CHARS // (1024 * 1024)} MiB of text")
     return PushOp(**{name: data[name] for name in OP_FIELDS}), data.get("attachments")
 
 
@@ -103,7 +122,7 @@ def open_items(items: list[dict]) -> OpenedBatch:
                                             f"the server could not open this item: {error}")
             continue
         except MalformedOp as error:
-            batch.results[index] = _refused(item["op_id"], "malformed_op", str(error))
+            batch.results[index] = _refused(item["op_id"], getattr(error, "code", "malformed_op"), str(error))
             continue
         if op.op_id != item["op_id"]:
             batch.results[index] = _refused(item["op_id"], "op_mismatch",
@@ -125,17 +144,35 @@ def open_items(items: list[dict]) -> OpenedBatch:
 
 def store_opened(session: Session, batch: OpenedBatch, user_id: int, device_id: str, now: datetime) -> None:
     """Apply the opened ops (flushes, never commits) and store the photos of those that landed."""
-    if not batch.ops:
+    batch.authors = {device_id}
+    ops = batch.ops + list(batch.returned.values())
+    if any(op.device_id != device_id for op in ops):  # only then: one query fewer on every usual push
+        batch.authors |= set(session.scalars(select(Device.id).where(Device.user_id == user_id)))
+    if not batch.ops and not batch.returned:
         return
     context = push_context(user_id, device_id, now)
-    if any(op.device_id != device_id for op in batch.ops):  # only then: one query fewer on every usual push
-        context.other_devices = frozenset(session.scalars(select(Device.id).where(Device.user_id == user_id)))
+    context.other_devices = frozenset(batch.authors - {device_id})
+    batch.writable = frozenset(context.allowed_children)
+    _refuse_former_workers_changes(session, batch, user_id)
     for index, op, result in zip(batch.positions, batch.ops, apply_push(session, batch.ops, context), strict=True):
         batch.results[index] = result
         if result.status == OpStatus.REJECTED:
             batch.returned[index] = op
         elif batch.photos[op.op_id]:
             store_attachments(session, context.cipher, op.record_id, batch.photos[op.op_id], now)
+
+
+def _refuse_former_workers_changes(session: Session, batch: OpenedBatch, user_id: int) -> None:
+    """A former worker adds only records dated within the allocation and edits only their own."""
+    refusals = ended_allocation_refusals(session, user_id, batch.ops)
+    for index, refusal in refusals.items():
+        batch.results[batch.positions[index]] = OpResult(
+            op_id=batch.ops[index].op_id, status=OpStatus.REJECTED, record_id=batch.ops[index].record_id,
+            code=refusal.code, message=refusal.message)
+    audit.record_many([("record_rejected", batch.ops[i].child_id[:64], f"{batch.ops[i].record_type} "
+                        f"{batch.ops[i].record_id} {refusals[i].code}") for i in sorted(refusals)])
+    kept = [i for i in range(len(batch.ops)) if i not in refusals]
+    batch.ops, batch.positions = [batch.ops[i] for i in kept], [batch.positions[i] for i in kept]
 
 
 def audit_pushed(batch: OpenedBatch) -> None:
@@ -161,7 +198,9 @@ def result_payloads(batch: OpenedBatch) -> list[dict]:
     for index, result in enumerate(batch.results):
         op = batch.returned.get(index)
         payload = result.to_dict()
-        if op is not None:
+        # Content goes back only to its author: sealed by one of the caller's own devices, about a child they
+        # may write. A sealed item found on someone else's tablet is refused without a word of what it holds.
+        if op is not None and op.device_id in batch.authors and op.child_id in batch.writable:
             payload = refusal_payload(payload, result, op, batch.raw_attachments.get(op.op_id))
         payloads.append(payload)
     return payloads
