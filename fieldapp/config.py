@@ -128,6 +128,11 @@ def settings_from_env(instance_path: str) -> dict:
         # The address managers open from a safety alert's email or push (e.g. https://fieldapp.council.example).
         # Unset: taken from the request that raised the alert; alerts the escalator raises then carry a path only.
         "PUBLIC_URL": os.environ.get("FIELDAPP_PUBLIC_URL", "").rstrip("/"),
+        # Pull window (docs/sync-protocol.md): devices are sent records about the last N months plus the
+        # latest record of each of these types; older ones are fetched on demand. 0 months (the default
+        # until the app shows on-demand history): everything. 6 suits long-open cases.
+        "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 0)),
+        "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
         **safety_server_settings(),
         **delivery_settings(),
     }

@@ -7,13 +7,14 @@ It works on a SQLAlchemy Session handed in by the caller and never commits: the 
 from .crypto import BodyCipher, BodyDecryptError
 from .merge import MergeResult, merge3
 from .protocol import FieldError, OpResult, OpStatus, PulledRecord, PullPage, PushOp
-from .pull import pull
+from .pull import PullWindow, history, pull
 from .push import PushContext, apply_push
 from .resolve import ResolutionError, StaleResolution, confirm_soft, resolve_conflict
 from .scope import scope_hash, worker_scope, writable_children
 
 __all__ = [
     "BodyCipher", "BodyDecryptError", "FieldError", "MergeResult", "OpResult", "OpStatus", "PullPage",
-    "PulledRecord", "PushContext", "PushOp", "ResolutionError", "StaleResolution", "apply_push", "confirm_soft",
-    "merge3", "pull", "resolve_conflict", "scope_hash", "worker_scope", "writable_children",
+    "PulledRecord", "PullWindow", "PushContext", "PushOp", "ResolutionError", "StaleResolution", "apply_push",
+    "confirm_soft", "history", "merge3", "pull", "resolve_conflict", "scope_hash", "worker_scope",
+    "writable_children",
 ]

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .protocol import encode_body
+
 NONCE_BYTES = 12
 
 
@@ -29,35 +31,34 @@ class BodyCipher:
         for key_id, key in self.keys.items():
             if len(key) != 32:
                 raise ValueError(f"key {key_id!r} must be 32 bytes (AES-256)")
+        self._aead = {key_id: AESGCM(key) for key_id, key in self.keys.items()}  # key schedule once, not per row
 
     def encrypt(self, body: dict, context: str) -> tuple[str, bytes]:
         """Return (key id, nonce ‖ ciphertext). `context` (e.g. record id) is bound as associated data,
         so a ciphertext copied onto another row will not decrypt there."""
-        nonce = os.urandom(NONCE_BYTES)
-        plaintext = json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-        ciphertext = AESGCM(self.keys[self.current_key_id]).encrypt(nonce, plaintext, context.encode())
-        return self.current_key_id, nonce + ciphertext
+        return self.encrypt_bytes(encode_body(body), context)
 
     def encrypt_bytes(self, data: bytes, context: str) -> tuple[str, bytes]:
+        """Encrypt bytes already encoded (e.g. PushOp.encoded_body, so a body is JSON-encoded once)."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = AESGCM(self.keys[self.current_key_id]).encrypt(nonce, data, context.encode())
+        sealed = self._aead[self.current_key_id].encrypt(nonce, data, context.encode())
         return self.current_key_id, nonce + sealed
 
     def decrypt_bytes(self, key_id: str, blob: bytes, context: str) -> bytes:
-        key = self.keys.get(key_id)
-        if key is None:
+        aead = self._aead.get(key_id)
+        if aead is None:
             raise BodyDecryptError(f"no key with id {key_id!r}; was it removed after rotation?")
         try:
-            return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
+            return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
         except InvalidTag:
             raise BodyDecryptError("attachment failed authentication (tampered, or wrong row)") from None
 
     def decrypt(self, key_id: str, blob: bytes, context: str) -> dict:
-        key = self.keys.get(key_id)
-        if key is None:
+        aead = self._aead.get(key_id)
+        if aead is None:
             raise BodyDecryptError(f"no key with id {key_id!r}; was it removed after rotation?")
         try:
-            plaintext = AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
+            plaintext = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
         except InvalidTag:
             raise BodyDecryptError("record body failed authentication (tampered, or wrong row)") from None
         return json.loads(plaintext)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, literal, null, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from .changes import stamp_changes
 from .crypto import BodyCipher
 from .protocol import FieldError, OpResult, OpStatus, PushOp
 from .revisions import apply_one, precheck, rejected
+from .sql import insert_rows, key_in
 from .tables import record_revisions, records, sync_counter, sync_ops
 
 Validator = Callable[[PushOp], list[FieldError]]  # schema (and any other) errors of an op's body
@@ -43,10 +45,11 @@ def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[Op
     """One result per op, in order; one bad op never blocks the others. Flushes, never commits."""
     _take_write_lock_first(session)
     hashes = [op.content_hash() for op in ops]
+    stored, existing = _look_up(session, ops)
     results: list[OpResult | None] = [_replayed(row, content_hash) if row is not None else None
-                                      for row, content_hash in zip(_stored_rows(session, ops), hashes, strict=True)]
+                                      for row, content_hash in zip(stored, hashes, strict=True)]
     changed: list[tuple[str, int, int]] = []
-    quick, careful = _plan(session, ops, results, ctx)
+    quick, careful = _plan(ops, results, ctx, existing)
     if quick and not _store_quickly(session, ops, hashes, quick, results, ctx, changed):
         careful = sorted(careful + [i for i, _ in quick])
     for index in careful:
@@ -66,7 +69,7 @@ def _take_write_lock_first(session: Session) -> None:
 def _stored_rows(session: Session, ops: list[PushOp]) -> list:
     found = {row.op_id: row for row in session.execute(
         select(sync_ops.c.op_id, sync_ops.c.content_hash, sync_ops.c.result)
-        .where(sync_ops.c.op_id.in_({op.op_id for op in ops})))}
+        .where(key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})))}
     return [found.get(op.op_id) for op in ops]
 
 
@@ -79,11 +82,22 @@ def _replayed(row, content_hash: str) -> OpResult:
     return OpResult.from_dict(row.result)
 
 
-def _plan(session, ops, results, ctx) -> tuple[list[tuple[int, OpResult]], list[int]]:
+def _look_up(session: Session, ops: list[PushOp]) -> tuple[list, set[str]]:
+    """In one round trip: the stored op row (or None) of each op, and which of their records exist."""
+    found = session.execute(union_all(
+        select(literal("op").label("kind"), sync_ops.c.op_id.label("key"), sync_ops.c.content_hash,
+               sync_ops.c.result).where(key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})),
+        select(literal("record"), records.c.id, null(), null()).where(
+            key_in(session, records.c.id, {op.record_id for op in ops})),
+    )).all()
+    stored = {row.key: SimpleNamespace(op_id=row.key, content_hash=row.content_hash, result=row.result)
+              for row in found if row.kind == "op"}
+    return [stored.get(op.op_id) for op in ops], {row.key for row in found if row.kind == "record"}
+
+
+def _plan(ops, results, ctx, existing: set[str]) -> tuple[list[tuple[int, OpResult]], list[int]]:
     """Split unanswered ops into (index, result) for the fast path and indexes for the careful path."""
     pending = [i for i, result in enumerate(results) if result is None]
-    existing = set(session.execute(select(records.c.id).where(
-        records.c.id.in_({ops[i].record_id for i in pending}))).scalars()) if pending else set()
     quick, careful, claimed = [], [], set()
     for index in pending:
         op = ops[index]
@@ -112,23 +126,20 @@ def _store_quickly(session, ops, hashes, quick, results, ctx, changed) -> bool:
                             result=result.to_dict(), received_at=ctx.now))
         if result.status != OpStatus.APPLIED:
             continue
-        key_id, blob = ctx.cipher.encrypt(op.body, f"{op.record_id}:1")
+        # Encoded and encrypted once: the record and its first revision hold the same ciphertext (same
+        # row context "<id>:1", so each decrypts where it stands and nowhere else).
+        key_id, blob = ctx.cipher.encrypt_bytes(op.encoded_body, f"{op.record_id}:1")
         record_rows.append(dict(
             id=op.record_id, child_id=ctx.allowed_children[op.child_id], record_type=op.record_type,
             schema_version=op.schema_version, revision=1, author_id=ctx.author_id, created_at=ctx.now,
             updated_at=ctx.now, conflict_state="none", review_state="submitted", body_key_id=key_id, body=blob,
             **{"occurred_on": None, "child_seen": None, **ctx.facts(op.record_type, op.body)}))
-        # The revision row is its own ciphertext (fresh nonce), as on the careful path.
-        key_id, blob = ctx.cipher.encrypt(op.body, f"{op.record_id}:1")
         revision_rows.append(dict(record_id=op.record_id, revision=1, kind="device", author_id=ctx.author_id,
                                   device_id=op.device_id, op_id=op.op_id, created_at=ctx.now, body_key_id=key_id,
                                   body=blob))
     savepoint = session.begin_nested()
     try:
-        if record_rows:
-            session.execute(insert(records), record_rows)
-            session.execute(insert(record_revisions), revision_rows)
-        session.execute(insert(sync_ops), op_rows)
+        insert_rows(session, (records, record_rows), (record_revisions, revision_rows), (sync_ops, op_rows))
         savepoint.commit()
     except IntegrityError:
         savepoint.rollback()

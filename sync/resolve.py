@@ -154,7 +154,6 @@ def _store_resolution(session, cipher, versions, body, resolver_id, now, facts) 
         values.update(facts(record.record_type, body))
     session.execute(update(records).where(records.c.id == record.id, records.c.revision == record.revision)
                     .values(**values))
-    key_id, blob = cipher.encrypt(body, f"{record.id}:{revision}")
     session.execute(insert(record_revisions).values(
         record_id=record.id, revision=revision, kind="resolution", author_id=resolver_id, device_id=None,
         op_id=None, created_at=now, body_key_id=key_id, body=blob))

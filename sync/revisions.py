@@ -51,13 +51,13 @@ def apply_one(session: Session, op: PushOp, ctx) -> OpResult:
 
 
 def create(session: Session, op: PushOp, ctx) -> OpResult:
-    key_id, blob = ctx.cipher.encrypt(op.body, f"{op.record_id}:1")
+    key_id, blob = ctx.cipher.encrypt_bytes(op.encoded_body, f"{op.record_id}:1")
     session.execute(insert(records).values(
         id=op.record_id, child_id=ctx.allowed_children[op.child_id], record_type=op.record_type,
         schema_version=op.schema_version, revision=1, author_id=ctx.author_id, created_at=ctx.now,
         updated_at=ctx.now, conflict_state="none", review_state="submitted", body_key_id=key_id, body=blob,
         **ctx.facts(op.record_type, op.body)))
-    keep_revision(session, op, ctx, 1, op.body, "device")
+    keep_revision(session, op, ctx, 1, (key_id, blob), "device")
     return OpResult(op_id=op.op_id, status=OpStatus.APPLIED, record_id=op.record_id, revision=1)
 
 
@@ -73,7 +73,7 @@ def _next_revision(session, op, ctx, current, body, status, kind, conflict_state
                                                     records.c.revision == current.revision).values(**values))
     if updated.rowcount != 1:
         raise IntegrityError("concurrent revision", None, Exception("record moved on"))
-    keep_revision(session, op, ctx, revision, body, kind)
+    keep_revision(session, op, ctx, revision, (key_id, blob), kind)
     return OpResult(op_id=op.op_id, status=status, record_id=op.record_id, revision=revision)
 
 
@@ -110,8 +110,9 @@ def _hold_conflict(session, op, ctx, server_revision, kind, fields, result_revis
         device_body=blob).returning(conflicts.c.id)).scalar_one()
 
 
-def keep_revision(session, op, ctx, revision, body, kind) -> None:
-    key_id, blob = ctx.cipher.encrypt(body, f"{op.record_id}:{revision}")
+def keep_revision(session, op, ctx, revision, sealed: tuple[str, bytes], kind) -> None:
+    """The revision row holds the same ciphertext as the record row it was written with (same context)."""
+    key_id, blob = sealed
     session.execute(insert(record_revisions).values(
         record_id=op.record_id, revision=revision, kind=kind, author_id=ctx.author_id, device_id=op.device_id,
         op_id=op.op_id, created_at=ctx.now, body_key_id=key_id, body=blob))

@@ -80,7 +80,7 @@ def test_a_60_mb_envelope_is_refused(worker_on_device):
 
 
 def test_an_envelope_over_its_cap_is_refused_alone(worker_on_device):
-    from fieldapp.api.sync_views import MAX_ENVELOPE_CHARS
+    from fieldapp.api.push_pipeline import MAX_ENVELOPE_CHARS
     from tests.record_cases import sos_map
 
     child, device = worker_on_device
@@ -95,7 +95,7 @@ def test_an_envelope_over_its_cap_is_refused_alone(worker_on_device):
 
 
 def test_a_record_over_the_per_op_cap_is_refused_alone(worker_on_device):
-    from fieldapp.api.sync_views import MAX_RECORD_BODY_CHARS
+    from fieldapp.api.push_pipeline import MAX_RECORD_BODY_CHARS
     from tests.record_cases import sos_map
 
     child, device = worker_on_device

@@ -124,6 +124,13 @@ def paths() -> dict:
                                               "hash": {"type": "string"}}}}},
             params=[_query("after", {"type": "integer", "minimum": 0}),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 500})])},
+        "/api/sync/history": {"get": _operation("Older records of one child, left out of the pull window", {
+            "type": "object", "required": ["records", "more", "next_offset"],
+            "properties": {"records": {"type": "array", "items": PULLED_RECORD}, "more": {"type": "boolean"},
+                           "next_offset": {"type": "integer"}}},
+            params=[_query("child_id", UUID, required=True),
+                    _query("offset", {"type": "integer", "minimum": 0, "maximum": 1000000}),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 200})])},
         "/api/notifications": {"get": _operation("The signed-in user's notices after an id", OBJECT,
                                                  params=[_query("after", {"type": "integer", "minimum": 0})])},
         "/api/notifications/read": {"post": _operation("Mark notices read", OBJECT, body=OBJECT)},

@@ -5,6 +5,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import inspect
 
 config = context.config
 # Keep the app's own loggers (and pytest's) alive when Alembic configures logging.
@@ -34,6 +35,22 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=target_db.metadata, **configure_args)
         with context.begin_transaction():
             context.run_migrations()
+            _analyze(connection)
+
+
+def _analyze(connection) -> None:
+    """Fresh planner statistics for every table after a migration (PostgreSQL).
+
+    A table rebuilt or newly filled by a migration has none until autovacuum gets round to it, and
+    the planner then guesses. Only our own tables: a bare ANALYZE would walk the whole database.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    preparer = connection.dialect.identifier_preparer
+    present = set(inspect(connection).get_table_names())  # none after a downgrade to empty
+    for table in target_db.metadata.sorted_tables:
+        if table.name in present:
+            connection.exec_driver_sql(f"ANALYZE {preparer.format_table(table)}")
 
 
 if context.is_offline_mode():
