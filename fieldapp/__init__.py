@@ -34,8 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_message = "Please sign in to continue."
 
     from .errors import init_errors
+    from .logs import init_request_ids
     from .security import init_security
 
+    init_request_ids(app)
     init_security(app)
     init_errors(app)
     _register_blueprints(app)

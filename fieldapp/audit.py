@@ -6,6 +6,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
+from .logs import current_request_id
 from .models import AuditEvent, User, utcnow
 
 DEVICE_HEADER = "X-Fieldapp-Device"
@@ -13,8 +14,9 @@ DEVICE_HEADER = "X-Fieldapp-Device"
 
 def _request_facts() -> dict:
     if not has_request_context():
-        return {"ip": None, "device_id": None, "user_agent": None}
+        return {"ip": None, "device_id": None, "user_agent": None, "request_id": current_request_id()}
     return {
+        "request_id": current_request_id(),
         "ip": request.remote_addr,
         "device_id": (request.headers.get(DEVICE_HEADER) or "")[:64] or None,
         "user_agent": (request.user_agent.string or "")[:255] or None,

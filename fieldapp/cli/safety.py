@@ -22,10 +22,15 @@ def escalator_command(tick: float | None, once: bool):
 
     Safe to run as several instances: each step and each delivery is claimed atomically.
     """
+    import logging
+
+    from ..logs import configure_logging
     from ..models import utcnow
     from ..safety.escalator import run_forever, sweep
 
     app = current_app._get_current_object()
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
+    log = logging.getLogger("fieldapp.escalator")
     if once:
         click.echo(sweep(utcnow(), clock=utcnow))
         return
@@ -37,9 +42,9 @@ def escalator_command(tick: float | None, once: bool):
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGINT, stop_on_signal)
     tick = tick or app.config["ESCALATOR_TICK_SECONDS"]
-    click.echo(f"escalator: sweeping every {tick}s; SIGTERM to stop", err=True)
+    log.info("escalator: sweeping every %ss; SIGTERM to stop", tick)
     run_forever(app, stop, tick)
-    click.echo("escalator: stopped", err=True)
+    log.info("escalator: stopped")
 
 
 def start_in_process(app, tick: float | None = None) -> threading.Event:
