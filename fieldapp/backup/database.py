@@ -75,9 +75,12 @@ def dump(engine: Engine, target: Path) -> None:
         return
     url = engine.url
     args, env = _libpq(url)
-    subprocess.run([_tool("pg_dump"),  # noqa: S603  (our own argv; no shell) *args, "--format=custom", "--no-owner", "--no-privileges",
-                    f"--schema={schema_of(engine)}", f"--file={target}", url.database],
-                   env=env, check=True, capture_output=True, timeout=3600)
+    dumped = subprocess.run(  # noqa: S603  (our own argv; no shell)
+        [_tool("pg_dump"), *args, "--format=custom", "--no-owner", "--no-privileges",
+         f"--schema={schema_of(engine)}", f"--file={target}", url.database],
+        env=env, capture_output=True, text=True, timeout=3600)
+    if dumped.returncode != 0:
+        raise RuntimeError(f"pg_dump failed: {dumped.stderr.strip()[-800:]}")
 
 
 def refuse_unless_empty(engine: Engine, schema: str | None) -> None:
@@ -106,8 +109,11 @@ def load(engine: Engine, source: Path, schema: str | None) -> None:
         return
     url = engine.url
     args, env = _libpq(url)
-    listing = subprocess.run([_tool("pg_restore"), "--list", str(source)], env=env, check=True,  # noqa: S603
-                             capture_output=True, text=True, timeout=600).stdout
+    listed = subprocess.run([_tool("pg_restore"), "--list", str(source)], env=env,  # noqa: S603
+                            capture_output=True, text=True, timeout=600)
+    if listed.returncode != 0:
+        raise RuntimeError(f"the database dump in the backup cannot be read: {listed.stderr.strip()[-500:]}")
+    listing = listed.stdout
     with engine.connect() as connection:
         exists = connection.execute(sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first()
     # A new database already has `public`: creating it again would fail, so leave that one entry out.
@@ -115,9 +121,10 @@ def load(engine: Engine, source: Path, schema: str | None) -> None:
                if not (exists and f" SCHEMA - {schema} " in line + " ")]
     toc = source.with_suffix(".toc")
     toc.write_text("\n".join(entries) + "\n")
-    result = subprocess.run([_tool("pg_restore"), *args,  # noqa: S603 "--no-owner", "--no-privileges", "--exit-on-error",
-                             "--single-transaction", f"--use-list={toc}", f"--dbname={url.database}", str(source)],
-                            env=env, capture_output=True, text=True, timeout=3600)
+    result = subprocess.run(  # noqa: S603  (our own argv; no shell)
+        [_tool("pg_restore"), *args, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+         f"--use-list={toc}", f"--dbname={url.database}", str(source)],
+        env=env, capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         raise RuntimeError(f"pg_restore failed: {result.stderr.strip()[-800:]}")
 
