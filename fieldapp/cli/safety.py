@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import uuid
 
 import click
 from flask import current_app
@@ -24,7 +25,7 @@ def escalator_command(tick: float | None, once: bool):
     """
     import logging
 
-    from ..logs import configure_logging
+    from ..logs import bound_request_id, configure_logging
     from ..models import utcnow
     from ..safety.escalator import run_forever, sweep
 
@@ -42,9 +43,11 @@ def escalator_command(tick: float | None, once: bool):
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGINT, stop_on_signal)
     tick = tick or app.config["ESCALATOR_TICK_SECONDS"]
-    log.info("escalator: sweeping every %ss; SIGTERM to stop", tick)
-    run_forever(app, stop, tick)
-    log.info("escalator: stopped")
+    # One id for this escalator run, on its log lines and any audit event it writes, as a web request has its own.
+    with bound_request_id(f"escalator-{uuid.uuid4().hex[:20]}"):
+        log.info("escalator: sweeping every %ss; SIGTERM to stop", tick)
+        run_forever(app, stop, tick)
+        log.info("escalator: stopped")
 
 
 def start_in_process(app, tick: float | None = None) -> threading.Event:

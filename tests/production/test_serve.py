@@ -130,8 +130,9 @@ def test_logs_are_json_lines_without_personal_data(served):
     text = served.text()
     json_lines = [line for line in text.splitlines() if line.startswith("{")]
     assert len(json_lines) > 30
-    for line in json_lines:
-        json.loads(line)
+    parsed = [json.loads(line) for line in json_lines]
+    escalator_lines = [line for line in parsed if line["logger"] == "fieldapp.escalator"]
+    assert escalator_lines and all(line["request_id"].startswith("escalator-") for line in escalator_lines)
     forbidden = set()
     for person in demo_children(served.database):
         forbidden |= {f"{person['first_name']} {person['last_name']}", person["case_number"], person["address"]}
