@@ -62,16 +62,20 @@ def _tool(name: str) -> str:
     return path
 
 
+def _sqlite_copy(source_path, target_path) -> None:
+    """SQLite's online backup API: a consistent copy even while web workers and escalators keep writing."""
+    source, target = sqlite3.connect(source_path), sqlite3.connect(target_path)
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
+
+
 def dump(engine: Engine, target: Path) -> None:
     """Write the store to `target`: a SQLite file, or a pg_dump custom-format archive of the app's schema."""
     if backend(engine) == "sqlite":
-        source = sqlite3.connect(make_url(str(engine.url)).database)
-        copy = sqlite3.connect(target)
-        try:
-            source.backup(copy)  # consistent even while the web workers and the escalator keep writing
-        finally:
-            copy.close()
-            source.close()
+        _sqlite_copy(make_url(str(engine.url)).database, target)
         return
     url = engine.url
     args, env = _libpq(url)
@@ -100,12 +104,7 @@ def load(engine: Engine, source: Path, schema: str | None) -> None:
     """Load a dump written by `dump()` into the (empty) store of `engine`."""
     if backend(engine) == "sqlite":
         engine.dispose()
-        dump_db, target = sqlite3.connect(source), sqlite3.connect(make_url(str(engine.url)).database)
-        try:
-            dump_db.backup(target)
-        finally:
-            target.close()
-            dump_db.close()
+        _sqlite_copy(source, make_url(str(engine.url)).database)
         return
     url = engine.url
     args, env = _libpq(url)
