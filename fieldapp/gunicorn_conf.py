@@ -16,3 +16,6 @@ graceful_timeout = 30
 logconfig_dict = gunicorn_logconfig(os.environ.get("FIELDAPP_LOG_LEVEL", "INFO").upper())
 # Workers must never share the parent's database connections: each builds its own app after the fork.
 preload_app = False
+# gunicorn ≥ 24 opens a control socket in $HOME by default: several servers on one machine (and ProtectHome= under
+# systemd) would fight over it, and nothing here uses it.
+control_socket_disable = True
