@@ -30,11 +30,11 @@ def escalator_command(tick: float | None, once: bool):
     from ..safety.escalator import run_forever, sweep
 
     app = current_app._get_current_object()
-    configure_logging(app.config.get("LOG_LEVEL", "INFO"))
-    log = logging.getLogger("fieldapp.escalator")
     if once:
         click.echo(sweep(utcnow(), clock=utcnow))
         return
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))  # the long-running process: JSON lines on stderr
+    log = logging.getLogger("fieldapp.escalator")
     stop = threading.Event()
 
     def stop_on_signal(signum, frame):
