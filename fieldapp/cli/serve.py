@@ -87,7 +87,7 @@ def _store(app) -> str:
 def _serve_dev(app, host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
-    from .safety import start_in_process
+    from ..safety.runtime import start_in_process
 
     # With the reloader this command runs twice: the watcher, and the child that serves (WERKZEUG_RUN_MAIN).
     if os.environ.get("WERKZEUG_RUN_MAIN") == "true":
