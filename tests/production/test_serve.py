@@ -61,7 +61,7 @@ def test_serve_runs_gunicorn_workers_and_one_escalator(served):
     assert any(command.endswith("-m fieldapp escalator") for command in commands), commands
     gunicorn = next(child for child in children if "gunicorn" in " ".join(child.cmdline()))
     assert len(gunicorn.children()) >= 1  # the master forks its workers
-    response = requests.get(f"{served.url}/login", timeout=10)
+    response = requests.get(f"{served.url}/login", timeout=60)
     assert response.status_code == 200 and "fieldapp" in response.text
 
 
@@ -90,7 +90,7 @@ def test_every_response_has_a_request_id_that_the_audit_trail_and_the_log_carry(
     [line] = [line for line in served.json_lines() if line.get("request_id") == request_id]
     assert line["route"] == "/children/<public_id>" and line["status"] == 200
     # A refused request (no CSRF token) still gets an id; an id offered by a client is not trusted without a proxy.
-    refused = requests.post(f"{served.url}/logout", headers={"X-Request-Id": "client-chosen-id-123"}, timeout=10)
+    refused = requests.post(f"{served.url}/logout", headers={"X-Request-Id": "client-chosen-id-123"}, timeout=60)
     assert refused.status_code == 400 and len(refused.headers["X-Request-Id"]) == 32
 
 
