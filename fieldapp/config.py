@@ -151,4 +151,22 @@ def settings_from_env(instance_path: str) -> dict:
         "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
         **server_settings(),
         **safety_server_settings(),
+        **delivery_settings(),
+    }
+
+
+def delivery_settings() -> dict:
+    """Delivery of signed-off records into the council's case record (fieldapp/delivery/). Nothing is delivered
+    unless a destination is configured; the webhook secret lives here, never in the database."""
+    return {
+        "DELIVERY_WEBHOOK_URL": os.environ.get("FIELDAPP_DELIVERY_WEBHOOK_URL"),
+        "DELIVERY_WEBHOOK_SECRET": os.environ.get("FIELDAPP_DELIVERY_WEBHOOK_SECRET"),
+        "DELIVERY_ALLOWED_HOSTS": _env_list("FIELDAPP_DELIVERY_ALLOWED_HOSTS", ""),
+        "DELIVERY_CA_BUNDLE": os.environ.get("FIELDAPP_DELIVERY_CA_BUNDLE"),  # a council's own CA, if not public
+        "DELIVERY_FOLDER": os.environ.get("FIELDAPP_DELIVERY_FOLDER"),
+        "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("FIELDAPP_DELIVERY_MAX_ATTEMPTS", 10)),
+        "DELIVERY_RETRY_BASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_RETRY_BASE_SECONDS", 15)),
+        "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_TIMEOUT_SECONDS", 10)),
+        # A claimed job returns to the queue after this (a killed worker's claims): longer than any delivery.
+        "DELIVERY_LEASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_LEASE_SECONDS", 600)),
     }

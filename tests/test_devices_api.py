@@ -51,7 +51,7 @@ def test_worker_signs_in_and_lands_in_the_app_shell(client, worker):
 def test_me_tells_the_app_who_is_signed_in_and_the_vault_settings(client, worker):
     login(client, worker)
     body = client.get("/api/me").json
-    assert body["user"] == {"username": worker.username, "display_name": worker.display_name}
+    assert body["user"] == {"id": worker.id, "username": worker.username, "display_name": worker.display_name}
     assert body["role"] == "worker" and body["csrf_token"]
     assert body["device"] == {"status": "unregistered"}
     assert body["vault"] == {"idle_seconds": 300, "max_pin_attempts": 5}
@@ -120,7 +120,7 @@ def test_revoked_device_gets_410_on_every_call_even_without_a_session(app, clien
     forget_cached_user()
     login(admin_client, admin)
     assert "Blue tablet" in admin_client.get("/admin/devices/").get_data(as_text=True)
-    revoked = admin_client.post(f"/admin/devices/{device_id}/revoke")
+    revoked = admin_client.post(f"/admin/devices/{device_id}/revoke", data={"confirm": "yes"})
     assert revoked.status_code == 302
     forget_cached_user()
 

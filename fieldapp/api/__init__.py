@@ -14,4 +14,4 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 for nested in (records_api, review_api, safety_api):
     bp.register_blueprint(nested)
 
-from . import guards, openapi, sync_views, views  # noqa: E402,F401
+from . import drafts_views, guards, openapi, sync_views, views  # noqa: E402,F401

@@ -164,6 +164,18 @@ def paths() -> dict:
                                                       body=OBJECT, errors=with_409)},
         "/api/safety/report": {"get": _operation("Monthly safety figures for the team", OBJECT,
                                                  params=[_query("month", {"type": "string"})])},
+        "/api/devices/report": {"post": _operation("This device's counts of unfinished drafts and undelivered "
+                                                   "items (no content)", OBJECT, body={
+            "type": "object", "required": ["drafts", "outbox"],
+            "properties": {"drafts": {"type": "integer", "minimum": 0}, "outbox": {"type": "integer", "minimum": 0}}})},
+        "/api/drafts/unfinished": {"get": _operation(
+            "Unfinished drafts a revoked device handed over, waiting for a device to continue them (no content)",
+            {"type": "object", "required": ["drafts"], "properties": {"drafts": {"type": "array", "items": OBJECT}}})},
+        "/api/drafts/unfinished/take": {"post": _operation(
+            "Take unfinished drafts onto this device, with their content", {
+                "type": "object", "required": ["drafts"], "properties": {"drafts": {"type": "array", "items": OBJECT}}},
+            body={"type": "object", "required": ["ids"],
+                  "properties": {"ids": {"type": "array", "maxItems": 500, "items": {"type": "string"}}}})},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OK", **_json(OBJECT)}}}},
     }

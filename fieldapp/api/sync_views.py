@@ -21,6 +21,7 @@ from ..crypto.sealing import SealError, unseal
 from ..errors import error_response
 from ..extensions import db
 from ..models import Device, Role
+from ..records import unfinished
 from ..records.attachments import decode_attachments, store_attachments
 from ..records.ended_allocations import ended_allocation_refusals
 from ..records.store import push_context, record_cipher
@@ -51,8 +52,8 @@ class TooLarge(MalformedOp):
     code = "too_large"
 
 
-def _sealed_op(envelope) -> tuple[PushOp, object]:
-    """Unseal one envelope into a PushOp and its raw attachments, or raise SealError / MalformedOp."""
+def _unsealed(envelope) -> dict:
+    """The JSON object sealed in one envelope, or raise SealError / MalformedOp."""
     if sum(len(value) for value in envelope.values() if isinstance(value, str)) > MAX_ENVELOPE_CHARS:
         raise TooLarge(f"the sealed item is larger than {MAX_ENVELOPE_CHARS // (1024 * 1024)} MiB")
     plaintext = unseal(envelope)
@@ -62,6 +63,11 @@ def _sealed_op(envelope) -> tuple[PushOp, object]:
         raise MalformedOp(f"the sealed item is not readable JSON ({error})") from None
     if not isinstance(data, dict):
         raise MalformedOp("the sealed item is not an op object")
+    return data
+
+
+def _sealed_op(data: dict) -> tuple[PushOp, object]:
+    """One unsealed op as a PushOp and its raw attachments, or raise MalformedOp."""
     for name, kind in OP_FIELDS.items():
         value = data.get(name)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
@@ -104,9 +110,14 @@ def sync_push():
         return error_response(400, "malformed_push", str(error))
     results: list[OpResult | None] = [None] * len(items)
     ops, positions, photos, raw_attachments, returned = [], [], {}, {}, {}
+    own_devices = frozenset(db.session.scalars(select(Device.id).where(Device.user_id == current_user.id)))
     for index, item in enumerate(items):
         try:
-            op, raw_attachments[item["op_id"]] = _sealed_op(item["envelope"])
+            data = _unsealed(item["envelope"])
+            if data.get("kind") == unfinished.KIND:  # a revoked device's draft: kept aside, never a revision
+                results[index] = _keep_unfinished(item["op_id"], data, own_devices)
+                continue
+            op, raw_attachments[item["op_id"]] = _sealed_op(data)
         except SealError as error:
             results[index] = _rejection(item["op_id"], "unsealable", f"the server could not open this item: {error}")
             continue
@@ -126,7 +137,6 @@ def sync_push():
         photos[op.op_id] = attachments
         ops.append(op)
         positions.append(index)
-    own_devices = frozenset(db.session.scalars(select(Device.id).where(Device.user_id == current_user.id)))
     context = push_context(current_user.id, g.device.id, datetime.now(UTC))
     context.other_devices = own_devices
     ops, positions = _refuse_former_workers_changes(ops, positions, results)
@@ -143,6 +153,16 @@ def sync_push():
              if op.device_id in own_devices and op.child_id in context.allowed_children}
     return {"results": [_result_payload(result, *(returned[index] if index in owned else (None, None)))
                         for index, result in enumerate(results)]}
+
+
+def _keep_unfinished(op_id: str, data: dict, own_devices: frozenset[str]) -> OpResult:
+    if data.get("op_id") != op_id:
+        return _rejection(op_id, "op_mismatch", "the op id outside does not match the sealed one")
+    result = unfinished.keep_unfinished(current_user, data, own_devices)
+    if result.status != OpStatus.REJECTED:
+        audit.record("unfinished_draft_received", child_public_id=data["child_id"][:64],
+                     detail=f"{data['record_type']} {result.record_id} from device {data['device_id'][:64]}")
+    return result
 
 
 def _refuse_former_workers_changes(ops: list[PushOp], positions: list[int], results: list) -> tuple[list, list]:

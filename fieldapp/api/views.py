@@ -35,7 +35,7 @@ def _device_payload(device: Device | None) -> dict:
 def me_payload(user: User, device: Device | None) -> dict:
     config = current_app.config
     return {
-        "user": {"username": user.username, "display_name": user.display_name},
+        "user": {"id": user.id, "username": user.username, "display_name": user.display_name},
         "role": user.role.value,
         "csrf_token": generate_csrf(),
         "device": _device_payload(device),

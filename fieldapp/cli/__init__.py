@@ -7,6 +7,7 @@ from flask.cli import FlaskGroup
 
 from .. import create_app
 from .backup import backup_command, restore_command
+from .delivery import deliver_command
 from .demo import demo_command
 from .keys import keys_group
 from .people import children_group, users_group
@@ -30,3 +31,4 @@ main.add_command(keys_group)
 main.add_command(records_group)
 main.add_command(backup_command)
 main.add_command(restore_command)
+main.add_command(deliver_command)

@@ -1,14 +1,14 @@
 """audit events carry the request id of the request that wrote them (as in the logs and X-Request-Id)
 
 Revision ID: 0014
-Revises: 0010
+Revises: 0013
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
