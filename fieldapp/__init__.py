@@ -40,8 +40,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from . import jsonbody
     from .errors import init_errors
+    from .logs import init_request_ids
     from .security import init_security
 
+    init_request_ids(app)
     jsonbody.init_app(app)
     init_security(app)
     init_errors(app)

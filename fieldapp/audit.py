@@ -8,6 +8,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
+from .logs import current_request_id
 from .models import AuditEvent, Device, User, utcnow
 
 DEVICE_HEADER = "X-Fieldapp-Device"
@@ -28,8 +29,9 @@ def _registered_device_id() -> str | None:
 
 def _request_facts() -> dict:
     if not has_request_context():
-        return {"ip": None, "device_id": None, "user_agent": None}
+        return {"ip": None, "device_id": None, "user_agent": None, "request_id": current_request_id()}
     return {
+        "request_id": current_request_id(),
         "ip": request.remote_addr,
         "device_id": _registered_device_id(),
         "user_agent": (request.user_agent.string or "")[:255] or None,

@@ -34,6 +34,29 @@ def load_or_create_secret(instance_path: str, filename: str, nbytes: int = 32) -
     return value
 
 
+def shared_state_settings() -> dict:
+    """What several web workers must share (sign-in throttling counters): Redis when FIELDAPP_REDIS_URL is set."""
+    redis_url = os.environ.get("FIELDAPP_REDIS_URL") or None
+    return {
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": os.environ.get("FIELDAPP_RATELIMIT_STORAGE_URI") or redis_url or "memory://",
+        # Several fieldapp instances (or test runs) may share one Redis: each keeps to its own prefix.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("FIELDAPP_REDIS_PREFIX", "fieldapp"),
+        # Redis unreachable: count in the worker's memory meanwhile rather than refuse every sign-in with a 500.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    }
+
+
+def server_settings() -> dict:
+    """`fieldapp serve`: gunicorn's size (0 = from the CPU count), threads per worker, the log level."""
+    return {
+        "WEB_WORKERS": int(os.environ.get("FIELDAPP_WEB_WORKERS", "0")),
+        "WEB_THREADS": int(os.environ.get("FIELDAPP_WEB_THREADS", "4")),
+        "WEB_TIMEOUT": int(os.environ.get("FIELDAPP_WEB_TIMEOUT", "60")),
+        "LOG_LEVEL": os.environ.get("FIELDAPP_LOG_LEVEL", "INFO").upper(),
+    }
+
+
 SMTP_SECURITY_CHOICES = ("starttls", "tls", "none")
 
 
@@ -86,7 +109,8 @@ def settings_from_env(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("FIELDAPP_SECRET_KEY")
         or load_or_create_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("FIELDAPP_DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # hide_parameters: a failed statement's error (and so a log line) never carries the values it wrote.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
         # Cookies: HttpOnly and SameSite always; Secure whenever the request came over HTTPS
         # (see security.SecureWhenHttpsSessionInterface) or when forced here.
         "SESSION_COOKIE_HTTPONLY": True,
@@ -96,7 +120,7 @@ def settings_from_env(instance_path: str) -> dict:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("FIELDAPP_SESSION_SECONDS", 8 * 3600)),
         "REMEMBER_COOKIE_DURATION": 0,
         "WTF_CSRF_TIME_LIMIT": None,  # a form left open during a long home visit must still submit
-        "RATELIMIT_STORAGE_URI": os.environ.get("FIELDAPP_RATELIMIT_STORAGE_URI", "memory://"),
+        **shared_state_settings(),
         # Sign-in throttle (auth/throttle.py): LOGIN_RATE_LIMIT blocks one username from one address; the
         # per-address limit stops spraying many usernames; the per-username limit only slows strangers (a browser
         # the user signed in from before is exempt), so nobody can lock a worker out.
@@ -133,6 +157,7 @@ def settings_from_env(instance_path: str) -> dict:
         # until the app shows on-demand history): everything. 6 suits long-open cases.
         "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 0)),
         "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
+        **server_settings(),
         **safety_server_settings(),
         **delivery_settings(),
     }

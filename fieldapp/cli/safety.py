@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import uuid
 
 import click
 from flask import current_app
@@ -23,6 +24,9 @@ def escalator_command(tick: float | None, once: bool):
 
     Safe to run as several instances: each step and each delivery is claimed atomically.
     """
+    import logging
+
+    from ..logs import bound_request_id, configure_logging
     from ..models import utcnow
     from ..safety.escalator import run_forever, sweep
 
@@ -30,6 +34,8 @@ def escalator_command(tick: float | None, once: bool):
     if once:
         click.echo(sweep(utcnow(), clock=utcnow))
         return
+    configure_logging(app.config.get("LOG_LEVEL", "INFO"))  # the long-running process: JSON lines on stderr
+    log = logging.getLogger("fieldapp.escalator")
     stop = threading.Event()
 
     def stop_on_signal(signum, frame):
@@ -38,9 +44,11 @@ def escalator_command(tick: float | None, once: bool):
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGINT, stop_on_signal)
     tick = tick or app.config["ESCALATOR_TICK_SECONDS"]
-    click.echo(f"escalator: sweeping every {tick}s; SIGTERM to stop", err=True)
-    run_forever(app, stop, tick)
-    click.echo("escalator: stopped", err=True)
+    # One id for this escalator run, on its log lines and any audit event it writes, as a web request has its own.
+    with bound_request_id(f"escalator-{uuid.uuid4().hex[:20]}"):
+        log.info("escalator: sweeping every %ss; SIGTERM to stop", tick)
+        run_forever(app, stop, tick)
+        log.info("escalator: stopped")
 
 
 @click.group("vapid")

@@ -9,7 +9,9 @@ from sqlalchemy import inspect
 
 config = context.config
 # Keep the app's own loggers (and pytest's) alive when Alembic configures logging.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# A process that set up its own logging (the JSON lines of `fieldapp serve`) keeps it.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 target_db = current_app.extensions["migrate"].db

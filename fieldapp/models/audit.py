@@ -27,6 +27,8 @@ class AuditEvent(db.Model):
     ip: Mapped[str | None] = mapped_column(String(64))
     device_id: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(255))
+    # The id of the web request (or escalator sweep) that wrote it, as in the logs and the X-Request-Id header.
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
 
     actor: Mapped[User | None] = relationship()
 

@@ -62,6 +62,14 @@ def rotate_record_key() -> str:
     return new_id
 
 
+def save_record_keys(current: str, keys: dict[str, bytes]) -> None:
+    """Write the instance key file (restore, key import); the app loads it again on next use."""
+    path = _keys_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_keys(path, current, keys)
+    current_app.extensions.pop("fieldapp_record_cipher", None)
+
+
 def record_cipher() -> BodyCipher:
     """The app's cipher, loaded once per app."""
     cipher = current_app.extensions.get("fieldapp_record_cipher")

@@ -1,7 +1,7 @@
 """export jobs: signed-off records delivered to the council's case record (webhook, folder drop)
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0014
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import fieldapp.models.types  # noqa: F401  (custom column types)
 
 
 revision = '0017'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
