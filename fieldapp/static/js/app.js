@@ -17,6 +17,8 @@ import {
   VaultWiped, WrongPin, createVault, forgetKey, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
 } from "./vault.js";
 import { watchForUpdates } from "./updates.js";
+import { openVisit, resumeAt } from "./record-editor.js";
+import { resumeEditing } from "./resume.js";
 import { requestSync, startSync } from "./sync.js";
 import { initSyncUi } from "./sync-ui.js";
 
@@ -204,6 +206,7 @@ async function submitUnlock(event) {
     await unlock($("unlock-pin").value);
     $("unlock-form").reset();
     await enterHome();
+    await resumeEditing({ open: openVisit, at: resumeAt });
     contactServer();
   } catch (error) {
     $("unlock-form").reset();
