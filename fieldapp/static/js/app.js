@@ -10,7 +10,7 @@ import {
   clearSetting, getSetting, getWipeNotice, loadSnapshot, requestPersistence, saveSnapshot, setSetting,
 } from "./store.js";
 import {
-  $, announce, clearPersonalData, currentScreen, notice, renderCaseload, setNetwork, setVaultState, showError,
+  $, announce, clearPersonalData, currentScreen, notice, setNetwork, setVaultState, showError,
   showScreen, showWiped,
 } from "./ui.js";
 import {
@@ -19,6 +19,10 @@ import {
 import { watchForUpdates } from "./updates.js";
 import { openVisit, resumeAt } from "./record-editor.js";
 import { resumeEditing } from "./resume.js";
+import { initCaseloadList, showCaseload } from "./caseload-list.js";
+import { initStatusStrip } from "./status-strip.js";
+import { initAccount } from "./account.js";
+import { initDraftLifecycle, purgeRemoved, rememberDraftSettings } from "./draft-lifecycle.js";
 import { requestSync, startSync } from "./sync.js";
 import { initSyncUi } from "./sync-ui.js";
 
@@ -121,12 +125,13 @@ function reportContactError(error) {
 
 async function refreshFromServer() {
   serverInfo = await api("/me");
+  await rememberDraftSettings(serverInfo);
   notice("session", "");
   await ensureRegistered();
   await setSealingKey(await api("/keys/sealing"));
   await cacheDefinitions(); // record forms, so they render offline (no personal data)
   await saveSnapshot("caseload", await api("/caseload"));
-  if (currentScreen() === "home") renderCaseload(await loadSnapshot("caseload"));
+  if (currentScreen() === "home") showCaseload(await loadSnapshot("caseload"));
 }
 
 async function onDeviceRevoked() {
@@ -180,10 +185,11 @@ function askForPassword() {
 
 async function enterHome() {
   showScreen("home");
-  renderCaseload(await loadSnapshot("caseload").catch((error) => {
+  showCaseload(await loadSnapshot("caseload").catch((error) => {
     notice("caseload", error.message, "error");
     return null;
   }));
+  await purgeRemoved(renderDraftList);
   await renderDraftList();
   await renderOutboxList();
   showPersistence(await requestPersistence());
@@ -252,7 +258,11 @@ async function boot() {
   if (location.pathname !== "/app") history.replaceState(null, "", "/app");
   initSyncUi();
   startSync();
-  document.addEventListener("fieldapp:caseload-changed", async () => renderCaseload(await loadSnapshot("caseload")));
+  document.addEventListener("fieldapp:caseload-changed", async () => showCaseload(await loadSnapshot("caseload")));
+  initCaseloadList();
+  initAccount();
+  initDraftLifecycle();
+  await initStatusStrip();
   watchForUpdates({ beforeUpdate: flushEditor });
 
   const device = await getSetting(DEVICE_SETTING);

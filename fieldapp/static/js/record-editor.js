@@ -11,6 +11,7 @@ import { $, announce, el, showError, showScreen } from "./ui.js";
 import { beforeLock, isUnlocked, onVaultChange } from "./vault.js";
 import { createAutosaver } from "./autosave.js";
 import { forgetPosition, trackVisit, watchPosition } from "./resume.js";
+import { removeFromVisit } from "./draft-lifecycle.js";
 
 let open = null; // {groupId, childId, forms: Map(draftId → {draft, form, panel}), current}
 let onClose = async () => {};
@@ -57,7 +58,10 @@ function tabs() {
   $("record-risk").hidden = !child?.address_risk_notes;
   $("record-tabs").replaceChildren(...[...open.forms.values()].map(({ draft }) => el("li", {},
     el("button", { type: "button", className: "secondary", "data-draft": draft.id, text: LABELS[draft.recordType],
-      onClick: () => showRecord(draft.id) }))));
+      onClick: () => showRecord(draft.id) }),
+    draft.recordType === "visit" ? null : el("button", { type: "button", className: "secondary remove-record",
+      "aria-label": `Remove ${LABELS[draft.recordType]} from this visit`, text: "Remove",
+      onClick: () => removeRecord(draft.id).catch((e) => showError("record-error", e.message)) }))));
   const present = new Set([...open.forms.values()].map(({ draft }) => draft.recordType));
   $("record-add").replaceChildren(...ORDER.filter((type) => !present.has(type)).map((type) => el("button", {
     type: "button", className: "secondary", text: `Add ${LABELS[type]}`, onClick: () => addRecord(type) })));
@@ -79,6 +83,41 @@ function mount(definitionsByType, draft) {
   });
   if (draft.errors?.length) form.showServerErrors(draft.errors);
   open.forms.set(draft.id, { draft, form, panel });
+}
+
+// The visit's link to its seen-alone record follows that record being removed or put back.
+function linkSeenAlone(recordId) {
+  const visit = [...open.forms.values()].find(({ draft }) => draft.recordType === "visit");
+  if (!visit) return;
+  const body = visit.form.getValue();
+  if (recordId) body.seen_alone_record_id = recordId;
+  else delete body.seen_alone_record_id;
+  visit.form.setValue(body);
+  changed(visit.draft.id, body);
+}
+
+async function removeRecord(draftId) {
+  await flushEditor();
+  const { draft } = open.forms.get(draftId);
+  const group = open.groupId;
+  await removeFromVisit(draft, {
+    detach: () => {
+      const entry = open.forms.get(draftId);
+      entry.form.destroy();
+      entry.panel.remove();
+      open.forms.delete(draftId);
+      if (draft.recordType === "seen_alone") linkSeenAlone(null);
+      open.current = open.forms.keys().next().value;
+      tabs();
+    },
+    reattach: async (restored) => {
+      if (open?.groupId !== group) return; // the visit is closed: it is back in the drafts list
+      mount(await definitions(), restored);
+      if (restored.recordType === "seen_alone") linkSeenAlone(restored.recordId);
+      open.current = restored.id;
+      tabs();
+    },
+  });
 }
 
 async function keepPhoto(draft, file, meta) {
@@ -129,6 +168,7 @@ async function addRecord(type) {
   const draft = await addToVisit(open.groupId, open.childId, type, [...open.forms.values()].map((f) => f.draft),
     open.child?.latest_sos_map?.record_id);
   mount(await definitions(), draft);
+  if (type === "seen_alone") linkSeenAlone(draft.recordId);
   open.current = draft.id;
   tabs();
   $("record-tabs").querySelector(`[data-draft="${draft.id}"]`).focus();
@@ -160,6 +200,7 @@ async function finalize() {
     showError("record-error", `Not finalized: ${error.message} Your drafts are kept.`);
     return;
   }
+  document.dispatchEvent(new CustomEvent("fieldapp:records-sealed", { detail: { records } })); // caseload card
   announce(`${records.length} records sealed and waiting to be sent.`);
   await closeEditor({ save: false });
 }
