@@ -104,6 +104,8 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
 
     page.reload()  # mid-way: the vault locks; unlock again with no signal
     unlock(page)
+    visible(page, "#screen-record")  # straight back into the visit
+    page.click("#record-back")
     visible(page, "#screen-home")
     assert "MARKER-LOCATION" in page.text_content("#drafts-list")
     page.click("#drafts-list button:has-text('Continue')")

@@ -3,7 +3,7 @@
 // to the op id), readable only while unlocked. Items the server has stored go to a short sent history, encrypted
 // in the vault too, kept for SENT_DAYS days.
 
-import { LABELS } from "./record-drafts.js";
+import { LABELS, ORDER } from "./record-drafts.js";
 import { loadSnapshot, saveSnapshot } from "./store.js";
 import { decryptJSON, encryptJSON, isUnlocked } from "./vault.js";
 
@@ -33,7 +33,7 @@ const describe = (label) => `${label.childName || "Child no longer on your casel
 export async function withLabels(items) {
   const labelled = await Promise.all(items.map(async (item) => {
     const label = await openLabel(item);
-    return label ? { ...item, title: describe(label), sortKey: `${label.childName || "~"}\u0000${label.recordType}` } : item;
+    return label ? { ...item, title: describe(label), sortKey: `${label.childName || "~"}\u0000${ORDER.indexOf(label.recordType)}` } : item;
   }));
   return labelled.sort((a, b) => String(a.sortKey || "~").localeCompare(String(b.sortKey || "~"))
     || a.sealedAt.localeCompare(b.sealedAt));
