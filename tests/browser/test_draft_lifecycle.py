@@ -31,6 +31,11 @@ def drafts(page):
     return page.evaluate(DRAFT_STATE_JS)
 
 
+def assert_touch_targets(page, selector):
+    for box in [element.bounding_box() for element in page.locator(selector).all()]:
+        assert box and box["height"] >= 44 and box["width"] >= 44, f"{selector} is smaller than 44 px: {box}"
+
+
 def add_record(page, label):
     page.click(f"#record-add button:has-text('Add {label}')")
     page.wait_for_selector(f"{PANEL}[aria-label='{label}']")
@@ -42,6 +47,8 @@ def test_discard_asks_says_what_is_lost_and_can_be_undone(shell_server, page):
     fill_visit(page, "Discard me", "Some words that would be lost")
     back_home(page)
     page.wait_for_selector("#drafts-list li:has-text('Discard me')")
+    assert_touch_targets(page, "#drafts-list button")
+    assert_touch_targets(page, "#caseload-search")
     page.click("#drafts-list button:has-text('Discard')")
     dialog = page.locator("#confirm-dialog")
     dialog.wait_for(state="visible")
@@ -49,6 +56,7 @@ def test_discard_asks_says_what_is_lost_and_can_be_undone(shell_server, page):
     assert "Discard the visit to" in text and "Visit:" in text and "Seen alone:" in text
     assert "characters written" in text and "undo for 10 seconds" in text
     assert_accessible(page, "discard confirmation")
+    assert_touch_targets(page, "#confirm-dialog button")
     page.click("#confirm-no")  # keep it: nothing changes
     assert not any(d["removed"] for d in drafts(page))
     page.click("#drafts-list button:has-text('Discard')")
@@ -95,6 +103,8 @@ def test_removed_record_is_not_demanded_at_finalize_and_can_be_undone(shell_serv
     fill_visit(page, "Remove a record", "Observed")
     fill_seen_alone(page)
     add_record(page, "Three Houses")  # added by mistake, left empty
+    assert_touch_targets(page, "#record-tabs button")
+    assert_accessible(page, "editor with remove buttons")
     page.click("#record-tabs button[aria-label='Remove Three Houses from this visit']")
     text = page.locator("#confirm-dialog").inner_text()
     assert "Remove Three Houses from this visit?" in text and "Three Houses:" in text
