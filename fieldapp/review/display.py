@@ -81,7 +81,7 @@ class RecordDisplay:
                              item_label=self.ui.get("items", {}).get(key, self.label(key)))
             return Shown(text=", ".join(self.scalar(key, item) for item in value) or "None")
         if key.rsplit(".", 1)[-1] in LINKED_RECORD_FIELDS and isinstance(value, str) and UUID.match(value):
-            return Shown(text=f"Open the linked record (reference {value[:8]})", linked_record=value)
+            return Shown(text=f"Open the linked record ({value})", linked_record=value)
         return Shown(text=self.scalar(key, value))
 
     def scalar(self, key: str, value) -> str:
