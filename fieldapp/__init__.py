@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from flask import Flask
@@ -10,6 +9,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from .config import instance_path_from_env, settings_from_env
+from .secret_files import create_private_sqlite_file, make_private_dir
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -17,25 +17,32 @@ MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 def create_app(test_config: dict | None = None) -> Flask:
     """Configure and register only; setup work lives in CLI commands."""
     app = Flask(__name__, instance_path=instance_path_from_env(), instance_relative_config=True)
-    os.makedirs(app.instance_path, exist_ok=True)
+    make_private_dir(app.instance_path)  # 0700: it holds the secret key, the keys and the embedded database
     app.config.from_mapping(settings_from_env(app.instance_path))
     if test_config:
         app.config.from_mapping(test_config)
+    create_private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from . import models  # noqa: F401  (register every table on the metadata)
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
-    csrf.init_app(app)
+    # The sign-in throttle counts before anything reads a request body (CSRF reads the form).
     limiter.init_app(app)
+    from .auth.throttle import init_sign_in_guard
+
+    init_sign_in_guard(app)
+    csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
 
+    from . import jsonbody
     from .errors import init_errors
     from .security import init_security
 
+    jsonbody.init_app(app)
     init_security(app)
     init_errors(app)
     _register_blueprints(app)
@@ -50,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .auth.views import too_many_attempts
     from .cases import bp as cases_bp
+    from .delivery import bp as delivery_bp
     from .devices import bp as devices_bp
     from .oversight import bp as oversight_bp
     from .reconcile import bp as reconcile_bp
@@ -62,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(delivery_bp)
     app.register_blueprint(reconcile_bp)
     app.register_blueprint(oversight_bp)
     from .safety import init_app as init_safety

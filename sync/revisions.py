@@ -45,8 +45,8 @@ def apply_one(session: Session, op: PushOp, ctx) -> OpResult:
         kind = "amendment" if current.review_state == "returned" else "device"
         return _next_revision(session, op, ctx, current, op.body, OpStatus.APPLIED, kind=kind)
     if op.base_revision > current.revision or op.base_revision < 1:
-        return rejected(op, "bad_base", f"base revision {op.base_revision} does not exist (server has "
-                                         f"{current.revision})")
+        # The server's current revision is not named: a refusal must not tell the caller how the record moved on.
+        return rejected(op, "bad_base", f"base revision {op.base_revision} does not exist on the server")
     return _merge(session, op, ctx, current)
 
 

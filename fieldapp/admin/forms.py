@@ -2,10 +2,11 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from ..auth.forms import AcceptablePassword
+from ..auth.passwords import MAX_PASSWORD_LENGTH
 from ..models import Role
 
 ROLE_CHOICES = [SelectChoice(r.value, r.value.capitalize()) for r in Role]
-MIN_PASSWORD_LENGTH = 12
 
 
 class UserForm(FlaskForm):
@@ -23,7 +24,7 @@ class UserForm(FlaskForm):
                                   validators=[Optional(), NumberRange(min=1, max=100)])
     active = BooleanField("Active", default=True)
     password = PasswordField("New password (blank: unchanged)",
-                             validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=256)],
+                             validators=[Optional(), Length(max=MAX_PASSWORD_LENGTH), AcceptablePassword("username")],
                              render_kw={"autocomplete": "new-password"})
     submit = SubmitField("Save user")
 

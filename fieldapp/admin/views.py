@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,10 +11,13 @@ from wtforms import SelectChoice
 from .. import audit
 from ..access import roles_required
 from ..cases.services import AllocationError, allocate
+from ..csv_cells import csv_text
 from ..extensions import db
 from ..models import Allocation, AuditEvent, Child, Role, Team, User
 from . import bp
+from .accounts import AccountValues, save_account
 from .forms import AllocationForm, TeamForm, UserForm
+from .grants import pending_grants
 
 admin_only = roles_required(Role.ADMIN)
 
@@ -37,7 +37,7 @@ def index():
 @admin_only
 def users():
     people = db.session.scalars(select(User).options(selectinload(User.team)).order_by(User.display_name))
-    return render_template("admin/users.html", users=list(people))
+    return render_template("admin/users.html", users=list(people), pending_grants=pending_grants())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -56,21 +56,13 @@ def edit_user(user_id: int | None = None):
         elif user is None and db.session.scalar(select(User).where(User.username == form.username.data)):
             form.username.errors.append("That username is taken.")
         else:
-            user = user or User(username=form.username.data)
-            if user.id is None:
-                db.session.add(user)
-            user.display_name = form.display_name.data
-            user.email = form.email.data or None
-            user.role = Role(form.role.data)
-            user.team_id = form.team_id.data or None
-            user.part_time = form.part_time.data
-            user.caseload_limit = form.caseload_limit.data
-            user.active = form.active.data
-            if form.password.data:
-                user.set_password(form.password.data)
-            db.session.flush()
-            audit.record("admin_user_saved", detail=f"user={user.username} role={user.role.value}")
-            flash(f"Saved {user.display_name}.", "success")
+            user, grant = save_account(user, AccountValues(
+                username=form.username.data, display_name=form.display_name.data, email=form.email.data or None,
+                role=Role(form.role.data), team_id=form.team_id.data or None, part_time=form.part_time.data,
+                caseload_limit=form.caseload_limit.data, active=form.active.data,
+                password=form.password.data or None), by=current_user._get_current_object())
+            waiting = f" The {grant.role.value} role waits for another admin to confirm it." if grant else ""
+            flash(f"Saved {user.display_name}.{waiting}", "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)
 
@@ -149,17 +141,9 @@ def audit_csv():
     if child_filter:
         query = query.where(AuditEvent.child_public_id == child_filter)
     audit.record("export_audit", child_public_id=child_filter, detail="audit CSV export")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "at_utc", "actor", "action", "child", "detail", "ip", "device", "user_agent"])
-    for event in db.session.scalars(query):
-        writer.writerow([event.id, event.at.isoformat(), event.actor.username if event.actor else "",
-                         event.action, event.child_public_id or "", _csv_safe(event.detail), event.ip or "",
-                         event.device_id or "", _csv_safe(event.user_agent or "")])
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    rows = ([event.id, event.at.isoformat(), event.actor.username if event.actor else None, event.action,
+             event.child_public_id, event.detail, event.ip, event.device_id, event.user_agent]
+            for event in db.session.scalars(query))
+    header = ["id", "at_utc", "actor", "action", "child", "detail", "ip", "device", "user_agent"]
+    return Response(csv_text(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=fieldapp-audit.csv"})
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula when opened in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app, g, jsonify, request
-from flask_login import current_user, login_user
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from .. import audit
 from ..access import roles_required
-from ..auth.services import authenticate, sign_in_limit_by_address, sign_in_limit_by_username
+from ..auth.services import authenticate, complete_sign_in, throttled_sign_in
 from ..crypto.sealing import ALGORITHM, NoSealingKey, current_keyring
 from ..devices.services import DeviceError, register_device
 from ..errors import error_response
@@ -57,8 +57,7 @@ def session_status():
 
 
 @bp.post("/session")
-@sign_in_limit_by_address
-@sign_in_limit_by_username
+@throttled_sign_in
 def sign_in():
     """Renew an expired session from inside the app, without leaving the page."""
     body = _json_object()
@@ -67,8 +66,7 @@ def sign_in():
         return error_response(401, "invalid_credentials", "That username and password do not match an active account.")
     if g.device is not None and g.device.user_id != user.id:
         return error_response(403, "device_other_user", "This device is registered to another worker.")
-    login_user(user)
-    audit.record("login", detail="re-authenticated in the app", actor=user)
+    complete_sign_in(user, detail="re-authenticated in the app")
     return me_payload(user, g.device)
 
 
@@ -87,7 +85,8 @@ def register():
 @roles_required(Role.WORKER)
 def caseload():
     payload = caseload_payload(current_user, date.today())
-    audit.record("device_caseload", detail=f"{len(payload['children'])} children sent to the device")
+    # One event per child: each child's trail shows that their details went to this device.
+    audit.record_many([("device_caseload", child["public_id"], "sent to the device") for child in payload["children"]])
     return payload
 
 

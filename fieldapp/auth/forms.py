@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import PasswordField, StringField, SubmitField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from .passwords import MAX_PASSWORD_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):
@@ -9,3 +11,35 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
                              render_kw={"autocomplete": "current-password"})
     submit = SubmitField("Sign in")
+
+
+class AcceptablePassword:
+    """The password rule (auth/passwords.py) as a form validator; `username_field` names the account's username."""
+
+    def __init__(self, username_field: str | None = None):
+        self.username_field = username_field
+
+    def __call__(self, form, field):
+        if not field.data:
+            return
+        username = getattr(form, "account_username", None)
+        if self.username_field and self.username_field in form:
+            username = form[self.username_field].data
+        problem = password_problem(field.data, username)
+        if problem:
+            raise ValidationError(problem)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+                                     render_kw={"autocomplete": "current-password"})
+    new_password = PasswordField("New password", validators=[DataRequired(), AcceptablePassword()],
+                                 render_kw={"autocomplete": "new-password"})
+    confirm_password = PasswordField("New password again", validators=[
+        DataRequired(), EqualTo("new_password", message="The two new passwords do not match.")],
+        render_kw={"autocomplete": "new-password"})
+    submit = SubmitField("Change password")
+
+    def __init__(self, account_username: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_username = account_username

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from .. import audit
 from ..extensions import db, login_manager
 from ..models import Role, User
 from . import bp
 from .forms import LoginForm
-from .services import authenticate, sign_in_limit_by_address, sign_in_limit_by_username
+from .next_url import safe_next_path
+from .services import authenticate, complete_sign_in, throttled_sign_in
+from .sessions import end_sessions, forget_session, session_is_current
 
 HOME_BY_ROLE = {
     # Workers land in the offline app shell; it lists their caseload from the device's encrypted store.
@@ -23,16 +25,16 @@ HOME_BY_ROLE = {
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
-
-
-def _is_safe_next(target: str | None) -> bool:
-    return bool(target) and target.startswith("/") and not target.startswith("//") and "\\" not in target
+    """The signed-in user, unless their session was ended, went idle or outlived its lifetime."""
+    user = db.session.get(User, int(user_id))
+    if user is None or not session_is_current(user):
+        forget_session()
+        return None
+    return user
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@sign_in_limit_by_address
-@sign_in_limit_by_username
+@throttled_sign_in
 def login():
     if current_user.is_authenticated:
         return redirect(url_for(HOME_BY_ROLE[current_user.role]))
@@ -40,10 +42,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
-            login_user(user)
-            audit.record("login", actor=user)
-            target = request.args.get("next")
-            return redirect(target if _is_safe_next(target) else url_for(HOME_BY_ROLE[user.role]))
+            complete_sign_in(user)
+            return redirect(safe_next_path(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
         form.password.errors.append("That username and password do not match an active account.")
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
@@ -52,8 +52,11 @@ def login():
 @login_required
 def logout():
     audit.record("logout")
+    # Signing out ends every session of this user: a copy of the cookie (another tab, a captured one) dies too.
+    end_sessions(current_user, "signed out")
     logout_user()
-    flash("You have signed out.", "info")
+    forget_session()
+    flash("You have signed out, on this and every other browser or device.", "info")
     return redirect(url_for("auth.login"))
 
 

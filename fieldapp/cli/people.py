@@ -6,10 +6,12 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from ..admin.forms import MIN_PASSWORD_LENGTH
+from .. import audit
+from ..auth.passwords import password_problem
 from ..cases.importer import CsvImportError, import_children
 from ..extensions import db
 from ..models import Role, Team, User
+from ..models.grants import ELEVATED_ROLES
 
 
 @click.group("users")
@@ -37,8 +39,9 @@ def create_user(username, role, team_name, display_name, email, part_time):
     if db.session.scalar(select(User).where(User.username == username)):
         raise click.ClickException(f"user {username} already exists")
     password = _read_password()
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise click.ClickException(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    problem = password_problem(password, username)
+    if problem:
+        raise click.ClickException(f"password refused: {problem}")
     team = None
     if team_name:
         team = db.session.scalar(select(Team).where(Team.name == team_name)) or Team(name=team_name)
@@ -46,6 +49,11 @@ def create_user(username, role, team_name, display_name, email, part_time):
                 email=email, part_time=part_time)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    if user.role in ELEVATED_ROLES:
+        # The bootstrap path: whoever runs the CLI on the server grants directly (no second admin exists yet),
+        # and the admins see it in the audit trail and on the role grants page.
+        audit.record("role_granted_by_cli", detail=f"user={username} role={role} team={team_name or '-'}")
     db.session.commit()
     click.echo(f"created {role} {username}" + (f" in {team.name}" if team else ""))
 

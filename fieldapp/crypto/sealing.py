@@ -29,6 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from ..secret_files import make_private_dir, write_secret_file
+
 SEAL_VERSION = 1
 ALGORITHM = "ECDH-ES-P256+HKDF-SHA256+A256GCM"
 CONTEXT = b"fieldapp/seal/v1/"
@@ -129,15 +131,13 @@ class SealingKeyring:
 
 def generate_key(directory: str | os.PathLike) -> SealingKey:
     """Write a new P-256 key pair as `<kid>.pem` (0600) in `directory` and make it current."""
-    folder = Path(directory)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = make_private_dir(directory)
     private_key = ec.generate_private_key(ec.SECP256R1())
     key = SealingKey(kid_for(private_key.public_key()), private_key)
     pem = key.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                         serialization.NoEncryption())
-    fd = os.open(folder / f"{key.kid}.pem", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    if not write_secret_file(folder / f"{key.kid}.pem", pem, exclusive=True):
+        raise FileExistsError(f"sealing key {key.kid} already exists")
     # Replace `current` atomically: a request reading it mid-rotation sees the old or the new id, never half.
     temporary = folder / f".{CURRENT_FILE}.{key.kid}"
     temporary.write_text(key.kid + "\n")

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from .. import audit
+from ..auth.sessions import end_sessions
 from ..extensions import db
 from ..models import Device, User, utcnow
 
@@ -75,6 +76,9 @@ def revoke_device(device: Device, by: User) -> bool:
     db.session.flush()
     audit.record("device_revoked", detail=f"device={device.id} user={device.user.username} name={device.name}",
                  actor=by)
+    # A session is not bound to one device: a cookie copied off the lost tablet works without its device header.
+    # So every session of the device's user ends; the worker signs in again on their other devices.
+    end_sessions(device.user, f"device {device.id} revoked")
     return True
 
 

@@ -52,6 +52,11 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     email: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Stamped into each session at sign-in; raising it ends every session of this user (auth/sessions.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Wrong passwords for this username since the user last signed in: told to them at their next sign-in.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     team: Mapped[Team | None] = relationship(back_populates="members")
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..admin.views import _csv_safe  # one formula-injection guard for every CSV the app writes
+from ..csv_cells import csv_text  # one formula-injection guard for every CSV the app writes
 from . import caseloads, dashboard, reviews, visits
 from .scope import Scope
 
@@ -94,9 +92,4 @@ EXPORTS = {
 
 
 def render_csv(export: Export, scope: Scope, today: date, now: datetime) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(export.header)
-    for row in export.rows(scope, today, now):
-        writer.writerow([_csv_safe(cell) if isinstance(cell, str) else cell for cell in row])
-    return buffer.getvalue()
+    return csv_text(export.header, export.rows(scope, today, now))

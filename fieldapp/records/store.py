@@ -21,6 +21,7 @@ from sync import BodyCipher, FieldError, PushContext, PushOp, writable_children
 from sync.tables import records
 
 from ..extensions import db
+from ..secret_files import write_secret_file
 from .facts import envelope_errors, record_facts
 from .validation import validate_record
 
@@ -33,11 +34,7 @@ def _keys_path() -> Path:
 
 def _write_keys(path: Path, current: str, keys: dict[str, bytes]) -> None:
     data = {"current": current, "keys": {kid: base64.b64encode(key).decode() for kid, key in keys.items()}}
-    temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle)
-    os.replace(temporary, path)  # atomic: a crash never leaves a half-written key file
+    write_secret_file(path, json.dumps(data))  # atomic: a crash never leaves a half-written key file
 
 
 def load_record_cipher() -> BodyCipher:
