@@ -142,6 +142,8 @@ def settings_from_env(instance_path: str) -> dict:
         # The device vault: lock after this many idle seconds; wipe after this many wrong PINs in a row.
         "VAULT_IDLE_SECONDS": int(os.environ.get("FIELDAPP_VAULT_IDLE_SECONDS", 300)),
         "VAULT_MAX_PIN_ATTEMPTS": int(os.environ.get("FIELDAPP_VAULT_MAX_PIN_ATTEMPTS", 5)),
+        # Drafts on a device not changed for this many days are listed for the worker's attention (never deleted).
+        "STALE_DRAFT_DAYS": int(os.environ.get("FIELDAPP_STALE_DRAFT_DAYS", 14)),
         "DEFAULT_CASELOAD_LIMIT_FULL_TIME": 22,
         "DEFAULT_CASELOAD_LIMIT_PART_TIME": 15,
         # Request bodies: 1 MiB for everything but a sync push, which carries sealed records and their photos.

@@ -41,6 +41,7 @@ def me_payload(user: User, device: Device | None) -> dict:
         "device": _device_payload(device),
         "vault": {"idle_seconds": config["VAULT_IDLE_SECONDS"],
                   "max_pin_attempts": config["VAULT_MAX_PIN_ATTEMPTS"]},
+        "drafts": {"stale_after_days": config["STALE_DRAFT_DAYS"]},
     }
 
 

@@ -62,13 +62,15 @@ def _make_children(team: Team, users: dict[str, User]) -> int:
         for _ in range(count):
             number += 1
             status = statuses[number % len(statuses)]
+            age_days = rng.randint(200, 17 * 365)
             child = Child(
                 case_number=f"DEMO-{number:04d}",
                 first_name=FIRST_NAMES[(number - 1) % len(FIRST_NAMES)],
                 last_name=SURNAMES[(number * 3) % len(SURNAMES)],
-                date_of_birth=today - timedelta(days=rng.randint(200, 17 * 365)),
+                date_of_birth=today - timedelta(days=age_days),
                 legal_status=status,
-                placement_start=(today - timedelta(days=rng.randint(3, 700)))
+                # Never before the child was born.
+                placement_start=(today - timedelta(days=rng.randint(3, min(700, age_days))))
                 if status in (LegalStatus.LOOKED_AFTER, LegalStatus.PRIVATE_FOSTERING) else None,
                 permanent_placement=rng.random() < 0.3,
                 cp_visit_interval_working_days=10 if status == LegalStatus.CHILD_PROTECTION else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from sync.resolve import DEVICE, SERVER, ConflictVersions
@@ -52,7 +53,7 @@ def field_rows(versions: ConflictVersions, display: RecordDisplay) -> list[Field
             server=_shown(display, key, server), device_changed=device_changed, server_changed=server_changed,
             differs=differs, both_changed=key in versions.conflict.fields, default=default,
             editable=differs and kind != "boolean" and "enum" not in schema and "const" not in schema,
-            edit_text=_as_text(server if server is not _ABSENT else device, kind),
+            edit_text=_as_text(server if server is not _ABSENT else device, schema),
             widget="input" if kind in ("integer", "number") or schema.get("maxLength", 1000) <= 200 else "textarea"))
     return rows
 
@@ -61,9 +62,18 @@ def _shown(display: RecordDisplay, key: str, value) -> Shown | None:
     return None if value is _ABSENT else display.value(key, value)
 
 
-def _as_text(value, kind) -> str:
+def _is_people(schema: dict) -> bool:
+    """A list of people present: each entry a name and an optional relationship (edited one person a line)."""
+    fields = set(schema.get("items", {}).get("properties", {}))
+    return schema.get("type") == "array" and fields == {"name", "relationship"}
+
+
+def _as_text(value, schema) -> str:
+    kind = schema.get("type")
     if value is _ABSENT or value is None:
         return ""
+    if _is_people(schema):
+        return "\n".join(f"{p['name']} ({p['relationship']})" if p.get("relationship") else p["name"] for p in value)
     if kind in ("array", "object"):
         return json.dumps(value, indent=2, ensure_ascii=False)
     return str(value)
@@ -81,7 +91,7 @@ def parse_choices(form, rows: list[FieldRow], display: RecordDisplay) -> tuple[d
         elif choice == EDIT and row.editable:
             try:
                 choices[row.key] = {"value": _parse_value(form.get(f"edited-{row.key}", ""),
-                                                          display.schema_of(row.key).get("type"))}
+                                                          display.schema_of(row.key))}
             except ValueError as error:
                 errors[row.key] = str(error)
         else:
@@ -89,10 +99,28 @@ def parse_choices(form, rows: list[FieldRow], display: RecordDisplay) -> tuple[d
     return choices, errors
 
 
-def _parse_value(text: str, kind):
+PERSON_LINE = re.compile(r"^(?P<name>.*?)\s*(?:\((?P<relationship>[^()]*)\))?$")
+
+
+def _parse_people(text: str) -> list[dict]:
+    """'Mum (mother)' a line → [{"name": "Mum", "relationship": "mother"}]; blank lines are skipped."""
+    people = []
+    for line in filter(None, (line.strip() for line in text.split("\n"))):
+        match = PERSON_LINE.match(line)
+        person = {"name": match["name"] or line}
+        if match["relationship"] and match["relationship"].strip():
+            person["relationship"] = match["relationship"].strip()
+        people.append(person)
+    return people
+
+
+def _parse_value(text: str, schema: dict):
+    kind = schema.get("type")
     text = text.replace("\r\n", "\n")
     if not text.strip():
         return None  # an emptied field is left out of the record
+    if _is_people(schema):
+        return _parse_people(text)
     if kind == "integer":
         try:
             return int(text.strip())

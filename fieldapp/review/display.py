@@ -6,6 +6,7 @@ view all say the same thing about the same value.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -13,6 +14,9 @@ from ..records.definitions import definition
 from ..records.validation import Messages
 
 ENVELOPE = ("record_type", "schema_version", "id", "child_id")
+# Fields holding the id of another record of the same child: shown as a link to it, not as a raw UUID.
+LINKED_RECORD_FIELDS = frozenset({"seen_alone_record_id", "visit_id", "sos_map_id"})
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass
@@ -23,6 +27,7 @@ class Shown:
     pairs: list[tuple[str, Shown]] = field(default_factory=list)  # an object's labelled parts
     items: list[list[tuple[str, Shown]]] = field(default_factory=list)  # a repeating group's entries
     item_label: str = ""
+    linked_record: str | None = None  # the id of a linked record: rendered as a link to it
 
 
 @dataclass
@@ -75,6 +80,8 @@ class RecordDisplay:
                 return Shown(items=[self._pairs(key, item) for item in value],
                              item_label=self.ui.get("items", {}).get(key, self.label(key)))
             return Shown(text=", ".join(self.scalar(key, item) for item in value) or "None")
+        if key.rsplit(".", 1)[-1] in LINKED_RECORD_FIELDS and isinstance(value, str) and UUID.match(value):
+            return Shown(text=f"Open the linked record ({value})", linked_record=value)
         return Shown(text=self.scalar(key, value))
 
     def scalar(self, key: str, value) -> str:

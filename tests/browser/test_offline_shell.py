@@ -109,9 +109,9 @@ def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
         .then(() => 'decrypted', (e) => e.constructor.name)""")
     assert error == "VaultLocked"
     unlock(page)
-    visible(page, "#screen-home")
+    visible(page, "#screen-record")  # back in the visit
     # What was being typed was saved, encrypted, before the key was dropped.
-    assert "Half-typed note" in page.text_content("#drafts-list")
+    assert page.input_value("#rf-visit-location") == "Half-typed note"
 
 
 def test_typing_is_saved_as_a_draft_when_the_app_goes_to_the_background(shell_server, page):
@@ -126,8 +126,8 @@ def test_typing_is_saved_as_a_draft_when_the_app_goes_to_the_background(shell_se
     page.wait_for_selector("#record-saved:has-text('All changes saved')")
     page.reload()
     unlock(page)
-    visible(page, "#screen-home")
-    assert "Typed then switched away" in page.text_content("#drafts-list")
+    visible(page, "#screen-record")  # back in the visit where the worker was typing
+    assert page.input_value("#rf-visit-location") == "Typed then switched away"
 
 
 def test_markers_never_reach_device_storage_in_plaintext(shell_server, page):

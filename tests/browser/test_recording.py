@@ -90,7 +90,7 @@ def fill_houses(page):
 def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(shell_server, context, page):
     page.set_viewport_size(VIEWPORTS["tablet"])
     enrol(page, shell_server)
-    assert "Statutory visit due now" in page.text_content("#caseload-list")  # never seen on a recorded visit
+    assert "Statutory visit overdue: no seen visit on record" in page.text_content("#caseload-list")
     context.set_offline(True)
     start_visit(page)
     assert_accessible(page, "visit form")
@@ -104,6 +104,8 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
 
     page.reload()  # mid-way: the vault locks; unlock again with no signal
     unlock(page)
+    visible(page, "#screen-record")  # straight back into the visit
+    page.click("#record-back")
     visible(page, "#screen-home")
     assert "MARKER-LOCATION" in page.text_content("#drafts-list")
     page.click("#drafts-list button:has-text('Continue')")

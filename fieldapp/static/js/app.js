@@ -9,13 +9,19 @@ import {
   clearSetting, getSetting, getWipeNotice, loadSnapshot, requestPersistence, saveSnapshot, setSetting,
 } from "./store.js";
 import {
-  $, announce, clearPersonalData, currentScreen, notice, renderCaseload, setNetwork, setVaultState, showError,
+  $, announce, clearPersonalData, currentScreen, notice, setNetwork, setVaultState, showError,
   showScreen, showWiped,
 } from "./ui.js";
 import {
   VaultWiped, WrongPin, createVault, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
 } from "./vault.js";
 import { watchForUpdates } from "./updates.js";
+import { openVisit, resumeAt } from "./record-editor.js";
+import { resumeEditing } from "./resume.js";
+import { initCaseloadList, showCaseload } from "./caseload-list.js";
+import { initStatusStrip } from "./status-strip.js";
+import { initAccount } from "./account.js";
+import { initDraftLifecycle, purgeRemoved, rememberDraftSettings } from "./draft-lifecycle.js";
 import { requestSync, startSync } from "./sync.js";
 import { initSyncUi } from "./sync-ui.js";
 import { initAmend } from "./amend.js";
@@ -120,13 +126,14 @@ function reportContactError(error) {
 
 async function refreshFromServer() {
   serverInfo = await api("/me");
+  await rememberDraftSettings(serverInfo);
   notice("session", "");
   await ensureRegistered();
   await setSealingKey(await api("/keys/sealing"));
   await saveSnapshot("profile", serverInfo.user); // kept fresh: amend.js needs the worker's id
   await cacheDefinitions(); // record forms, so they render offline (no personal data)
   await saveSnapshot("caseload", await api("/caseload"));
-  if (currentScreen() === "home") renderCaseload(await loadSnapshot("caseload"));
+  if (currentScreen() === "home") showCaseload(await loadSnapshot("caseload"));
 }
 
 async function onDeviceRevoked() {
@@ -179,10 +186,11 @@ function askForPassword() {
 
 async function enterHome() {
   showScreen("home");
-  renderCaseload(await loadSnapshot("caseload").catch((error) => {
+  showCaseload(await loadSnapshot("caseload").catch((error) => {
     notice("caseload", error.message, "error");
     return null;
   }));
+  await purgeRemoved(renderDraftList);
   await renderDraftList();
   await renderOutboxList();
   showPersistence(await requestPersistence());
@@ -205,6 +213,7 @@ async function submitUnlock(event) {
     await unlock($("unlock-pin").value);
     $("unlock-form").reset();
     await enterHome();
+    await resumeEditing({ open: openVisit, at: resumeAt });
     contactServer();
   } catch (error) {
     $("unlock-form").reset();
@@ -253,7 +262,11 @@ async function boot() {
   initAmend();
   initRevocation();
   startSync();
-  document.addEventListener("fieldapp:caseload-changed", async () => renderCaseload(await loadSnapshot("caseload")));
+  document.addEventListener("fieldapp:caseload-changed", async () => showCaseload(await loadSnapshot("caseload")));
+  initCaseloadList();
+  initAccount();
+  initDraftLifecycle();
+  await initStatusStrip();
   watchForUpdates({ beforeUpdate: flushEditor });
 
   const device = await getSetting(DEVICE_SETTING);

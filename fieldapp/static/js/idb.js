@@ -54,7 +54,11 @@ export async function transact(storeNames, mode, work) {
     tx.onabort = () => reject(tx.error || new Error("A storage transaction was aborted."));
     Promise.resolve()
       .then(() => work(tx))
-      .then((value) => { result = value; }, (error) => {
+      .then((value) => {
+        result = value;
+        // Commit now rather than when the page next goes idle: a write lands sooner (durable typing).
+        try { tx.commit?.(); } catch (error) { /* already committing: nothing left to ask for */ }
+      }, (error) => {
         reject(error);
         if (!tx.error) tx.abort();
       });

@@ -71,7 +71,8 @@ export function nextDeviceSeq() {
 // so the work is neither lost nor left behind in readable form. A record op (docs/sync-protocol.md) gets its
 // op_id, device_id and device_seq here unless the caller set them; the op id never changes afterwards.
 // `extraDraftIds`: drafts sealed inside `item` too (e.g. a photo attachment), deleted in the same transaction.
-export async function addToOutbox(item, { draftId = null, deviceId = null, extraDraftIds = [] } = {}) {
+// `label`: the worker's encrypted label for the item (outbox-labels.js), kept beside the envelope.
+export async function addToOutbox(item, { draftId = null, deviceId = null, extraDraftIds = [], label = null } = {}) {
   const key = await getSealingKey();
   if (!key) throw new Error("The server's sealing key is not on this device yet. Connect once to fetch it.");
   const op = {
@@ -85,6 +86,7 @@ export async function addToOutbox(item, { draftId = null, deviceId = null, extra
     id: crypto.randomUUID(), envelope, opId: op.op_id, recordId: op.record_id ?? null,
     recordType: op.record_type ?? null, baseRevision: op.base_revision ?? 0, deviceId: op.device_id,
     sealedAt: new Date().toISOString(), state: STATE.waiting, reason: null, errors: null,
+    ...(label ? { label } : {}),
   };
   await transact([STORES.outbox, STORES.drafts], "readwrite", async (tx) => {
     const outbox = tx.objectStore(STORES.outbox);

@@ -5,6 +5,7 @@
 import { api, currentDeviceId } from "./api.js";
 import { STORES, get, put } from "./idb.js";
 import { addToOutbox, getSealingKey } from "./outbox.js";
+import { sealLabel } from "./outbox-labels.js";
 import { getDraft, listDrafts, saveDraft } from "./store.js";
 
 const DEFINITIONS = "record-types"; // meta: the record definitions (no personal data)
@@ -36,17 +37,24 @@ function newDraft(definition, childId, groupId, extra = {}) {
     baseRevision: 0, groupId, body };
 }
 
-// A visit and its seen-alone record, ids generated here and linked both ways.
-export async function startVisit(childId) {
+// The statutory visit type that goes with a child's legal status (pre-selected; the worker can change it).
+export const VISIT_TYPE_FOR = { looked_after: "looked_after_reg28", child_protection: "child_protection_plan",
+  child_in_need: "child_in_need", private_fostering: "private_fostering" };
+
+// A visit, with the visit type of the child's legal status; for a statutory visit also its seen-alone record,
+// ids generated here and linked both ways. Other visits can add a seen-alone record in the editor.
+export async function startVisit(childId, legalStatus = null) {
   const defs = await definitions();
   const visitId = crypto.randomUUID();
-  const seenAloneId = crypto.randomUUID();
-  const visit = newDraft(defs.visit, childId, visitId, { planned_date: today(), seen_alone_record_id: seenAloneId });
+  const visitType = VISIT_TYPE_FOR[legalStatus];
+  const visit = newDraft(defs.visit, childId, visitId, { planned_date: today(), ...(visitType ? { visit_type: visitType } : {}) });
   visit.recordId = visit.body.id = visitId;
-  const alone = newDraft(defs.seen_alone, childId, visitId, { visit_id: visitId });
-  alone.recordId = alone.body.id = seenAloneId;
+  if (visitType) {
+    const alone = newDraft(defs.seen_alone, childId, visitId, { visit_id: visitId });
+    alone.recordId = alone.body.id = visit.body.seen_alone_record_id = crypto.randomUUID();
+    await saveDraft(alone);
+  }
   await saveDraft(visit);
-  await saveDraft(alone);
   return visitId;
 }
 
@@ -57,6 +65,7 @@ export async function addToVisit(groupId, childId, recordType, group, latestMapI
   const extra = {};
   const mapId = group.find((d) => d.recordType === "sos_map")?.recordId || latestMapId;
   if (recordType === "safety_rating" && mapId) extra.sos_map_id = mapId;
+  if (recordType === "seen_alone") extra.visit_id = groupId; // a visit's group id is the visit's record id
   return saveDraft(newDraft(defs[recordType], childId, groupId, extra));
 }
 
@@ -68,6 +77,7 @@ export async function draftGroups() {
     if (!entry.ok) { broken.push(entry); continue; }
     const draft = entry.draft;
     if (draft.kind !== "record") continue; // attachments travel with their record
+    if (draft.removedAt) continue; // discarded or removed, still undoable (draft-lifecycle.js)
     const key = draft.groupId || draft.recordId;
     if (!groups.has(key)) groups.set(key, { id: key, childId: draft.childId, drafts: [], updatedAt: "" });
     const group = groups.get(key);
@@ -126,7 +136,7 @@ export async function sealRecords(records, onSealed = () => {}) {
       op.attachments = [{ attachment_id: photo.attachment_id, mime: photo.mime, size: photo.size, data: photo.data }];
       extraDraftIds.push(photo.id);
     }
-    await addToOutbox(op, { draftId: draft.id, deviceId, extraDraftIds });
+    await addToOutbox(op, { draftId: draft.id, deviceId, extraDraftIds, label: await sealLabel(op.op_id, draft) });
     onSealed(draft);
   }
 }

@@ -1,6 +1,6 @@
 // record-editor.js — the visit editor: one forms.js form per linked record (visit, seen alone, map, ratings,
-// Three Houses), shown one at a time; every change autosaved encrypted (debounced, and at once when the app is
-// hidden, closed or locked); finalize validates every record and seals each into the outbox.
+// Three Houses), shown one at a time; every change saved encrypted at once (autosave.js), and flushed when the
+// app is hidden, closed or locked; finalize validates every record and seals each into the outbox.
 
 import { renderForm } from "./forms.js";
 import {
@@ -9,49 +9,36 @@ import {
 import { deleteDraft, loadSnapshot, saveDraft } from "./store.js";
 import { $, announce, el, showError, showScreen } from "./ui.js";
 import { beforeLock, isUnlocked, onVaultChange } from "./vault.js";
+import { createAutosaver } from "./autosave.js";
+import { forgetPosition, trackVisit, watchPosition } from "./resume.js";
+import { removeFromVisit } from "./draft-lifecycle.js";
 
-const SAVE_DELAY_MS = 500;
 let open = null; // {groupId, childId, forms: Map(draftId → {draft, form, panel}), current}
-const pending = new Map(); // draftId → body not yet written
-let timer = null;
 let onClose = async () => {};
 
 export function configureEditor({ onDone }) { onClose = onDone; }
 
-// Write every change still waiting; called on a timer and whenever the typing could be lost. Flushes run one
-// after another, so an older body can never be written over a newer one.
-let writing = Promise.resolve();
-export function flushEditor() {
-  writing = writing.then(writePending, writePending);
-  return writing;
+// Every change is written at once (autosave.js: no debounce, coalesced while a write is in flight).
+const saver = createAutosaver({ write: writeDraft, onState: showSaveState });
+export const flushEditor = () => saver.flush();
+
+async function writeDraft(draftId, body) {
+  const draft = open?.forms.get(draftId)?.draft;
+  if (!draft) return;
+  if (!isUnlocked()) throw new Error("The app is locked.");
+  draft.body = body;
+  Object.assign(draft, await saveDraft(draft));
 }
 
-async function writePending() {
-  clearTimeout(timer);
-  timer = null;
-  if (!pending.size || !isUnlocked()) return;
-  const writes = [...pending.entries()];
-  pending.clear();
-  for (const [draftId, body] of writes) {
-    const entry = open?.forms.get(draftId);
-    const draft = entry ? entry.draft : null;
-    if (!draft) continue;
-    draft.body = body;
-    try {
-      Object.assign(draft, await saveDraft(draft));
-      $("record-saved").textContent = `All changes saved on this device at ${new Date().toLocaleTimeString("en-GB")}.`;
-    } catch (error) {
-      pending.set(draftId, body); // kept in memory; tried again on the next change or flush
-      $("record-saved").textContent = `Not saved yet: ${error.message}`;
-    }
-  }
+function showSaveState({ state, error, at }) {
+  if (state === "saved") $("record-saved").textContent = `All changes saved on this device at ${at.toLocaleTimeString("en-GB")}.`;
+  else if (state === "error") $("record-saved").textContent = `Not saved yet: ${error.message}`;
+  else $("record-saved").textContent = "Saving…";
+  document.dispatchEvent(new CustomEvent("fieldapp:autosave", { detail: { state, at } }));
 }
 
 function changed(draftId, body) {
-  pending.set(draftId, body);
-  $("record-saved").textContent = "Saving…";
-  clearTimeout(timer);
-  timer = setTimeout(flushEditor, SAVE_DELAY_MS);
+  saver.change(draftId, body);
 }
 
 function showRecord(draftId) {
@@ -71,7 +58,10 @@ function tabs() {
   $("record-risk").hidden = !child?.address_risk_notes;
   $("record-tabs").replaceChildren(...[...open.forms.values()].map(({ draft }) => el("li", {},
     el("button", { type: "button", className: "secondary", "data-draft": draft.id, text: LABELS[draft.recordType],
-      onClick: () => showRecord(draft.id) }))));
+      onClick: () => showRecord(draft.id) }),
+    draft.recordType === "visit" ? null : el("button", { type: "button", className: "secondary remove-record",
+      "aria-label": `Remove ${LABELS[draft.recordType]} from this visit`, text: "Remove",
+      onClick: () => removeRecord(draft.id).catch((e) => showError("record-error", e.message)) }))));
   const present = new Set([...open.forms.values()].map(({ draft }) => draft.recordType));
   $("record-add").replaceChildren(...ORDER.filter((type) => !present.has(type)).map((type) => el("button", {
     type: "button", className: "secondary", text: `Add ${LABELS[type]}`, onClick: () => addRecord(type) })));
@@ -82,7 +72,8 @@ function tabs() {
 }
 
 function mount(definitionsByType, draft) {
-  const panel = el("section", { className: "record-panel", "aria-label": LABELS[draft.recordType], hidden: "" });
+  const panel = el("section", { className: "record-panel", "aria-label": LABELS[draft.recordType], hidden: "",
+    "data-draft": draft.id });
   $("record-forms").append(panel);
   const form = renderForm(panel, definitionsByType[draft.recordType], {
     value: draft.body,
@@ -92,6 +83,41 @@ function mount(definitionsByType, draft) {
   });
   if (draft.errors?.length) form.showServerErrors(draft.errors);
   open.forms.set(draft.id, { draft, form, panel });
+}
+
+// The visit's link to its seen-alone record follows that record being removed or put back.
+function linkSeenAlone(recordId) {
+  const visit = [...open.forms.values()].find(({ draft }) => draft.recordType === "visit");
+  if (!visit) return;
+  const body = visit.form.getValue();
+  if (recordId) body.seen_alone_record_id = recordId;
+  else delete body.seen_alone_record_id;
+  visit.form.setValue(body);
+  changed(visit.draft.id, body);
+}
+
+async function removeRecord(draftId) {
+  await flushEditor();
+  const { draft } = open.forms.get(draftId);
+  const group = open.groupId;
+  await removeFromVisit(draft, {
+    detach: () => {
+      const entry = open.forms.get(draftId);
+      entry.form.destroy();
+      entry.panel.remove();
+      open.forms.delete(draftId);
+      if (draft.recordType === "seen_alone") linkSeenAlone(null);
+      open.current = open.forms.keys().next().value;
+      tabs();
+    },
+    reattach: async (restored) => {
+      if (open?.groupId !== group) return; // the visit is closed: it is back in the drafts list
+      mount(await definitions(), restored);
+      if (restored.recordType === "seen_alone") linkSeenAlone(restored.recordId);
+      open.current = restored.id;
+      tabs();
+    },
+  });
 }
 
 async function keepPhoto(draft, file, meta) {
@@ -119,6 +145,22 @@ export async function openVisit(groupId) {
   for (const draft of drafts) mount(defs, draft);
   tabs();
   showScreen("record");
+  trackVisit(groupId);
+}
+
+// Back where the worker was (resume.js): the record, its section, and the field focused and scrolled into view.
+export function resumeAt({ draftId, section, fieldId }) {
+  const entry = open?.forms.get(draftId);
+  if (!entry) return;
+  showRecord(draftId);
+  entry.form.showSection(section || 0);
+  const field = fieldId ? document.getElementById(fieldId) : null;
+  if (!field || !entry.panel.contains(field)) return;
+  field.focus();
+  if (field.type === "text" || field.type === "textarea") {
+    field.setSelectionRange(field.value.length, field.value.length); // the caret after the last word typed
+  }
+  field.scrollIntoView({ block: "center" });
 }
 
 async function addRecord(type) {
@@ -126,6 +168,7 @@ async function addRecord(type) {
   const draft = await addToVisit(open.groupId, open.childId, type, [...open.forms.values()].map((f) => f.draft),
     open.child?.latest_sos_map?.record_id);
   mount(await definitions(), draft);
+  if (type === "seen_alone") linkSeenAlone(draft.recordId);
   open.current = draft.id;
   tabs();
   $("record-tabs").querySelector(`[data-draft="${draft.id}"]`).focus();
@@ -157,16 +200,18 @@ async function finalize() {
     showError("record-error", `Not finalized: ${error.message} Your drafts are kept.`);
     return;
   }
+  document.dispatchEvent(new CustomEvent("fieldapp:records-sealed", { detail: { records } })); // caseload card
   announce(`${records.length} records sealed and waiting to be sent.`);
   await closeEditor({ save: false });
 }
 
 export async function closeEditor({ save = true } = {}) {
   if (save) await flushEditor();
-  pending.clear();
+  saver.drop();
   if (!open) return;
   for (const { form } of open.forms.values()) form.destroy();
   open = null;
+  await forgetPosition();
   $("record-forms").replaceChildren();
   $("record-tabs").replaceChildren();
   await onClose();
@@ -176,16 +221,19 @@ export function initEditor() {
   $("record-back").addEventListener("click", () => closeEditor().catch((e) => showError("record-error", e.message)));
   $("record-finalize").addEventListener("click", () => finalize().catch((e) => showError("record-error", e.message)));
   beforeLock(flushEditor);
+  watchPosition();
   const flushIfHidden = () => { if (document.visibilityState === "hidden") flushEditor(); };
   document.addEventListener("visibilitychange", flushIfHidden);
   window.addEventListener("pagehide", () => flushEditor());
   onVaultChange((state) => {
-    if (state !== "locked" || !open) return;
-    for (const { form } of open.forms.values()) form.destroy(); // a locked app shows no data
+    if (state !== "locked") return;
+    // A locked app holds no personal data, also when the editor was closed before (its header kept the child).
+    for (const id of ["record-title", "record-child", "record-risk", "record-map-note"]) $(id).textContent = "";
+    if (!open) return;
+    for (const { form } of open.forms.values()) form.destroy();
     open = null;
-    pending.clear();
+    saver.drop();
     $("record-forms").replaceChildren();
     $("record-tabs").replaceChildren();
-    for (const id of ["record-title", "record-child", "record-risk", "record-map-note"]) $(id).textContent = "";
   });
 }

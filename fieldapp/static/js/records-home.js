@@ -2,17 +2,23 @@
 // their linked records, rejected ones first with the server's messages), the outbox list and unsynced count.
 
 import { countUnsynced, listOutbox } from "./outbox.js";
+import { renderSentList, showWaiting } from "./status-strip.js";
+import { withLabels } from "./outbox-labels.js";
+import { discardVisit, renderStale } from "./draft-lifecycle.js";
 import { LABELS, draftGroups, startVisit } from "./record-drafts.js";
 import { configureEditor, flushEditor, initEditor, openVisit } from "./record-editor.js";
 import { loadSnapshot } from "./store.js";
 import { $, el, notice, renderOutbox, setCaseloadAction, setUnsynced } from "./ui.js";
 
 export async function refreshUnsynced() {
-  setUnsynced(await countUnsynced());
+  const waiting = await countUnsynced();
+  setUnsynced(waiting);
+  showWaiting(waiting);
 }
 
 export async function renderOutboxList() {
-  renderOutbox(await listOutbox());
+  renderOutbox(await withLabels(await listOutbox()));
+  await renderSentList();
   await refreshUnsynced();
 }
 
@@ -35,7 +41,9 @@ function groupItem(group, children) {
     errors.length ? el("ul", { className: "server-errors" }, ...errors.map((text) => el("li", { text }))) : null,
     el("span", { className: "actions" },
       el("button", { type: "button", "aria-label": `Continue ${title}`, text: "Continue",
-        onClick: () => open(group.id) })));
+        onClick: () => open(group.id) }),
+      el("button", { type: "button", className: "secondary", "aria-label": `Discard ${title}`, text: "Discard",
+        onClick: () => discardVisit(group, { name, refresh: renderDraftList }) })));
 }
 
 export async function renderDraftList() {
@@ -48,6 +56,7 @@ export async function renderDraftList() {
     ...groups.map((group) => groupItem(group, children)),
   ];
   $("drafts-list").replaceChildren(...(items.length ? items : [el("li", { className: "empty", text: "No drafts." })]));
+  await renderStale(groups, (group) => children.find((c) => c.public_id === group.childId)?.name || "child reassigned");
 }
 
 async function open(groupId) {
@@ -60,7 +69,7 @@ async function open(groupId) {
 
 async function start(child) {
   try {
-    await open(await startVisit(child.public_id));
+    await open(await startVisit(child.public_id, child.legal_status));
   } catch (error) {
     notice("record", `Could not start a visit: ${error.message}`, "error");
   }

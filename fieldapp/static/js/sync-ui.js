@@ -67,11 +67,11 @@ async function onEvent(event) {
     setStatus(`Sending ${event.done} of ${event.total}`);
     await renderOutboxList();
   } else if (event.type === "done") {
-    setStatus(summary(event));
     await renderOutboxList();
     await renderDraftList();
     renderNotices(event.notices);
     await renderRecordStates();
+    setStatus(summary(event)); // "Up to date" once every list on the page is
     if (event.pulled.rescoped) document.dispatchEvent(new CustomEvent("fieldapp:caseload-changed"));
   } else if (event.type === "retry") {
     await renderOutboxList();

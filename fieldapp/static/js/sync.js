@@ -12,6 +12,7 @@ import {
   getSetting, listDrafts, listRecords, removeRecordRow, saveDraft, saveRecord, saveSnapshot, sealDraftRow, setSetting,
 } from "./store.js";
 import { isUnlocked } from "./vault.js";
+import { noteSent } from "./outbox-labels.js";
 
 export const PUSH_BATCH = 200; // the server's limit per request
 const PUSH_BYTES = 32 * 1024 * 1024; // below the server's 48 MiB push limit (SYNC_PUSH_MAX_BYTES)
@@ -165,6 +166,7 @@ async function applyResult(entry, result, tally) {
     await setOutboxState([entry.id], STATE.waiting);
     tally.retry += 1;
   } else if (STORED.has(result.status)) {
+    await noteSent(entry); // the worker's sent history (outbox-labels.js)
     await removeConfirmed(entry.id);
     tally.stored += 1;
   } else if (result.status === "conflict") {

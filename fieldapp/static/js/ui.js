@@ -19,6 +19,7 @@ export function el(tag, props = {}, ...children) {
 export function showScreen(name, focusTarget = null) {
   for (const screen of SCREENS) $(`screen-${screen}`).hidden = screen !== name;
   $("lock-button").hidden = name !== "home" && name !== "record";
+  $("signout-button").hidden = name !== "home" && name !== "record";
   const target = focusTarget ? $(focusTarget) : $(`screen-${name}`).querySelector("h1");
   if (target) {
     if (!target.hasAttribute("tabindex") && target.tagName === "H1") target.setAttribute("tabindex", "-1");
@@ -65,7 +66,9 @@ export function notice(key, text, kind = "info") {
 
 // A locked app shows no data: everything decrypted leaves the page.
 export function clearPersonalData() {
-  for (const id of ["caseload-list", "drafts-list", "outbox-list", "sync-notices", "sync-records"]) $(id)?.replaceChildren();
+  for (const id of ["caseload-list", "drafts-list", "outbox-list", "sync-notices", "sync-records", "sent-list", "stale-list",
+    "confirm-body", "undo-message"]) $(id)?.replaceChildren();
+  $("live").textContent = "";
   $("caseload-summary").textContent = "";
 }
 
@@ -81,8 +84,10 @@ function visitLine(child) {
   if (!("next_visit_due" in child)) return null;
   const last = child.last_seen_visit ? `Last seen ${dateText(child.last_seen_visit)}` : "Not seen on a recorded visit";
   let due = "";
+  // One wording with the managers' oversight: "Overdue".
   if (child.next_visit_due) due = `${child.visit_overdue ? "Statutory visit overdue since" : "Next statutory visit due"} ${dateText(child.next_visit_due)}`;
-  else if (child.visit_overdue) due = "Statutory visit due now";
+  else if (child.visit_overdue) due = "Statutory visit overdue: no seen visit on record";
+  else if (child.visit_finalized_here) due = "Visit finalized on this device; the next due date follows once it is sent";
   return el("p", { className: child.visit_overdue ? "visit-due overdue" : "visit-due", text: [last, due].filter(Boolean).join(" · ") });
 }
 
@@ -119,7 +124,7 @@ export function renderOutbox(items) {
   const ask = (type, id) => () => list.dispatchEvent(new CustomEvent(type, { detail: { id } }));
   list.replaceChildren(...items.map((item) => {
     const state = item.state || "waiting";
-    const name = `${item.sealed === false ? "Item" : "Sealed item"} ${item.id.slice(0, 8)}`;
+    const name = item.title || `${item.sealed === false ? "Item" : "Sealed item"} ${item.id.slice(0, 8)}`;
     return el("li", { className: `item${item.reason ? " item-error" : ""}`, "data-id": item.id, "data-state": state },
       el("span", { className: "item-title", text: name }),
       el("span", { className: "tag", text: OUTBOX_STATES[state] || state }),
