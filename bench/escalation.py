@@ -1,6 +1,8 @@
-"""Benchmark the safety escalator: sweep cost as active sessions grow, due→push and panic→first delivery.
+"""Benchmark the safety escalator: sweep cost as active sessions grow, burst due→first push, panic→first delivery.
 
 Run from the repository root:  .venv/bin/python bench/escalation.py [--backend postgresql|sqlite]
+Bursts: 100 and 1,000 sessions fall due in the same second beside 10,000 active ones; the figure is, per session,
+the time from its due moment to the first of its pushes arriving (goals: p99 <= 2 s and <= 5 s).
 Pushes go to a local push service on 127.0.0.1 that decrypts each message (http_ece) and checks its VAPID JWT,
 so every figure includes the real encryption, signing and HTTP. Baselines are measured in the same run.
 """
@@ -24,19 +26,20 @@ import sqlalchemy as sa  # noqa: E402
 from common import bench_app, drop_schema  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from fieldapp.cli.safety import start_in_process  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 from fieldapp.models import PushSubscription, Role, SafetySession, SessionState, Team, User, utcnow  # noqa: E402
 from fieldapp.safety import channels  # noqa: E402
 from fieldapp.safety.escalator import sweep  # noqa: E402
 from fieldapp.safety.report import percentile  # noqa: E402
+from fieldapp.safety.runtime import start_in_process, stop_in_process  # noqa: E402
 from tests.safety.doubles import PushService  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105  (fictional bench users on a throwaway schema)
 
 
 def make_app(backend: str, workdir: str):
-    app, schema = bench_app(backend, workdir, VAPID_SUBJECT="mailto:bench@example.invalid", SMTP_HOST=None)
+    app, schema = bench_app(backend, workdir, VAPID_SUBJECT="mailto:bench@example.invalid", SMTP_HOST=None,
+                            SAFETY_LIVENESS_CHECK=False)
     channels.generate_vapid_key(app.instance_path)
     return app, schema
 
@@ -94,15 +97,47 @@ def wait_pushes(push: PushService, count: int, timeout: float = 60) -> None:
     push.wait_for(count, timeout)
 
 
+def burst(app, push: PushService, first_id: int, count: int, managers: int) -> list[float]:
+    """`count` sessions (ids from `first_id`) fall due together; per session: due -> its first push (ms)."""
+    push.reset()
+    due_at = utcnow() + timedelta(seconds=0.5)
+    due_mono = time.monotonic() + 0.5
+    with app.app_context():
+        rows = db.session.execute(sa.select(SafetySession.id, SafetySession.public_id).where(
+            SafetySession.id >= first_id).order_by(SafetySession.id).limit(count)).all()
+        db.session.execute(sa.update(SafetySession).where(SafetySession.id.in_([r.id for r in rows])).values(
+            state=SessionState.OVERDUE, next_step="amber", next_due_at=due_at, version=SafetySession.version + 1))
+        db.session.commit()
+    try:
+        wait_pushes(push, count * managers, timeout=180)
+    except AssertionError as error:
+        print(f"  (incomplete: {error})")
+    first: dict[str, float] = {}
+    for received in push.received:
+        public_id = received.payload["tag"][len("safety-"):-len("-amber")]
+        first.setdefault(public_id, received.at)
+    missing = len({r.public_id for r in rows} - set(first))
+    if missing:
+        print(f"  {missing} of {count} sessions had no push within the wait: counted as the wait (180 s)")
+    return [(at - due_mono) * 1000 for at in first.values()] + [180_000.0] * missing
+
+
+def report_burst(label: str, lags: list[float], goal_ms: float, baseline_push: float) -> None:
+    p99 = percentile(lags, 99)
+    print(f"burst {label}: due -> first push per session: p50 {percentile(lags, 50):.0f} ms, p99 {p99:.0f} ms, "
+          f"max {max(lags):.0f} ms (goal p99 <= {goal_ms:.0f} ms: {'met' if p99 <= goal_ms else 'MISSED'}; "
+          f"{p99 / baseline_push:.0f}x one raw push)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=["postgresql", "sqlite"], default="postgresql")
-    parser.add_argument("--due", type=int, default=100, help="sessions falling due at the same moment")
     parser.add_argument("--panics", type=int, default=20)
     args = parser.parse_args()
     workdir = tempfile.mkdtemp(prefix="fieldapp-bench-")
     app, schema = make_app(args.backend, workdir)
     push = PushService()
+    app.config["PUSH_TEST_ORIGINS"] = [push.base_url]  # the loopback push service, admitted by configuration
     try:
         run(app, push, args)
     finally:
@@ -127,7 +162,8 @@ def run(app, push: PushService, args):
         db.session.commit()
         team_id = team.id
         grow_sessions(team_id, 0, 1000)
-    print(f"backend: {args.backend}")
+    print(f"backend: {args.backend}; load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(figures scale with it: this is a shared machine)")
     baseline_push = raw_push_ms(app, push, managers[0])
     print(f"baseline: one raw pywebpush send to the loopback push service: {baseline_push:.1f} ms (median)")
     tick_1k = idle_tick_ms(app)
@@ -137,21 +173,12 @@ def run(app, push: PushService, args):
     print(f"sweep cost per tick, nothing due: 1,000 active {tick_1k:.2f} ms; 10,000 active {tick_10k:.2f} ms; "
           f"ratio {tick_10k / tick_1k:.2f}x (goal: flat, ~1x)")
 
-    push.received.clear()
-    stop = start_in_process(app, tick=1.0)  # the embedded default: one escalator thread, 1 s tick
+    tick = app.config["ESCALATOR_TICK_SECONDS"]
+    stop = start_in_process(app)  # the embedded default: one escalator thread at the configured tick
     try:
-        due_at = utcnow() + timedelta(seconds=0.5)
-        due_mono = time.monotonic() + 0.5
-        with app.app_context():
-            ids = db.session.scalars(sa.select(SafetySession.id).order_by(SafetySession.id).limit(args.due)).all()
-            db.session.execute(sa.update(SafetySession).where(SafetySession.id.in_(ids)).values(
-                state=SessionState.OVERDUE, next_step="amber", next_due_at=due_at, version=SafetySession.version + 1))
-            db.session.commit()
-        wait_pushes(push, args.due * len(managers))
-        lags = [(r.at - due_mono) * 1000 for r in push.received]
-        print(f"due -> push received ({args.due} sessions due at once x {len(managers)} managers = {len(lags)} pushes, "
-              f"10,000 active, 1 s tick): p50 {percentile(lags, 50):.0f} ms, p99 {percentile(lags, 99):.0f} ms "
-              f"(goal p99 <= 2000 ms; {percentile(lags, 99) / baseline_push:.0f}x one raw push)")
+        print(f"escalator in-process, tick {tick}s, 10,000 active sessions in the background")
+        report_burst("100 due at once", burst(app, push, 1, 100, len(managers)), 2000, baseline_push)
+        report_burst("1,000 due at once", burst(app, push, 101, 1000, len(managers)), 5000, baseline_push)
 
         panic_ms = []
         server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -178,9 +205,7 @@ def run(app, push: PushService, args):
               f"{percentile(panic_ms, 50) / baseline_push:.1f}x one raw push)")
         server.shutdown()
     finally:
-        stop.set()
-        app.extensions["fieldapp_escalator_wake"].set()
-        time.sleep(1.2)  # let the escalator thread finish its last sweep before the schema is dropped
+        stop_in_process(app, stop)  # its last sweep finishes before the schema is dropped
 
 
 if __name__ == "__main__":

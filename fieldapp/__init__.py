@@ -38,9 +38,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
 
+    from . import jsonbody
     from .errors import init_errors
     from .security import init_security
 
+    jsonbody.init_app(app)
     init_security(app)
     init_errors(app)
     _register_blueprints(app)
@@ -55,6 +57,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .auth.views import too_many_attempts
     from .cases import bp as cases_bp
+    from .delivery import bp as delivery_bp
     from .devices import bp as devices_bp
     from .oversight import bp as oversight_bp
     from .reconcile import bp as reconcile_bp
@@ -67,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(delivery_bp)
     app.register_blueprint(reconcile_bp)
     app.register_blueprint(oversight_bp)
     from .safety import init_app as init_safety

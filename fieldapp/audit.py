@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from flask import has_request_context, request
+import uuid
+
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from .extensions import db
-from .models import AuditEvent, User, utcnow
+from .models import AuditEvent, Device, User, utcnow
 
 DEVICE_HEADER = "X-Fieldapp-Device"
+
+
+def _registered_device_id() -> str | None:
+    """The request's device id only if it names a registered device: a header is the caller's to write,
+    so an unchecked value (`=HYPERLINK(…)`, a made-up id) never reaches the trail."""
+    if "device" in g:  # the API guard has already looked it up (and dropped another user's device)
+        return g.device.id if g.device is not None else None
+    raw = request.headers.get(DEVICE_HEADER)
+    try:
+        device_id = str(uuid.UUID(raw)) if raw else None
+    except ValueError:
+        return None
+    return device_id if device_id and db.session.get(Device, device_id) is not None else None
 
 
 def _request_facts() -> dict:
@@ -16,7 +31,7 @@ def _request_facts() -> dict:
         return {"ip": None, "device_id": None, "user_agent": None}
     return {
         "ip": request.remote_addr,
-        "device_id": (request.headers.get(DEVICE_HEADER) or "")[:64] or None,
+        "device_id": _registered_device_id(),
         "user_agent": (request.user_agent.string or "")[:255] or None,
     }
 

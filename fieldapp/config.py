@@ -44,6 +44,41 @@ def _smtp_security(value: str) -> str:
     return value
 
 
+def _env_list(name: str, default: str) -> list[str]:
+    return [item.strip().lower() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# The browser vendors' push services (Chrome/Edge via FCM, Firefox, Windows/WNS, Safari/APNs). A subscription's
+# endpoint must be on one of these hosts ("*." matches any subdomain), so the server never POSTs elsewhere.
+DEFAULT_PUSH_HOSTS = ("fcm.googleapis.com,android.googleapis.com,updates.push.services.mozilla.com,"
+                      "push.services.mozilla.com,*.notify.windows.com,web.push.apple.com,*.push.apple.com")
+
+
+def safety_server_settings() -> dict:
+    """Push-endpoint policy, the priority lane, escalator liveness and metrics (FIELDAPP_* variables)."""
+    return {
+        "PUSH_ALLOWED_HOSTS": _env_list("FIELDAPP_PUSH_ALLOWED_HOSTS", DEFAULT_PUSH_HOSTS),
+        # Exact origins (scheme://host:port) admitted even on http or a private address: for a test's local
+        # push service only. Empty in production; nothing else relaxes the https / public-address rules.
+        "PUSH_TEST_ORIGINS": _env_list("FIELDAPP_PUSH_TEST_ORIGINS", ""),
+        "PUSH_MAX_SUBSCRIPTIONS_PER_USER": int(os.environ.get("FIELDAPP_PUSH_MAX_SUBSCRIPTIONS_PER_USER", 5)),
+        # Panic and duress: short timeouts, so a dead endpoint costs seconds, and only its own thread.
+        "PRIORITY_CONNECT_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_PRIORITY_CONNECT_TIMEOUT_SECONDS", 2)),
+        "PRIORITY_READ_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_PRIORITY_READ_TIMEOUT_SECONDS", 4)),
+        "PUSH_CONNECT_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_PUSH_CONNECT_TIMEOUT_SECONDS", 3)),
+        "PUSH_READ_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_PUSH_READ_TIMEOUT_SECONDS", 8)),
+        # An escalator heartbeat older than this means nobody is sending safety alerts.
+        "ESCALATOR_HEARTBEAT_STALE_SECONDS": float(os.environ.get("FIELDAPP_ESCALATOR_HEARTBEAT_STALE_SECONDS", 30)),
+        # While no heartbeat is fresh, web requests sweep due work, at most once per this many seconds per process.
+        "SAFETY_BACKSTOP_SECONDS": float(os.environ.get("FIELDAPP_SAFETY_BACKSTOP_SECONDS", 5)),
+        "SAFETY_LIVENESS_CHECK": _env_bool("FIELDAPP_SAFETY_LIVENESS_CHECK", True),
+        # This many wrong check-out PINs in one session alert every level as a possible duress.
+        "SAFETY_WRONG_PIN_ALERT_AT": int(os.environ.get("FIELDAPP_SAFETY_WRONG_PIN_ALERT_AT", 3)),
+        # /metrics: with a token, `Authorization: Bearer <token>` from anywhere; without one, loopback only.
+        "METRICS_TOKEN": os.environ.get("FIELDAPP_METRICS_TOKEN"),
+    }
+
+
 def settings_from_env(instance_path: str) -> dict:
     """Build the Flask config mapping from FIELDAPP_* variables."""
     default_db = "sqlite:///" + str(Path(instance_path) / "fieldapp.sqlite3")
@@ -85,6 +120,28 @@ def settings_from_env(instance_path: str) -> dict:
         "VAULT_MAX_PIN_ATTEMPTS": int(os.environ.get("FIELDAPP_VAULT_MAX_PIN_ATTEMPTS", 5)),
         "DEFAULT_CASELOAD_LIMIT_FULL_TIME": 22,
         "DEFAULT_CASELOAD_LIMIT_PART_TIME": 15,
+        # Request bodies: 1 MiB for everything but a sync push, which carries sealed records and their photos.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("FIELDAPP_MAX_REQUEST_BYTES", 1024 * 1024)),
+        "SYNC_PUSH_MAX_BYTES": int(os.environ.get("FIELDAPP_SYNC_PUSH_MAX_BYTES", 48 * 1024 * 1024)),
         # Council wording for record types (renames trademarked methods); default instance/labels.json.
         "LABELS_FILE": os.environ.get("FIELDAPP_LABELS_FILE"),
+        **safety_server_settings(),
+        **delivery_settings(),
+    }
+
+
+def delivery_settings() -> dict:
+    """Delivery of signed-off records into the council's case record (fieldapp/delivery/). Nothing is delivered
+    unless a destination is configured; the webhook secret lives here, never in the database."""
+    return {
+        "DELIVERY_WEBHOOK_URL": os.environ.get("FIELDAPP_DELIVERY_WEBHOOK_URL"),
+        "DELIVERY_WEBHOOK_SECRET": os.environ.get("FIELDAPP_DELIVERY_WEBHOOK_SECRET"),
+        "DELIVERY_ALLOWED_HOSTS": _env_list("FIELDAPP_DELIVERY_ALLOWED_HOSTS", ""),
+        "DELIVERY_CA_BUNDLE": os.environ.get("FIELDAPP_DELIVERY_CA_BUNDLE"),  # a council's own CA, if not public
+        "DELIVERY_FOLDER": os.environ.get("FIELDAPP_DELIVERY_FOLDER"),
+        "DELIVERY_MAX_ATTEMPTS": int(os.environ.get("FIELDAPP_DELIVERY_MAX_ATTEMPTS", 10)),
+        "DELIVERY_RETRY_BASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_RETRY_BASE_SECONDS", 15)),
+        "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_TIMEOUT_SECONDS", 10)),
+        # A claimed job returns to the queue after this (a killed worker's claims): longer than any delivery.
+        "DELIVERY_LEASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_LEASE_SECONDS", 600)),
     }

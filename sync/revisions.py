@@ -41,12 +41,12 @@ def apply_one(session: Session, op: PushOp, ctx) -> OpResult:
     if current.record_type != op.record_type or current.child_id != ctx.allowed_children[op.child_id]:
         return rejected(op, "record_mismatch", "record id already belongs to another child or record type")
     if op.base_revision == current.revision:
-        # After a manager returned the record, the worker's next version is their amendment.
-        kind = "amendment" if current.review_state == "returned" else "device"
+        # After a manager returned or signed off the record, the worker's next version is an amendment (to sign off).
+        kind = "amendment" if current.review_state in ("returned", "signed_off") else "device"
         return _next_revision(session, op, ctx, current, op.body, OpStatus.APPLIED, kind=kind)
     if op.base_revision > current.revision or op.base_revision < 1:
-        return rejected(op, "bad_base", f"base revision {op.base_revision} does not exist (server has "
-                                         f"{current.revision})")
+        # The server's current revision is not named: a refusal must not tell the caller how the record moved on.
+        return rejected(op, "bad_base", f"base revision {op.base_revision} does not exist on the server")
     return _merge(session, op, ctx, current)
 
 

@@ -81,6 +81,8 @@ BASE_TEST_CONFIG = {
     # The SMTP doubles speak plain SMTP on loopback; tests/test_smtp_tls.py covers the TLS default.
     "SMTP_SECURITY": "none",
     "SECRET_KEY": "test-secret-key",
+    # No escalator runs beside most tests: no banner, outage email or backstop sweep unless a test asks.
+    "SAFETY_LIVENESS_CHECK": False,
 }
 
 _pg_tables_created: set[str] = set()
@@ -260,3 +262,14 @@ def make_record(app):
         return result
 
     return factory
+
+
+def use_registered_device(client) -> str:
+    """Register a device for the signed-in worker and send its id on every later request of `client`,
+    as the app does (workers' data calls need a live registered device)."""
+    device_id = str(uuid.uuid4())
+    response = client.post("/api/devices", json={"id": device_id, "name": "Test tablet (fictional)"},
+                           headers={"X-Fieldapp-Device": device_id})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    client.environ_base["HTTP_X_FIELDAPP_DEVICE"] = device_id
+    return device_id

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 
 import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, AuditIsAppendOnly, Role
+from fieldapp.models import AuditEvent, AuditIsAppendOnly, Device, Role
 
 
 def _events(action: str, child_public_id: str | None = None) -> list[AuditEvent]:
@@ -32,14 +33,31 @@ def team_world(make_team, make_user, make_child):
 def test_viewing_a_child_writes_an_audit_event_with_who_where_and_device(client, login_as, team_world):
     _, worker, _, child = team_world
     login_as(worker)
-    response = client.get(f"/children/{child.public_id}", headers={"X-Fieldapp-Device": "device-abc",
+    device_id = str(uuid.uuid4())
+    db.session.add(Device(id=device_id, user=worker, name="Tablet"))
+    db.session.commit()
+    response = client.get(f"/children/{child.public_id}", headers={"X-Fieldapp-Device": device_id,
                                                                      "User-Agent": "TabletBrowser/1.0"},
                           environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert response.status_code == 200
     [event] = _events("view_child", child.public_id)
     assert event.actor_id == worker.id
-    assert (event.ip, event.device_id, event.user_agent) == ("192.0.2.7", "device-abc", "TabletBrowser/1.0")
+    assert (event.ip, event.device_id, event.user_agent) == ("192.0.2.7", device_id, "TabletBrowser/1.0")
     assert event.at.tzinfo is not None
+
+
+@pytest.mark.parametrize("header", ["=HYPERLINK(\"http://evil.example\")", "device-abc",
+                                    "6d2f6c1e-0b7a-4b53-9a51-2f1c0d6e8a47"])  # a UUID nobody registered
+def test_a_device_header_that_names_no_registered_device_never_reaches_the_trail(client, login_as, team_world,
+                                                                                  header):
+    _, worker, _, child = team_world
+    login_as(worker)
+    assert client.get(f"/children/{child.public_id}", headers={"X-Fieldapp-Device": header}).status_code == 200
+    assert client.get("/api/me", headers={"X-Fieldapp-Device": header}).status_code == 200
+    [view] = _events("view_child", child.public_id)
+    assert view.device_id is None
+    db.session.expire_all()
+    assert db.session.scalars(select(AuditEvent.device_id).where(AuditEvent.device_id.is_not(None))).all() == []
 
 
 def test_denied_view_writes_an_audit_event_too(client, login_as, team_world, make_user, make_team):

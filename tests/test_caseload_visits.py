@@ -6,6 +6,7 @@ from sqlalchemy import event
 
 from fieldapp.extensions import db
 from fieldapp.models import LegalStatus, Role
+from tests.conftest import use_registered_device
 from tests.record_cases import changed, sos_map
 from tests.test_devices_api import login
 
@@ -32,6 +33,7 @@ def test_caseload_carries_last_seen_visit_due_date_and_latest_map(client, make_t
     latest = make_record(visited, worker, changed("sos_map", sos_map, mapped_on="2025-03-01"))
     make_record(never, worker, changed("sos_map", sos_map, mapped_on="2025-03-05"))
     login(client, worker)
+    use_registered_device(client)
 
     statements = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
@@ -59,6 +61,7 @@ def test_caseload_due_date_in_the_future_is_not_overdue(client, make_team, make_
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     make_record(child, worker, visit(yesterday))
     login(client, worker)
+    use_registered_device(client)
     [entry] = client.get("/api/caseload").json["children"]
     assert entry["last_seen_visit"] == yesterday
     assert entry["next_visit_due"] > date.today().isoformat() and entry["visit_overdue"] is False

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from fieldapp.crypto.sealing import generate_key
 from fieldapp.extensions import db, limiter
 from fieldapp.models import AuditEvent, Device, Role
-from tests.conftest import PASSWORD, login, make_app
+from tests.conftest import PASSWORD, login, make_app, use_registered_device
 
 HEADER = "X-Fieldapp-Device"
 
@@ -51,7 +51,7 @@ def test_worker_signs_in_and_lands_in_the_app_shell(client, worker):
 def test_me_tells_the_app_who_is_signed_in_and_the_vault_settings(client, worker):
     login(client, worker)
     body = client.get("/api/me").json
-    assert body["user"] == {"username": worker.username, "display_name": worker.display_name}
+    assert body["user"] == {"id": worker.id, "username": worker.username, "display_name": worker.display_name}
     assert body["role"] == "worker" and body["csrf_token"]
     assert body["device"] == {"status": "unregistered"}
     assert body["vault"] == {"idle_seconds": 300, "max_pin_attempts": 5}
@@ -80,7 +80,8 @@ def test_device_id_must_be_a_uuid(client, worker, bad_id):
 def test_malformed_registrations_get_a_4xx_json_answer(client, worker, body):
     login(client, worker)
     response = client.post("/api/devices", data=body, content_type="application/json")
-    assert response.status_code == 400 and response.json["error"] == "invalid_device_id"
+    expected = "malformed_json" if body == "not json" else "invalid_device_id"  # the API guard reads JSON once
+    assert response.status_code == 400 and response.json["error"] == expected and response.json["message"]
 
 
 @pytest.mark.parametrize("body", ['[1]', '{"username": 5, "password": ["x"]}', '{}', "not json"])
@@ -119,7 +120,7 @@ def test_revoked_device_gets_410_on_every_call_even_without_a_session(app, clien
     forget_cached_user()
     login(admin_client, admin)
     assert "Blue tablet" in admin_client.get("/admin/devices/").get_data(as_text=True)
-    revoked = admin_client.post(f"/admin/devices/{device_id}/revoke")
+    revoked = admin_client.post(f"/admin/devices/{device_id}/revoke", data={"confirm": "yes"})
     assert revoked.status_code == 302
     forget_cached_user()
 
@@ -152,6 +153,7 @@ def test_caseload_lists_only_the_workers_allocated_children(client, make_team, m
     make_child(team, make_user(Role.WORKER, team), first_name="Theirs")
     make_child(team, None, first_name="Unallocated")
     login(client, worker)
+    use_registered_device(client)
     children = client.get("/api/caseload").json["children"]
     assert [c["first_name"] for c in children] == ["Mine"]
     entry = children[0]
@@ -159,7 +161,9 @@ def test_caseload_lists_only_the_workers_allocated_children(client, make_team, m
     assert entry["legal_status"] == "child_in_need" and entry["legal_status_label"] == "Child in need"
     assert entry["address"] == "1 Example Road" and entry["address_risk_notes"] == "dog"
     assert isinstance(entry["age"], int)
-    assert "device_caseload" in audit_actions()
+    # One audit event per child sent to the device, in that child's trail, with the registered device.
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "device_caseload")).all()
+    assert event.child_public_id == mine.public_id and event.device_id == client.environ_base["HTTP_X_FIELDAPP_DEVICE"]
 
 
 def test_managers_get_no_device_caseload(client, make_user):

@@ -34,9 +34,9 @@ def test_every_api_endpoint_is_documented_and_nothing_else(app):
     assert _documented(app) == _routed(app)
 
 
-@pytest.fixture(params=["worker", "manager"])
+@pytest.fixture(params=["worker", "manager", "support", "admin"])
 def signed_in_server(tmp_path, request):
-    """A live server with a worker (on a registered device) or a manager signed in; returns (url, headers)."""
+    """A live server with a worker (on a registered device), a manager, support or admin signed in."""
     from datetime import date
 
     from fieldapp.cases.services import allocate
@@ -51,11 +51,13 @@ def signed_in_server(tmp_path, request):
         team = Team(name="Fuzz team (fictional)")
         worker = User(username="fuzz.worker", display_name="Fuzz Worker", role=Role.WORKER, team=team)
         manager = User(username="fuzz.manager", display_name="Fuzz Manager", role=Role.MANAGER, team=team)
-        for user in (worker, manager):
+        support = User(username="fuzz.support", display_name="Fuzz Support", role=Role.SUPPORT, team=team)
+        admin = User(username="fuzz.admin", display_name="Fuzz Admin", role=Role.ADMIN)
+        for user in (worker, manager, support, admin):
             user.set_password(PASSWORD)
         child = Child(case_number="FUZZ-1", first_name="Fuzz", last_name="Example", date_of_birth=date(2016, 1, 1),
                       legal_status=LegalStatus.CHILD_IN_NEED, team=team)
-        db.session.add_all([team, worker, manager, child])
+        db.session.add_all([team, worker, manager, support, admin, child])
         db.session.flush()
         allocate(child, worker, by=None)
         db.session.commit()

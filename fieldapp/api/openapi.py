@@ -18,7 +18,12 @@ UUID = {"type": "string", "maxLength": 64}
 ERROR_CODES = {"400": "Malformed request (message says what)", "401": "Not signed in, or the session has ended",
                "403": "Not allowed for your role, device or team", "404": "Nothing there that you may see",
                "409": "Changed meanwhile: reload and try again", "410": "This device was revoked: wipe",
+               "413": "Request body too large (1 MiB; a sync push 48 MiB)",
                "429": "Too many attempts: wait", "503": "Not configured yet (e.g. no server key)"}
+DEVICE_HEADER_PARAM = {
+    "name": "X-Fieldapp-Device", "in": "header", "required": False, "schema": UUID,
+    "description": "The registered device's id. Workers must send a live device of theirs on every data "
+                   "endpoint (403 device_required otherwise); a revoked device gets 410 everywhere."}
 FIELD_ERROR = {"type": "object", "required": ["path", "message"],
                "properties": {"path": {"type": "string"}, "message": {"type": "string"}}}
 OP_RESULT = {
@@ -29,7 +34,8 @@ OP_RESULT = {
         "revision": {"type": ["integer", "null"]}, "conflict_id": {"type": ["integer", "null"]},
         "errors": {"type": "array", "items": FIELD_ERROR}, "code": {"type": ["string", "null"]},
         "message": {"type": "string"},
-        "body": {"type": "object", "description": "A rejected record the worker can correct, handed back"},
+        "body": {"type": "object", "description": "A rejected record the worker can correct, handed back: only "
+                 "when the caller's own device sealed it, about a child they may write"},
     },
 }
 PULLED_RECORD = {
@@ -54,11 +60,10 @@ def _json(schema: dict) -> dict:
 
 
 def _operation(summary: str, ok: dict, status: str = "200", body: dict | None = None, params: list | None = None,
-               errors: tuple[str, ...] = ("400", "401", "403", "404", "410", "429")) -> dict:
+               errors: tuple[str, ...] = ("400", "401", "403", "404", "410", "413", "429")) -> dict:
     operation = {
         "summary": summary,
-        "parameters": [{"name": "X-Fieldapp-Device", "in": "header", "required": False, "schema": UUID}]
-        + (params or []),
+        "parameters": [DEVICE_HEADER_PARAM] + (params or []),
         "responses": {status: {"description": "OK", **_json(ok)}}
         | {code: {"description": ERROR_CODES[code], **_json(ERROR)} for code in errors},
     }
@@ -77,7 +82,7 @@ def _path(name: str) -> dict:
 
 def paths() -> dict:
     session_id = [_path("public_id")]
-    with_409 = ("400", "401", "403", "404", "409", "410", "429")
+    with_409 = ("400", "401", "403", "404", "409", "410", "413", "429")
     return {
         "/api/me": {"get": _operation("Who is signed in, CSRF token, device and vault settings", OBJECT)},
         "/api/session": {
@@ -159,6 +164,18 @@ def paths() -> dict:
                                                       body=OBJECT, errors=with_409)},
         "/api/safety/report": {"get": _operation("Monthly safety figures for the team", OBJECT,
                                                  params=[_query("month", {"type": "string"})])},
+        "/api/devices/report": {"post": _operation("This device's counts of unfinished drafts and undelivered "
+                                                   "items (no content)", OBJECT, body={
+            "type": "object", "required": ["drafts", "outbox"],
+            "properties": {"drafts": {"type": "integer", "minimum": 0}, "outbox": {"type": "integer", "minimum": 0}}})},
+        "/api/drafts/unfinished": {"get": _operation(
+            "Unfinished drafts a revoked device handed over, waiting for a device to continue them (no content)",
+            {"type": "object", "required": ["drafts"], "properties": {"drafts": {"type": "array", "items": OBJECT}}})},
+        "/api/drafts/unfinished/take": {"post": _operation(
+            "Take unfinished drafts onto this device, with their content", {
+                "type": "object", "required": ["drafts"], "properties": {"drafts": {"type": "array", "items": OBJECT}}},
+            body={"type": "object", "required": ["ids"],
+                  "properties": {"ids": {"type": "array", "maxItems": 500, "items": {"type": "string"}}}})},
         "/api/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OK", **_json(OBJECT)}}}},
     }

@@ -35,7 +35,7 @@ def _device_payload(device: Device | None) -> dict:
 def me_payload(user: User, device: Device | None) -> dict:
     config = current_app.config
     return {
-        "user": {"username": user.username, "display_name": user.display_name},
+        "user": {"id": user.id, "username": user.username, "display_name": user.display_name},
         "role": user.role.value,
         "csrf_token": generate_csrf(),
         "device": _device_payload(device),
@@ -84,7 +84,8 @@ def register():
 @roles_required(Role.WORKER)
 def caseload():
     payload = caseload_payload(current_user, date.today())
-    audit.record("device_caseload", detail=f"{len(payload['children'])} children sent to the device")
+    # One event per child: each child's trail shows that their details went to this device.
+    audit.record_many([("device_caseload", child["public_id"], "sent to the device") for child in payload["children"]])
     return payload
 
 

@@ -6,6 +6,7 @@ import click
 from flask.cli import FlaskGroup
 
 from .. import create_app
+from .delivery import deliver_command
 from .demo import demo_command
 from .keys import keys_group
 from .people import children_group, users_group
@@ -27,3 +28,4 @@ main.add_command(escalator_command)
 main.add_command(vapid_group)
 main.add_command(keys_group)
 main.add_command(records_group)
+main.add_command(deliver_command)

@@ -10,11 +10,12 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..safety import channels
+from ..safety.runtime import start_in_process  # noqa: F401  (old import path, kept for callers)
 
 
 @click.command("escalator")
 @click.option("--tick", type=float, default=None,
-              help="Seconds between sweeps (default FIELDAPP_ESCALATOR_TICK_SECONDS or 1).")
+              help="Seconds between sweeps (default FIELDAPP_ESCALATOR_TICK_SECONDS or 0.5).")
 @click.option("--once", is_flag=True, help="Sweep once and exit.")
 @with_appcontext
 def escalator_command(tick: float | None, once: bool):
@@ -40,18 +41,6 @@ def escalator_command(tick: float | None, once: bool):
     click.echo(f"escalator: sweeping every {tick}s; SIGTERM to stop", err=True)
     run_forever(app, stop, tick)
     click.echo("escalator: stopped", err=True)
-
-
-def start_in_process(app, tick: float | None = None) -> threading.Event:
-    """The embedded default: one escalator thread beside the web server. Returns the event that stops it."""
-    from ..safety.escalator import run_forever
-
-    stop, wake = threading.Event(), threading.Event()
-    app.extensions["fieldapp_escalator_wake"] = wake
-    thread = threading.Thread(target=run_forever, args=(app, stop, tick or app.config["ESCALATOR_TICK_SECONDS"], wake),
-                              name="fieldapp-escalator", daemon=True)
-    thread.start()
-    return stop
 
 
 @click.group("vapid")

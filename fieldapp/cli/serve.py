@@ -22,7 +22,7 @@ def serve_command(host: str, port: int):
     click.echo(f"fieldapp on http://{host}:{port}/  (store: {app.config['SQLALCHEMY_DATABASE_URI']})")
     from werkzeug.serving import run_simple
 
-    from .safety import start_in_process
+    from ..safety.runtime import start_in_process
 
     if not app.config.get("VAPID_PRIVATE_KEY"):
         from ..safety.channels import generate_vapid_key

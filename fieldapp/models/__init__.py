@@ -2,13 +2,18 @@
 
 from .audit import AuditEvent, AuditIsAppendOnly
 from .cases import LEGAL_STATUS_LABELS, Allocation, Child, LegalStatus
+from .delivery import ExportJob, ExportState
 from .devices import Device
+from .drafts import UnfinishedDraft
 from .grants import RoleGrant
 from .people import Role, Team, User
 from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, ReviewIsAppendOnly
 from .safety import (
+    PRIORITY_ALERT_KINDS,
     AlertKind,
     EscalationPolicy,
+    EscalatorHeartbeat,
+    EscalatorOutage,
     PushSubscription,
     SafetyAlert,
     SafetyDelivery,
@@ -21,8 +26,10 @@ from .types import utcnow
 
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
-    "Role", "RoleGrant", "Team", "User", "utcnow",
-    "AlertKind", "EscalationPolicy", "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
+    "Role", "RoleGrant", "Team", "User", "utcnow", "ExportJob", "ExportState",
+    "AlertKind", "PRIORITY_ALERT_KINDS", "EscalationPolicy", "EscalatorHeartbeat", "EscalatorOutage",
+    "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
+    "UnfinishedDraft",
 ]

@@ -25,6 +25,11 @@ class Device(db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The device's own count, sent with each sync (numbers only, no content): what it holds that has not reached
+    # the server. Shown to the admin before a revoke.
+    reported_drafts: Mapped[int | None]
+    reported_outbox: Mapped[int | None]
+    reported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     revoked_by: Mapped[User | None] = relationship(foreign_keys=[revoked_by_id])

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -34,6 +35,11 @@ class AlertKind(enum.StrEnum):
     PANIC = "panic"
     DURESS = "duress"
     TEST = "test"
+    WRONG_PINS = "wrong_pins"    # repeated wrong check-out PINs: a possible duress
+
+
+# Deliveries of these kinds travel on the priority lane: claimed and sent on their own, never behind others.
+PRIORITY_ALERT_KINDS = (AlertKind.PANIC, AlertKind.DURESS, AlertKind.WRONG_PINS)
 
 
 MANAGER_ALERT_KINDS = (AlertKind.OVERDUE, AlertKind.ESCALATION, AlertKind.PANIC, AlertKind.DURESS)
@@ -108,6 +114,9 @@ class SafetySession(db.Model):
     last_lon: Mapped[float | None]
     last_accuracy_m: Mapped[float | None]
     last_location_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The escalator's last failure on this session (a bug, bad data): shown on the board, retried later.
+    step_error: Mapped[str | None] = mapped_column(Text)
+    step_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     worker: Mapped[User] = relationship(foreign_keys=[worker_id])
     child: Mapped[Child | None] = relationship()
@@ -152,12 +161,14 @@ class SafetyDelivery(db.Model):
     """One message of one alert to one recipient on one channel; claimed with a lease so a killed sender loses none."""
 
     __tablename__ = "safety_deliveries"
-    __table_args__ = (Index("ix_safety_deliveries_due", "state", "next_attempt_at"),)
+    __table_args__ = (Index("ix_safety_deliveries_due", "state", "next_attempt_at"),
+                      Index("ix_safety_deliveries_priority_due", "priority", "state", "next_attempt_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("safety_alerts.id"), index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     channel: Mapped[str] = mapped_column(String(16))  # "push" | "email"
+    priority: Mapped[bool] = mapped_column(default=False, server_default=sa_text("false"))  # panic / duress lane
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("push_subscriptions.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sending, sent, failed, dropped
     attempts: Mapped[int] = mapped_column(default=0)
@@ -181,6 +192,26 @@ class SafetyEvent(db.Model):
     kind: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     detail: Mapped[dict] = mapped_column(db.JSON, default=dict)
+
+
+class EscalatorHeartbeat(db.Model):
+    """One row per running escalator process, touched every few seconds: no fresh row means no alerts go out."""
+
+    __tablename__ = "escalator_heartbeats"
+
+    process_id: Mapped[str] = mapped_column(String(80), primary_key=True)  # host:pid:random
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class EscalatorOutage(db.Model):
+    """A stretch with no fresh heartbeat. The unique key (the last beat seen) makes its email go out once."""
+
+    __tablename__ = "escalator_outages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_beat_key: Mapped[str] = mapped_column(String(64), unique=True)
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class SafetyLogIsAppendOnly(RuntimeError):

@@ -3,5 +3,7 @@
 from flask import Blueprint
 
 bp = Blueprint("records", __name__)
+# Its /api routes, nested in the API blueprint (fieldapp/api) so the API guard covers them.
+api_bp = Blueprint("records", __name__)
 
 from . import views  # noqa: E402,F401

@@ -29,6 +29,10 @@ def decode_attachments(op: PushOp, raw) -> tuple[list[dict], list[FieldError]]:
     if not isinstance(raw, list) or len(raw) != 1 or not isinstance(raw[0], dict) or not isinstance(reference, dict):
         return [], [FieldError(path, "the photo sent does not match the record")]
     item = raw[0]
+    encoded = item.get("data")
+    if isinstance(encoded, str) and len(encoded) > (drawing_max_bytes() + 2) // 3 * 4:
+        # Refused before decoding: a photo's base64 text is 4/3 of its bytes.
+        return [], [FieldError(path, f"the photo is larger than {drawing_max_bytes() // (1024 * 1024)} MB")]
     try:
         data = base64.b64decode(item.get("data") or "", validate=True)
     except (binascii.Error, ValueError):

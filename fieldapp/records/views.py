@@ -7,7 +7,7 @@ from flask_login import login_required
 
 from ..access import roles_required
 from ..models import Role
-from . import bp
+from . import api_bp, bp
 from .definitions import RECORD_TYPES, UnknownRecordType, all_definitions, definition
 
 
@@ -18,13 +18,13 @@ def _definition_or_404(record_type: str) -> dict:
         abort(404, f"There is no record type called {record_type[:40]!r}.")
 
 
-@bp.get("/api/record-types")
+@api_bp.get("/record-types")
 @login_required
 def record_types():
     return jsonify(record_types=all_definitions())
 
 
-@bp.get("/api/record-types/<record_type>")
+@api_bp.get("/record-types/<record_type>")
 @login_required
 def record_type(record_type: str):
     return jsonify(_definition_or_404(record_type))

@@ -3,5 +3,7 @@
 from flask import Blueprint
 
 bp = Blueprint("review", __name__)
+# Its /api routes, nested in the API blueprint (fieldapp/api) so the API guard covers them.
+api_bp = Blueprint("review", __name__)
 
-from . import notice_views, views  # noqa: E402,F401
+from . import attachment_views, notice_views, views  # noqa: E402,F401

@@ -6,7 +6,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user, login_required
 
 from ..models import Role
-from . import bp
+from . import api_bp, bp
 from .notices import mark_read, notices_for, unread_count
 
 
@@ -25,14 +25,14 @@ def _after() -> int:
     return int(raw)
 
 
-@bp.get("/api/notifications")
+@api_bp.get("/notifications")
 @login_required
 def api_notifications():
     """The caller's notices after `after` (a notice id), oldest first, at most 100."""
     return jsonify(notifications=notices_for(current_user, _after()))
 
 
-@bp.post("/api/notifications/read")
+@api_bp.post("/notifications/read")
 @login_required
 def api_mark_read():
     data = request.get_json(silent=True)

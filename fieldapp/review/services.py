@@ -8,6 +8,7 @@ from sync.changes import stamp_changes
 from sync.tables import records
 
 from .. import audit
+from ..delivery.queue import enqueue_signed_off
 from ..extensions import db
 from ..models import NoticeKind, Notification, RecordReview, ReviewDecision, User, utcnow
 from ..records.store import record_cipher
@@ -46,6 +47,8 @@ def review_record(manager: User, record_row, child, revision: int, decision: Rev
                        .values(review_state=decision.value))
     stamp_changes(db.session, [(record_row.id, record_row.child_id, revision)])  # the author's device pulls it
     db.session.flush()
+    if decision == ReviewDecision.SIGNED_OFF:
+        enqueue_signed_off(record_row.id, revision)  # same transaction: no sign-off commits without its export
     notify(record_row.author_id, NoticeKind(decision.value), record_row.id, revision, review_id=review.id)
     audit.record(f"record_{decision.value}", child_public_id=child.public_id,
                  detail=f"{record_row.record_type} {record_row.id} version {revision}", actor=manager)

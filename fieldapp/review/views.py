@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import ReviewDecision, Role
 from ..records.store import read_body, record_cipher
 from . import bp
+from .attachment_views import record_images
 from .display import RecordDisplay, long_date
 from .forms import ReviewForm
 from .queries import (
@@ -62,8 +63,9 @@ def _record_page(found, form: ReviewForm | None = None, status: int = 200):
     reviews = [(review, review_comment(review)) for review in reviews_of(found.row.id)]
     if form is None and _can_review(found):
         form = ReviewForm(revision=str(found.row.revision))
-    return render_template("review/record.html", found=found, display=display, body=read_body(found.row),
-                           sections=display.sections(read_body(found.row)), reviews=reviews,
+    body = read_body(found.row)
+    return render_template("review/record.html", found=found, display=display, body=body,
+                           sections=display.sections(body), images=record_images(found.row, body), reviews=reviews,
                            revisions=revisions_of(found.row.id), form=form if _can_review(found) else None), status
 
 
@@ -86,7 +88,7 @@ def print_record(record_id: str):
                  detail=f"{found.row.record_type} {found.row.id} version {found.row.revision}")
     reviews = [(review, review_comment(review)) for review in reviews_of(found.row.id)]
     return render_template("review/print.html", found=found, display=display, sections=display.sections(body),
-                           reviews=reviews, printed_on=date.today())
+                           images=record_images(found.row, body), reviews=reviews, printed_on=date.today())
 
 
 @bp.get("/records/<record_id>/versions/<int:revision>")

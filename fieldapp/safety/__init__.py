@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import threading
 
 from flask import Blueprint, Flask
 
 bp = Blueprint("safety", __name__)
+# Its /api routes, nested in the API blueprint (fieldapp/api) so the API guard covers them.
+api_bp = Blueprint("safety", __name__)
 
 
 def _env(name: str, default=None):
@@ -26,7 +27,7 @@ def safety_settings() -> dict:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "DUTY_DESK_PHONE": _env("DUTY_DESK_PHONE", ""),
         "TIMEZONE": _env("TIMEZONE", "Europe/London"),
-        "ESCALATOR_TICK_SECONDS": float(_env("ESCALATOR_TICK_SECONDS", "1")),
+        "ESCALATOR_TICK_SECONDS": float(_env("ESCALATOR_TICK_SECONDS", "0.5")),
         "SAFETY_DELIVERY_LEASE_SECONDS": int(_env("SAFETY_DELIVERY_LEASE_SECONDS", "60")),
         # Panic and duress are sent from the request's own thread straight after commit, not at the next tick.
         "SAFETY_DELIVER_ON_REQUEST": True,
@@ -37,8 +38,13 @@ def init_app(app: Flask) -> None:
     for key, value in safety_settings().items():
         app.config.setdefault(key, value)
     from . import board_views, worker_views  # noqa: F401  (routes register on bp)
+    from .health import health_bp
+    from .liveness import backstop_before_request, banner_context
 
     app.register_blueprint(bp)
+    app.register_blueprint(health_bp)
+    app.context_processor(banner_context)
+    app.before_request(backstop_before_request)  # cheap: re-checks at most every SAFETY_BACKSTOP_SECONDS
 
 
 def deliver_after_response(response, alert) -> None:
@@ -51,24 +57,23 @@ def deliver_after_response(response, alert) -> None:
 
 
 def deliver_soon(app: Flask, alert_id: int) -> None:
-    """After a panic or duress commit: wake the in-process escalator, or send this alert from a short thread."""
-    wake = app.extensions.get("fieldapp_escalator_wake")
-    if wake is not None:
-        wake.set()
-        return
+    """After a panic or duress commit: send this alert's deliveries now, on the priority lane, each on its own."""
     if not app.config.get("SAFETY_DELIVER_ON_REQUEST"):
         return
+    from .lane import lanes
 
-    def send():
-        from ..extensions import db
-        from ..models import utcnow
-        from .escalator import deliver_pending
+    # The escalator is the backstop: anything the lane fails to send stays queued for its next sweep.
+    lanes().submit(True, _claim_and_send, app, alert_id)
 
-        with app.app_context():
-            try:
-                deliver_pending(utcnow(), alert_id=alert_id, clock=utcnow)
-            finally:
-                db.session.remove()
 
-    # The escalator is the backstop: anything this thread fails to send stays queued for its next sweep.
-    threading.Thread(target=send, name=f"safety-alert-{alert_id}", daemon=True).start()
+def _claim_and_send(app: Flask, alert_id: int) -> None:
+    from ..extensions import db
+    from ..models import utcnow
+    from .deliveries import deliver_pending
+
+    with app.app_context():
+        try:
+            # wait=False: each delivery goes to its own lane thread; none waits for another's endpoint.
+            deliver_pending(utcnow(), limit=500, alert_id=alert_id, clock=utcnow, priority=True, wait=False)
+        finally:
+            db.session.remove()

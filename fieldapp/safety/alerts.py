@@ -9,7 +9,16 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import AlertKind, PushSubscription, SafetyAlert, SafetyDelivery, SafetyEvent, SafetySession, User
+from ..models import (
+    PRIORITY_ALERT_KINDS,
+    AlertKind,
+    PushSubscription,
+    SafetyAlert,
+    SafetyDelivery,
+    SafetyEvent,
+    SafetySession,
+    User,
+)
 
 WORKER_KINDS = (AlertKind.REMINDER, AlertKind.GRACE)
 EMERGENCY_LINE = "fieldapp is not a monitored BS 8484 service: in an emergency call 999."
@@ -22,6 +31,7 @@ TITLES = {
     AlertKind.PANIC: "PANIC: {worker} pressed the panic button",
     AlertKind.DURESS: "DURESS: {worker} checked out with the duress PIN (silent alert)",
     AlertKind.TEST: "TEST ALERT from fieldapp safety: not a real alert",
+    AlertKind.WRONG_PINS: "POSSIBLE DURESS: {worker} entered a wrong check-out PIN {minutes} times",
 }
 
 
@@ -73,7 +83,7 @@ def email_enabled() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, level: int,
+def raise_alert(session: SafetySession | None, kind: AlertKind, *, stage_key: str, level: int,
                 to: list[User], now: datetime, actor: User | None = None, minutes: int = 0,
                 subscriptions_of=None) -> SafetyAlert:
     """Record the alert and queue its deliveries in the caller's transaction; the escalator sends them."""
@@ -87,18 +97,18 @@ def raise_alert(session: SafetySession | None, kind: AlertKind, stage_key: str, 
         alert.team_id = actor.team_id
     db.session.add(alert)
     db.session.flush()
-    queued = []
+    queued, priority = [], kind in PRIORITY_ALERT_KINDS
     subscriptions_of = subscriptions_of or (lambda user_id: db.session.scalars(
         select(PushSubscription.id).where(PushSubscription.user_id == user_id)).all())
     for person in to:
         for subscription_id in subscriptions_of(person.id):
             db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="push",
-                                          subscription_id=subscription_id, next_attempt_at=now))
+                                          subscription_id=subscription_id, next_attempt_at=now, priority=priority))
             queued.append({"to": person.id, "channel": "push", "subscription": subscription_id})
         # Managers get email as well as push: a push accepted by the push service may still never be seen.
         if kind not in WORKER_KINDS and person.email and email_enabled():
             db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="email",
-                                          next_attempt_at=now))
+                                          next_attempt_at=now, priority=priority))
             queued.append({"to": person.id, "channel": "email"})
     db.session.add(SafetyEvent(
         session_id=alert.session_id, alert_id=alert.id, at=now, kind=f"alert_{kind.value}",

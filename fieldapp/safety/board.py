@@ -112,5 +112,5 @@ def resolve(session: SafetySession, manager: User, now: datetime, outcome: str, 
 
 def test_alert(manager: User, now: datetime):
     """A labelled TEST alert to the manager's own devices and email."""
-    return alerts.raise_alert(None, AlertKind.TEST, f"test-{now.timestamp():.0f}-{manager.id}", 0, [manager], now,
-                              actor=manager)
+    return alerts.raise_alert(None, AlertKind.TEST, stage_key=f"test-{now.timestamp():.0f}-{manager.id}", level=0,
+                              to=[manager], now=now, actor=manager)

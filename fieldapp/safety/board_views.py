@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..models import Role
-from . import board, bp, deliver_after_response, report
+from . import api_bp, board, bp, deliver_after_response, report
 from .api import json_body, now, refusals_as_json, str_field
+from .board_audit import audit_board_view
 from .sessions import SafetyError
 
 
@@ -20,16 +21,18 @@ def board_page():
     return render_template("safety/board.html", title="Safety board", outcomes=board.OUTCOMES)
 
 
-@bp.get("/api/safety/board")
+@api_bp.get("/safety/board")
 @roles_required(Role.MANAGER)
 def board_feed():
     at = now()
-    rows = [board.serialise(s, at) for s in board.board_sessions(current_user, at)]
+    sessions = board.board_sessions(current_user, at)
+    audit_board_view(current_user, sessions, at)
+    rows = [board.serialise(s, at) for s in sessions]
     return {"server_time": at.isoformat(), "sessions": rows,
             "alerts": sum(1 for r in rows if r["level"] == "alert" and not r["acknowledged_by"])}
 
 
-@bp.post("/api/safety/sessions/<public_id>/acknowledge")
+@api_bp.post("/safety/sessions/<public_id>/acknowledge")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def acknowledge(public_id: str):
@@ -39,7 +42,7 @@ def acknowledge(public_id: str):
     return {"acknowledged": taken, "session": board.serialise(session, at)}
 
 
-@bp.post("/api/safety/sessions/<public_id>/resolve")
+@api_bp.post("/safety/sessions/<public_id>/resolve")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def resolve(public_id: str):
@@ -49,7 +52,7 @@ def resolve(public_id: str):
     return {"session": board.serialise(session, at)}
 
 
-@bp.post("/api/safety/test-alert")
+@api_bp.post("/safety/test-alert")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def test_alert():
@@ -68,7 +71,7 @@ def _month() -> date:
         raise SafetyError("month must look like 2026-11.") from None
 
 
-@bp.get("/api/safety/report")
+@api_bp.get("/safety/report")
 @roles_required(Role.MANAGER)
 @refusals_as_json
 def report_json():

@@ -19,6 +19,7 @@ from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
 from ..secret_files import write_secret_file
+from .endpoints import EndpointRefused, check_endpoint
 
 VAPID_KEY_FILE = "vapid_private.pem"
 PUSH_TTL_SECONDS = 15 * 60  # an alert older than this is better seen on the board than as a late push
@@ -93,28 +94,50 @@ def vapid_public_key(vapid: Vapid) -> str:
 _http = threading.local()
 
 
+class NoRedirectSession(requests.Session):
+    """A push service answers; it never redirects. Following one would let an endpoint aim the server elsewhere."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
+
+
 def _requests_session() -> requests.Session:
     # One keep-alive session per sending thread: a new TLS handshake per push costs more than the push.
     if not hasattr(_http, "session"):
-        _http.session = requests.Session()
+        _http.session = NoRedirectSession()
     return _http.session
 
 
-def send_push(app: Flask, subscription: PushTarget, payload: dict) -> Outcome:
+def push_timeout(app: Flask, priority: bool) -> tuple[float, float]:
+    """(connect, read) seconds: short for the priority lane, so a dead endpoint costs little and only itself."""
+    prefix = "PRIORITY" if priority else "PUSH"
+    return (float(app.config.get(f"{prefix}_CONNECT_TIMEOUT_SECONDS", 3)),
+            float(app.config.get(f"{prefix}_READ_TIMEOUT_SECONDS", 8)))
+
+
+def send_push(app: Flask, subscription: PushTarget, payload: dict, priority: bool = False) -> Outcome:
     vapid = load_vapid(app)
     if vapid is None:
         return Outcome(False, "no VAPID key: run `fieldapp vapid generate`")
+    try:
+        # Again at send time: the name may resolve elsewhere now than when the browser subscribed.
+        check_endpoint(subscription.endpoint, app.config)
+    except EndpointRefused as error:
+        return Outcome(False, f"push endpoint refused: {error}", gone=True)
     info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
     try:
         response = webpush(
             info, json.dumps(payload), vapid_private_key=vapid,
             # pywebpush writes aud/exp into the dict it is given: a fresh one every time.
             vapid_claims={"sub": validate_subject(app.config["VAPID_SUBJECT"])},
-            ttl=PUSH_TTL_SECONDS, timeout=app.config.get("PUSH_TIMEOUT_SECONDS", 10),
+            ttl=PUSH_TTL_SECONDS, timeout=push_timeout(app, priority),
             requests_session=_requests_session(), headers={"Urgency": "high"},
         )
     except WebPushException as error:
         status = error.response.status_code if error.response is not None else None
+        if status is not None and 300 <= status < 400:
+            return Outcome(False, f"push endpoint redirected ({status}): not followed", gone=True, status=status)
         return Outcome(False, f"push refused: {status or error}", gone=status in (404, 410), status=status)
     except (requests.RequestException, VapidConfigError, ValueError) as error:
         return Outcome(False, f"push failed: {error.__class__.__name__}: {error}"[:500])

@@ -9,7 +9,17 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..access import children_visible_to
 from ..extensions import db
-from ..models import AlertKind, Child, SafetyAlert, SafetyProfile, SafetySession, SessionState, User
+from ..models import (
+    AlertKind,
+    Child,
+    SafetyAlert,
+    SafetyEvent,
+    SafetyProfile,
+    SafetySession,
+    SessionState,
+    User,
+    utcnow,
+)
 from . import alerts, stages
 
 MAX_VISIT_MINUTES = 12 * 60
@@ -95,18 +105,27 @@ def update_location(session: SafetySession, now: datetime, lat, lon, accuracy) -
     session.last_lat, session.last_lon, session.last_accuracy_m, session.last_location_at = lat, lon, accuracy, now
 
 
-def set_pins(worker: User, checkout_pin: str, duress_pin: str) -> None:
-    """Store both PINs hashed. They must differ, or a duress check-out could not be told from a normal one."""
+def set_pins(worker: User, checkout_pin: str, duress_pin: str, *, password: str | None = None,
+             now: datetime | None = None) -> None:
+    """Store both PINs hashed; changing PINs already set needs the account password. Logged, never the PINs.
+
+    They must differ, or a duress check-out could not be told from a normal one.
+    """
     for pin in (checkout_pin, duress_pin):
         if not (pin or "").isdigit() or not 4 <= len(pin) <= 8:
             raise SafetyError("PINs are 4 to 8 digits.")
     if checkout_pin == duress_pin:
         raise SafetyError("The duress PIN must be different from your check-out PIN.")
     profile = db.session.get(SafetyProfile, worker.id) or SafetyProfile(user_id=worker.id)
+    changing = bool(profile.checkout_pin_hash)
+    # Whoever holds an unlocked tablet must not be able to learn a new duress PIN by setting one.
+    if changing and not (password and worker.check_password(password)):
+        raise SafetyError("Enter your account password to change your PINs.", 403, "password_required")
     profile.checkout_pin_hash = generate_password_hash(checkout_pin)
     profile.duress_pin_hash = generate_password_hash(duress_pin)
     db.session.add(profile)
     db.session.flush()
+    alerts.log(None, "pins_changed" if changing else "pins_set", now or utcnow(), worker)
 
 
 def has_pins(worker: User) -> bool:
@@ -127,7 +146,7 @@ def _is_duress(worker: User, pin: str | None) -> bool:
     raise SafetyError("That PIN is not right. Try again.", 400, "wrong_pin")
 
 
-def _raise_everyone(session: SafetySession, kind: AlertKind, now: datetime) -> SafetyAlert:
+def _raise_everyone(session: SafetySession, kind: AlertKind, now: datetime, minutes: int = 0) -> SafetyAlert:
     """Panic and duress skip the ladder: every level at once, then repeat until acknowledged."""
     policy = stages.policy_for(session.team_id)
     count = db.session.scalar(select(db.func.count()).select_from(SafetyAlert).where(
@@ -136,8 +155,8 @@ def _raise_everyone(session: SafetySession, kind: AlertKind, now: datetime) -> S
     session.acknowledged_at = session.acknowledged_by_id = None
     session.next_step, session.next_due_at = "repeat-1", now + timedelta(minutes=policy.ack_minutes)
     session.version += 1
-    return alerts.raise_alert(session, kind, f"{kind.value}-{count + 1}", 2,
-                              stages.recipients(session, policy, (1, 2)), now)
+    return alerts.raise_alert(session, kind, stage_key=f"{kind.value}-{count + 1}", level=2,
+                              to=stages.recipients(session, policy, (1, 2)), now=now, minutes=minutes)
 
 
 def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> SafetyAlert | None:
@@ -154,6 +173,16 @@ def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> 
     if session.alert_raised_at is not None and session.resolved_at is None:
         session.outcome = "worker_checked_out"
     return None
+
+
+def wrong_checkout_pin(session: SafetySession, now: datetime, alert_at: int) -> SafetyAlert | None:
+    """Log a wrong check-out PIN; the `alert_at`-th in one session alerts every level as a possible duress."""
+    earlier = db.session.scalar(select(db.func.count()).select_from(SafetyEvent).where(
+        SafetyEvent.session_id == session.id, SafetyEvent.kind == "wrong_checkout_pin")) or 0
+    alerts.log(session, "wrong_checkout_pin", now, session.worker, count=earlier + 1)
+    if earlier + 1 != alert_at:
+        return None
+    return _raise_everyone(session, AlertKind.WRONG_PINS, now, minutes=earlier + 1)
 
 
 def panic(worker: User, now: datetime, address: str = "") -> tuple[SafetySession, SafetyAlert]:

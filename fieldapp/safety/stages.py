@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,10 +16,47 @@ DEFAULT_ACK_MINUTES = 5
 DEFAULT_REMINDERS = "10,5"
 
 
+class StepKind(enum.StrEnum):
+    REMINDER = "reminder"  # numbered by minutes before the end: "reminder-10"
+    GRACE = "grace"
+    AMBER = "amber"
+    LEVEL_2 = "level-2"
+    REPEAT = "repeat"      # numbered by repetition: "repeat-3"
+
+
+NUMBERED = (StepKind.REMINDER, StepKind.REPEAT)
+
+
+@dataclass(frozen=True)
+class StepName:
+    """A step as stored in `SafetySession.next_step`, parsed once instead of split apart at each use."""
+
+    kind: StepKind
+    number: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> StepName:
+        for kind in NUMBERED:
+            prefix = f"{kind.value}-"
+            if text.startswith(prefix) and text[len(prefix):].isdigit():
+                return cls(kind, int(text[len(prefix):]))
+        try:
+            return cls(StepKind(text))
+        except ValueError:
+            raise ValueError(f"unknown escalation step {text!r}") from None
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}-{self.number}" if self.kind in NUMBERED else self.kind.value
+
+
 @dataclass(frozen=True)
 class Step:
-    name: str          # "reminder-10", "grace", "amber", "level-2", "repeat-3"
+    name: str          # str(StepName): "reminder-10", "grace", "amber", "level-2", "repeat-3"
     due_at: datetime
+
+    @property
+    def parsed(self) -> StepName:
+        return StepName.parse(self.name)
 
 
 def policy_for(team_id: int | None) -> EscalationPolicy:
@@ -35,30 +73,27 @@ def first_step(session: SafetySession, policy: EscalationPolicy, now: datetime) 
     for minutes in policy.reminders:
         due = session.expected_end - timedelta(minutes=minutes)
         if due > now:
-            return Step(f"reminder-{minutes}", due)
-    return Step("grace", session.expected_end)
+            return Step(str(StepName(StepKind.REMINDER, minutes)), due)
+    return Step(StepKind.GRACE.value, session.expected_end)
 
 
 def step_after(step: str, session: SafetySession, policy: EscalationPolicy, now: datetime) -> Step:
     """The step that follows `step`, taken at `now`."""
-    ack = timedelta(minutes=policy.ack_minutes)
-    if step.startswith("reminder-"):
-        taken = int(step.split("-")[1])
+    taken, ack = StepName.parse(step), timedelta(minutes=policy.ack_minutes)
+    if taken.kind == StepKind.REMINDER:
         for minutes in policy.reminders:
             due = session.expected_end - timedelta(minutes=minutes)
-            if minutes < taken and due > now:
-                return Step(f"reminder-{minutes}", due)
-        return Step("grace", session.expected_end)
-    if step == "grace":
-        return Step("amber", session.expected_end + timedelta(minutes=policy.grace_minutes))
+            if minutes < taken.number and due > now:
+                return Step(str(StepName(StepKind.REMINDER, minutes)), due)
+        return Step(StepKind.GRACE.value, session.expected_end)
+    if taken.kind == StepKind.GRACE:
+        return Step(StepKind.AMBER.value, session.expected_end + timedelta(minutes=policy.grace_minutes))
     # Acknowledgement windows run from when the alert actually went out, not when it was due.
-    if step == "amber":
-        return Step("level-2", now + ack)
-    if step == "level-2":
-        return Step("repeat-1", now + ack)
-    if step.startswith("repeat-"):
-        return Step(f"repeat-{int(step.split('-')[1]) + 1}", now + ack)
-    raise ValueError(f"unknown escalation step {step!r}")
+    if taken.kind == StepKind.AMBER:
+        return Step(StepKind.LEVEL_2.value, now + ack)
+    if taken.kind == StepKind.LEVEL_2:
+        return Step(str(StepName(StepKind.REPEAT, 1)), now + ack)
+    return Step(str(StepName(StepKind.REPEAT, taken.number + 1)), now + ack)
 
 
 def _managers_of(team_id: int | None, exclude: int | None) -> list[User]:

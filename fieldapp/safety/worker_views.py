@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, render_template
+from flask import current_app, g, jsonify, render_template
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import children_visible_to, roles_required
-from ..audit import DEVICE_HEADER
 from ..extensions import db
-from ..models import PushSubscription, Role, SafetySession, SessionState
-from . import bp, channels, deliver_after_response, sessions
+from ..models import Role, SafetySession, SessionState
+from . import api_bp, bp, channels, deliver_after_response, sessions, subscriptions
 from .api import int_field, json_body, now, refusals_as_json, str_field
 from .sessions import SafetyError
 
@@ -39,13 +37,13 @@ def worker_page():
                            has_pins=sessions.has_pins(current_user))
 
 
-@bp.get("/api/safety/me")
+@api_bp.get("/safety/me")
 @roles_required(Role.WORKER, Role.MANAGER)
 def me():
     return worker_view(sessions.open_session_for(current_user), now())
 
 
-@bp.post("/api/safety/sessions")
+@api_bp.post("/safety/sessions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def start_session():
@@ -56,7 +54,7 @@ def start_session():
     return worker_view(session, at), 201
 
 
-@bp.post("/api/safety/sessions/<public_id>/extend")
+@api_bp.post("/safety/sessions/<public_id>/extend")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def extend_session(public_id: str):
@@ -66,7 +64,7 @@ def extend_session(public_id: str):
     return worker_view(session, at)
 
 
-@bp.post("/api/safety/sessions/<public_id>/location")
+@api_bp.post("/safety/sessions/<public_id>/location")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def share_location(public_id: str):
@@ -76,20 +74,29 @@ def share_location(public_id: str):
     return {"ok": True}
 
 
-@bp.post("/api/safety/sessions/<public_id>/check-out")
+@api_bp.post("/safety/sessions/<public_id>/check-out")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def check_out(public_id: str):
     body, at = json_body(), now()
     session = sessions.own_session(current_user, public_id)
-    alert = sessions.check_out(session, at, pin=str_field(body, "pin", 16) or None)
+    try:
+        alert = sessions.check_out(session, at, pin=str_field(body, "pin", 16) or None)
+    except SafetyError as error:
+        if error.code != "wrong_pin":
+            raise
+        alert = sessions.wrong_checkout_pin(session, at, current_app.config["SAFETY_WRONG_PIN_ALERT_AT"])
+        db.session.commit()  # a refusal rolls the request back: the wrong try, and any alert, must stay
+        response = jsonify(error=error.code, message=str(error))
+        deliver_after_response(response, alert)
+        return response, error.status
     # Byte-for-byte the same answer whether or not the PIN was the duress PIN.
     response = jsonify(state="checked_out", message="You have checked out. Your safety session has ended.")
     deliver_after_response(response, alert)
     return response
 
 
-@bp.post("/api/safety/panic")
+@api_bp.post("/safety/panic")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def panic():
@@ -101,16 +108,17 @@ def panic():
     return response
 
 
-@bp.post("/api/safety/pins")
+@api_bp.post("/safety/pins")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def set_pins():
     body = json_body()
-    sessions.set_pins(current_user, str_field(body, "checkout_pin", 16), str_field(body, "duress_pin", 16))
+    sessions.set_pins(current_user, str_field(body, "checkout_pin", 16), str_field(body, "duress_pin", 16),
+                      password=str_field(body, "password", 1024) or None, now=now())
     return {"ok": True, "message": "Your check-out PIN and duress PIN are saved."}
 
 
-@bp.get("/api/safety/push-key")
+@api_bp.get("/safety/push-key")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def push_key():
@@ -120,40 +128,19 @@ def push_key():
     return {"public_key": channels.vapid_public_key(vapid)}
 
 
-def _subscription_fields(body: dict) -> tuple[str, str, str]:
-    keys = body.get("keys")
-    endpoint = str_field(body, "endpoint", 1024)
-    if not isinstance(keys, dict) or not endpoint.startswith(("https://", "http://")):
-        raise SafetyError("A push subscription needs an endpoint URL and keys {p256dh, auth}.")
-    p256dh, auth = str_field(keys, "p256dh", 200), str_field(keys, "auth", 64)
-    if not p256dh or not auth:
-        raise SafetyError("A push subscription needs keys {p256dh, auth}.")
-    return endpoint, p256dh, auth
-
-
-@bp.post("/api/safety/push-subscriptions")
+@api_bp.post("/safety/push-subscriptions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def subscribe():
-    from flask import request
-
-    endpoint, p256dh, auth = _subscription_fields(json_body())
-    subscription = db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint == endpoint))
-    if subscription is None:
-        subscription = PushSubscription(endpoint=endpoint)
-        db.session.add(subscription)
-    # A browser's endpoint belongs to whoever signed in on it last.
-    subscription.user_id, subscription.p256dh, subscription.auth = current_user.id, p256dh, auth
-    subscription.device_id = (request.headers.get(DEVICE_HEADER) or "")[:64] or None
-    db.session.flush()
+    endpoint, p256dh, auth = subscriptions.subscription_fields(json_body())
+    device_id = g.device.id if g.device is not None else None  # registered devices only (API guard)
+    subscription = subscriptions.subscribe(current_user, endpoint, p256dh, auth, device_id)
     return {"ok": True, "id": subscription.id}, 201
 
 
-@bp.delete("/api/safety/push-subscriptions")
+@api_bp.delete("/safety/push-subscriptions")
 @roles_required(Role.WORKER, Role.MANAGER)
 @refusals_as_json
 def unsubscribe():
-    endpoint = str_field(json_body(), "endpoint", 1024)
-    db.session.execute(db.delete(PushSubscription).where(PushSubscription.endpoint == endpoint,
-                                                         PushSubscription.user_id == current_user.id))
+    subscriptions.unsubscribe(current_user, str_field(json_body(), "endpoint", 1024))
     return {"ok": True}

@@ -75,7 +75,7 @@ def test_pin_unlocks_offline_and_a_right_pin_resets_the_count(shell_server, cont
 def test_five_wrong_pins_wipe_readable_data_and_say_why(shell_server, context, page):
     enrol(page, shell_server)
     seal_visit(page, "Sealed one", "to the server")  # a visit and its seen-alone record: two sealed items
-    save_note(page, "Draft lost to the wipe", "body")
+    save_note(page, "Draft sealed before the wipe", "body")  # its two records are kept sealed too
     page.click("#lock-button")
     context.set_offline(True)
     for _ in range(5):
@@ -83,10 +83,10 @@ def test_five_wrong_pins_wipe_readable_data_and_say_why(shell_server, context, p
         page.wait_for_selector("#unlock-button:not([disabled])", state="attached")
     visible(page, "#screen-wiped")
     assert "5 wrong PINs" in page.text_content("#wiped-reason")
-    assert "2 sealed items are waiting to be delivered" in page.text_content("#wiped-sealed")
+    assert "4 sealed items are waiting to be delivered" in page.text_content("#wiped-sealed")
     assert idb_rows(page, "drafts") == [] and idb_rows(page, "records") == []
     assert [row["id"] for row in idb_rows(page, "meta")] == ["wipe-notice"]
-    assert len(idb_rows(page, "outbox")) == 2  # sealed: unreadable here, still the worker's work
+    assert len(idb_rows(page, "outbox")) == 4  # sealed: unreadable here, still the worker's work
     page.reload()
     visible(page, "#screen-wiped")
     assert "5 wrong PINs" in page.text_content("#wiped-reason")
@@ -217,18 +217,20 @@ def test_revoked_device_wipes_on_next_contact_and_keeps_sealed_items(shell_serve
     admin_page = admin.new_page()
     sign_in_form(admin_page, shell_server.url, username="shell.admin")
     admin_page.goto(shell_server.url + "/admin/devices")
-    admin_page.click("button:has-text('Revoke')")
+    admin_page.click("a:has-text('Revoke')")  # asks first, on its own page
+    admin_page.click("button:has-text('Yes, revoke')")
     admin_page.wait_for_selector("text=It will wipe its data on its next contact")
     admin.close()
 
     page.reload()  # online: the app asks the server about this device before anything is unlocked
     visible(page, "#screen-wiped")
     assert "revoked" in page.text_content("#wiped-reason")
-    assert ("This device was revoked: 2 sealed items are waiting to be delivered; they cannot be read on this device"
+    # The two finalized records, and the readable draft's two records sealed for the server before the wipe.
+    assert ("This device was revoked: 4 sealed items are waiting to be delivered; they cannot be read on this device"
             in page.text_content("#wiped-sealed"))
     assert idb_rows(page, "drafts") == [] and idb_rows(page, "records") == []
     assert [row["id"] for row in idb_rows(page, "meta")] == ["wipe-notice"]
-    assert len(idb_rows(page, "outbox")) == 2
+    assert len(idb_rows(page, "outbox")) == 4
 
 
 def test_expired_session_is_renewed_in_place_without_losing_typing(shell_server, context, page):

@@ -10,6 +10,7 @@ from fieldapp.models import AuditEvent
 from fieldapp.records.store import get_record_row, read_body, record_cipher
 from sync.resolve import ResolutionError, StaleResolution, confirm_soft, resolve_conflict
 from sync.tables import change_log, record_revisions
+from tests.conftest import use_registered_device
 from tests.record_cases import statutory_visit
 from tests.review.helpers import hard_conflict, open_conflict_row, team_with_child
 
@@ -71,7 +72,9 @@ def test_resolution_takes_exactly_the_chosen_values(client, login_as, people, ma
     assert db.session.execute(select(change_log.c.revision).where(change_log.c.record_id == first.record_id)
                               .order_by(change_log.c.seq.desc())).first()[0] == 3
     login_as(people.worker)
+    use_registered_device(client)
     [notice] = client.get("/api/notifications").get_json()["notifications"]
+    client.environ_base.pop("HTTP_X_FIELDAPP_DEVICE")
     assert notice["kind"] == "conflict_resolved" and notice["revision"] == 3
     assert "Checked with the worker by phone." in notice["message"]
     # Resolved: the conflict leaves support's view.

@@ -8,6 +8,7 @@ from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Notification, RecordReview, Role
 from fieldapp.records.store import get_record_row
 from sync.tables import change_log, record_revisions
+from tests.conftest import use_registered_device
 from tests.record_cases import statutory_visit
 from tests.review.helpers import hard_conflict, team_with_child
 
@@ -55,7 +56,9 @@ def test_return_then_amendment_is_a_new_revision_with_history_kept(app, client, 
 
     # The worker is told, with the reason, through the notices API their device reads after sync.
     login_as(people.worker)
+    use_registered_device(client)
     [notice] = client.get("/api/notifications").get_json()["notifications"]
+    client.environ_base.pop("HTTP_X_FIELDAPP_DEVICE")
     assert notice["kind"] == "returned" and "child said about school" in notice["message"]
     assert notice["record_id"] == stored.record_id
 

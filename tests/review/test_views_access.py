@@ -8,6 +8,7 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Role
 from fieldapp.review.trend import ratings_trend
+from tests.conftest import use_registered_device
 from tests.record_cases import rating, safety_rating, statutory_visit, three_houses
 from tests.review.helpers import hard_conflict, team_with_child
 
@@ -109,6 +110,7 @@ def test_notices_api_is_the_callers_own_and_rejects_malformed_input(client, logi
                                                             "sign_off": "Sign off"})
     assert client.get("/api/notifications").get_json() == {"notifications": []}
     login_as(people.worker)
+    use_registered_device(client)
     [notice] = client.get("/api/notifications").get_json()["notifications"]
     assert "Notices <span class=\"tag\">1 new</span>" in client.get("/caseload").get_data(as_text=True)
     assert client.get(f"/api/notifications?after={notice['id']}").get_json() == {"notifications": []}

@@ -27,15 +27,17 @@ def smtp():
     server.close()
 
 
-def safety_config(smtp_port: int) -> dict:
+def safety_config(smtp_port: int, *push_origins: str) -> dict:
     return {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": smtp_port, "VAPID_SUBJECT": "mailto:safety-tests@example.invalid",
+            # The local push service is http on loopback: admitted by name, as only configuration can.
+            "PUSH_TEST_ORIGINS": list(push_origins),
             # Tests drive delivery with an explicit clock through sweep(); no background sends.
             "SAFETY_DELIVER_ON_REQUEST": False}
 
 
 @pytest.fixture
 def app(backend, tmp_path, request, smtp, push_service):
-    app = make_app(backend, tmp_path, request, **safety_config(smtp.port))
+    app = make_app(backend, tmp_path, request, **safety_config(smtp.port, push_service.base_url))
     generate_vapid_key(app.instance_path)
     with app.app_context():
         yield app

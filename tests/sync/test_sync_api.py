@@ -95,7 +95,7 @@ def test_push_needs_a_registered_device(world):
     op = device.op(child.public_id, sos_map())
     response = device.client.post("/api/sync/push", json={"ops": [{"op_id": op["op_id"],
                                                                     "envelope": device.envelope(op)}]})
-    assert response.status_code == 400 and response.json["error"] == "device_required"
+    assert response.status_code == 403 and response.json["error"] == "device_required"
 
 
 @pytest.mark.parametrize("query", ["after=-1", "after=x", "limit=0", "limit=501", "limit=1.5"])

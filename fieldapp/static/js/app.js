@@ -2,7 +2,6 @@
 // offline with the PIN; status bar always up to date; revocation wipes; an expired session is renewed in place.
 
 import { ApiError, OfflineError, SessionExpired, api, configureApi, signIn } from "./api.js";
-import { wipeReadable } from "./idb.js";
 import { countUnsynced, setSealingKey } from "./outbox.js";
 import { cacheDefinitions } from "./record-drafts.js";
 import { flushEditor, initRecording, refreshUnsynced, renderDraftList, renderOutboxList } from "./records-home.js";
@@ -14,11 +13,13 @@ import {
   showScreen, showWiped,
 } from "./ui.js";
 import {
-  VaultWiped, WrongPin, createVault, forgetKey, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
+  VaultWiped, WrongPin, createVault, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
 } from "./vault.js";
 import { watchForUpdates } from "./updates.js";
 import { requestSync, startSync } from "./sync.js";
 import { initSyncUi } from "./sync-ui.js";
+import { initAmend } from "./amend.js";
+import { initRevocation, releaseSealedDrafts, sealDraftsAndWipe, showWipeDetail } from "./revocation.js";
 
 const DEVICE_SETTING = "device";
 let serverInfo = null; // the last /api/me answer (no personal data is kept from it outside the vault)
@@ -122,18 +123,18 @@ async function refreshFromServer() {
   notice("session", "");
   await ensureRegistered();
   await setSealingKey(await api("/keys/sealing"));
+  await saveSnapshot("profile", serverInfo.user); // kept fresh: amend.js needs the worker's id
   await cacheDefinitions(); // record forms, so they render offline (no personal data)
   await saveSnapshot("caseload", await api("/caseload"));
   if (currentScreen() === "home") renderCaseload(await loadSnapshot("caseload"));
 }
 
 async function onDeviceRevoked() {
-  const sealed = await countUnsynced();
-  forgetKey("revoked");
-  await wipeReadable({ reason: "revoked", at: new Date().toISOString(), sealed });
+  const wiped = await sealDraftsAndWipe("revoked"); // unfinished drafts sealed for the server first (revocation.js)
   configureApi({ deviceId: null });
   clearPersonalData();
-  showWiped({ reason: "revoked" }, sealed);
+  showWiped(wiped, await countUnsynced());
+  showWipeDetail(wiped);
 }
 
 // The password dialog: resolves once signed in again, rejects if the worker chooses "Not now".
@@ -209,6 +210,7 @@ async function submitUnlock(event) {
     $("unlock-form").reset();
     if (error instanceof VaultWiped) {
       clearPersonalData();
+      await releaseSealedDrafts();
       showWiped(await getWipeNotice() || { reason: "pin" }, await countUnsynced());
     } else {
       showError("unlock-error", error instanceof WrongPin ? error.message : `Could not unlock: ${error.message}`);
@@ -248,6 +250,8 @@ async function boot() {
   setVaultState(false);
   if (location.pathname !== "/app") history.replaceState(null, "", "/app");
   initSyncUi();
+  initAmend();
+  initRevocation();
   startSync();
   document.addEventListener("fieldapp:caseload-changed", async () => renderCaseload(await loadSnapshot("caseload")));
   watchForUpdates({ beforeUpdate: flushEditor });
@@ -262,7 +266,9 @@ async function boot() {
   }
   const wiped = await getWipeNotice();
   if (wiped) {
+    await releaseSealedDrafts(); // in case the app closed between a wipe and the release
     showWiped(wiped, await countUnsynced());
+    showWipeDetail(wiped);
     return;
   }
   await firstRun();

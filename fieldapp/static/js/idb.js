@@ -69,8 +69,11 @@ export const remove = (store, id) => transact(store, "readwrite", (tx) => settle
 
 // Remove everything readable (vault key material, drafts, snapshots, device settings) in one transaction,
 // keeping only the sealed outbox, and leave `notice` saying why. See README "Revoked devices".
-export function wipeReadable(notice) {
-  return transact([STORES.meta, STORES.drafts, STORES.records], "readwrite", (tx) => {
+// `withOutbox(outboxStore)` runs in the same transaction (revocation releases its sealed drafts there).
+export function wipeReadable(notice, withOutbox = null) {
+  const stores = [STORES.meta, STORES.drafts, STORES.records, ...(withOutbox ? [STORES.outbox] : [])];
+  return transact(stores, "readwrite", (tx) => {
+    if (withOutbox) withOutbox(tx.objectStore(STORES.outbox));
     tx.objectStore(STORES.drafts).clear();
     tx.objectStore(STORES.records).clear();
     const meta = tx.objectStore(STORES.meta);

@@ -49,9 +49,12 @@ export async function seal(bytes, { kid, public_key: publicKey }) {
 // {id, envelope, opId, recordId, recordType, baseRevision, sealedAt, state, reason, errors}.
 // state: waiting → sending → (removed once the server says stored) | rejected (kept, with its reason).
 // Tombstones (no envelope): {state: "conflict"|"returned-as-draft", recordId, reason, draftId?} — content-free.
+// held: a sealed copy of an unfinished draft, kept for revocation (revocation.js); released to waiting only then.
 export const STATE = Object.freeze({
   waiting: "waiting", sending: "sending", rejected: "rejected", conflict: "conflict", draft: "returned-as-draft",
+  held: "held",
 });
+const notHeld = (entry) => entry.state !== STATE.held;
 const SEQ_ID = "device-seq";
 
 // The next per-device sequence number, read and written in one transaction.
@@ -107,7 +110,7 @@ export async function finalizeDraft(draftId, { deviceId = null } = {}) {
 
 // What the outbox holds, without content (the device cannot read it): sealed items and tombstones.
 export async function listOutbox() {
-  const entries = await getAll(STORES.outbox);
+  const entries = (await getAll(STORES.outbox)).filter(notHeld);
   return entries
     .map(({ envelope, ...rest }) => ({ ...rest, kid: envelope?.kid ?? null, sealed: Boolean(envelope),
       state: rest.state || STATE.waiting }))
@@ -116,13 +119,13 @@ export async function listOutbox() {
 
 // Items not yet delivered to the server: every entry still holding an envelope (tombstones are not counted).
 export async function countUnsynced() {
-  return (await getAll(STORES.outbox)).filter((entry) => entry.envelope).length;
+  return (await getAll(STORES.outbox)).filter((entry) => entry.envelope && notHeld(entry)).length;
 }
 
 // The sealed entries the sync module may send: waiting, or left "sending" by an interrupted sync.
 export async function outboxEnvelopes() {
   return (await getAll(STORES.outbox))
-    .filter((entry) => entry.envelope && entry.state !== STATE.rejected)
+    .filter((entry) => entry.envelope && entry.state !== STATE.rejected && notHeld(entry))
     .sort((a, b) => a.sealedAt.localeCompare(b.sealedAt));
 }
 

@@ -117,6 +117,11 @@ export async function sealRecords(records, onSealed = () => {}) {
     const extraDraftIds = [];
     if (body.drawing?.attachment_id) {
       const photo = await getDraft(body.drawing.attachment_id);
+      if (!photo && (draft.serverAttachmentIds || []).includes(body.drawing.attachment_id)) {
+        await addToOutbox(op, { draftId: draft.id, deviceId }); // amended record: its photo is on the server
+        onSealed(draft);
+        continue;
+      }
       if (!photo) throw new Error("The drawing's photo is no longer on this device. Choose the photo again.");
       op.attachments = [{ attachment_id: photo.attachment_id, mime: photo.mime, size: photo.size, data: photo.data }];
       extraDraftIds.push(photo.id);

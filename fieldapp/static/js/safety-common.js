@@ -1,9 +1,22 @@
 // Shared by the worker's safety page and the managers' board: JSON calls with CSRF, and push subscription.
 
+import { DEVICE_HEADER } from "./api.js";
+import { STORES, get } from "./idb.js";
+
 const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
+
+// The device id the offline app registered in this browser (meta "device"), if it was ever set up here:
+// the server checks it on every /api call, as it does for the app's own client (api.js).
+let devicePromise = null;
+const registeredDevice = () => {
+  devicePromise ??= get(STORES.meta, "device").then((row) => row?.value?.id || null, () => null);
+  return devicePromise;
+};
 
 export async function api(method, url, body) {
   const options = { method, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" };
+  const device = await registeredDevice();
+  if (device) options.headers[DEVICE_HEADER] = device;
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);

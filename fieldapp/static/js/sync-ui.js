@@ -14,6 +14,8 @@ const TYPE_LABELS = { visit: "Visit", seen_alone: "Seen alone", sos_map: "Signs 
 export const recordLabel = (type) => TYPE_LABELS[type] || "Record";
 
 let shownNotices = [];
+let noticeAction = () => null; // (notice) => element or null; amend.js adds "Amend …" to returned records
+export function setNoticeAction(render) { noticeAction = render; }
 
 function setStatus(text) {
   $("sync-status").textContent = text;
@@ -41,7 +43,7 @@ function summary({ pushed, pulled }) {
 function renderNotices(notices) {
   shownNotices = notices;
   $("sync-notices").replaceChildren(...notices.map((notice) => el("li", { className: "item", "data-notice": notice.id },
-    el("span", { text: notice.message }))));
+    el("span", { text: notice.message }), noticeAction(notice))));
   $("sync-notices-read").hidden = notices.length === 0;
   $("sync-notices-title").hidden = notices.length === 0;
 }

@@ -14,6 +14,7 @@ import {
 import { isUnlocked } from "./vault.js";
 
 export const PUSH_BATCH = 200; // the server's limit per request
+const PUSH_BYTES = 32 * 1024 * 1024; // below the server's 48 MiB push limit (SYNC_PUSH_MAX_BYTES)
 const PULL_LIMIT = 200;
 const TIMER_MS = 60_000;
 const BACKOFF_BASE_MS = 2_000;
@@ -117,8 +118,7 @@ async function pushAll() {
   const total = sendable.length;
   let done = 0;
   if (total) emit({ type: "progress", done, total });
-  for (let start = 0; start < total; start += PUSH_BATCH) {
-    const batch = sendable.slice(start, start + PUSH_BATCH);
+  for (const batch of pushBatches(sendable)) {
     const ids = batch.map((entry) => entry.id);
     await setOutboxState(ids, STATE.sending);
     let data;
@@ -138,6 +138,26 @@ async function pushAll() {
     }
   }
   return tally;
+}
+
+// At most PUSH_BATCH ops and about PUSH_BYTES per request, under the server's push size limit; an item
+// bigger than that on its own (a photo at its limit) still goes, alone.
+function pushBatches(entries) {
+  const batches = [];
+  let batch = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = JSON.stringify(entry.envelope).length;
+    if (batch.length && (batch.length >= PUSH_BATCH || bytes + size > PUSH_BYTES)) {
+      batches.push(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(entry);
+    bytes += size;
+  }
+  if (batch.length) batches.push(batch);
+  return batches;
 }
 
 async function applyResult(entry, result, tally) {

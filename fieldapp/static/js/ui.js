@@ -72,6 +72,8 @@ export function clearPersonalData() {
 // Per-child buttons (e.g. "Start a visit"), set by the recording module: (child) => element.
 let caseloadAction = () => null;
 export function setCaseloadAction(render) { caseloadAction = render; }
+const moreCaseloadActions = []; // e.g. the child's records on this device (amend.js)
+export function addCaseloadAction(render) { moreCaseloadActions.push(render); }
 
 const dateText = (iso) => new Date(`${iso}T12:00:00`).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric" });
 
@@ -97,6 +99,7 @@ export function renderCaseload(snapshot) {
     child.address_risk_notes ? el("p", { className: "risk", text: `Address risk: ${child.address_risk_notes}` }) : null,
     visitLine(child),
     caseloadAction(child),
+    ...moreCaseloadActions.map((render) => render(child)),
   )));
 }
 
