@@ -26,6 +26,14 @@ def worker(make_team, make_user, make_child):
     return worker
 
 
+def register(client):
+    """Workers' data calls need a live registered device (the API guard)."""
+    device_id = str(uuid.uuid4())
+    response = client.post("/api/devices", json={"id": device_id, "name": "Tablet"}, headers={HEADER: device_id})
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    return {HEADER: device_id}
+
+
 def capture(client):
     """What an attacker copies off the wire or the disk: the session cookie's value."""
     return client.get_cookie(COOKIE).value
@@ -46,9 +54,9 @@ def assert_signed_out(client):
 
 def test_cookie_captured_before_logout_reads_nothing_after(app, client, worker):
     login(client, worker)
+    device = register(client)
     stolen = capture(client)
-    # The captured cookie worked before (/api/me: the caseload also needs the worker's device, see test_api_guard).
-    assert replay(app, stolen).get("/api/me").status_code == 200
+    assert replay(app, stolen).get("/api/caseload", headers=device).status_code == 200  # it worked before
     client.post("/logout")
     assert_signed_out(replay(app, stolen))
 
@@ -93,9 +101,10 @@ def test_device_revocation_ends_the_session_even_without_the_device_header(app, 
 
 def test_sign_in_again_after_logout_works(app, client, worker):
     login(client, worker)
+    device = register(client)
     client.post("/logout")
     login(client, worker)
-    assert client.get("/api/me").status_code == 200
+    assert client.get("/api/caseload", headers=device).status_code == 200
 
 
 @pytest.fixture
@@ -115,10 +124,11 @@ def clock(monkeypatch):
 def test_idle_session_ends_after_the_idle_timeout(app, client, worker, clock):
     assert app.config["SESSION_IDLE_SECONDS"] == 30 * 60
     login(client, worker)
+    device = register(client)
     clock(29 * 60)
-    assert client.get("/api/me").status_code == 200  # activity keeps it alive
+    assert client.get("/api/caseload", headers=device).status_code == 200  # activity keeps it alive
     clock(29 * 60)
-    assert client.get("/api/me").status_code == 200
+    assert client.get("/api/caseload", headers=device).status_code == 200
     clock(31 * 60)
     assert_signed_out(client)
 

@@ -45,6 +45,7 @@ def escalator(app, smtp, *extra_env) -> subprocess.Popen:
            "FIELDAPP_INSTANCE_PATH": app.instance_path, "FIELDAPP_SMTP_HOST": "127.0.0.1",
            "FIELDAPP_SMTP_PORT": str(smtp.port), "FIELDAPP_VAPID_SUBJECT": "mailto:safety-tests@example.invalid",
            "FIELDAPP_SECRET_KEY": "test", "FIELDAPP_PUSH_TEST_ORIGINS": ",".join(app.config["PUSH_TEST_ORIGINS"]),
+           "FIELDAPP_SMTP_SECURITY": "none",  # the SMTP double speaks plain text
            **dict(extra_env)}
     command = os.path.join(os.path.dirname(sys.executable), "fieldapp")
     log = open(os.path.join(app.instance_path, f"escalator-{time.monotonic_ns()}.log"), "w+b")  # noqa: SIM115
