@@ -57,7 +57,9 @@ def _payload(delivery: SafetyDelivery) -> dict:
     # Reminders share a tag so T-5 replaces T-10; every manager stage gets its own so it alerts again.
     stage = "reminder" if alert.kind == AlertKind.REMINDER else alert.stage_key
     tag = f"safety-{public_id}-{stage}"
-    return {"title": alert.title, "body": alert.body, "url": url, "tag": tag, "kind": alert.kind.value}
+    # `url` stays a path for the service worker (it opens it on its own origin); `link` is absolute for email.
+    return {"title": alert.title, "body": alert.body, "url": url, "link": alerts.public_url(url), "tag": tag,
+            "kind": alert.kind.value}
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def _send(app: Flask, job: Claimed) -> channels.Outcome:
         return channels.send_push(app, job.target, job.payload, priority=job.priority)
     if not job.email:
         return channels.Outcome(False, "recipient has no email address", gone=True)
-    body = job.payload["body"] + f"\n\nOpen: {job.payload['url']}"
+    body = job.payload["body"] + f"\n\nOpen: {job.payload['link']}"
     return channels.send_email(app, job.email, job.payload["title"], body)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, timedelta
+from email import message_from_string, policy
 
 import pytest
 from sqlalchemy import select
@@ -80,7 +81,8 @@ def test_worker_is_told_when_their_alert_is_raised_taken_and_resolved(app, clien
     sweep(utcnow())  # grace and amber are both due
     assert kinds(push_service, ladder.worker)[-1] == "worker_update"
     assert "managers have been alerted" in pushes(push_service, ladder.worker)[-1]["title"]
-    email = smtp.to(ladder.line_managers[0].user.email)[0]
+    # Read as a mail client would: the body may be quoted-printable, wrapping a long link over two lines.
+    email = message_from_string(smtp.to(ladder.line_managers[0].user.email)[0], policy=policy.default).get_content()
     assert "07700 900111" in email
     assert f"https://fieldapp.example.invalid/safety/board#session-{session.public_id}" in email
 
