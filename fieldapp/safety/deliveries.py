@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import AlertKind, PushSubscription, SafetyAlert, SafetyDelivery, SafetyEvent
+from ..models import AlertKind, PushSubscription, SafetyAlert, SafetyDelivery, SafetyEvent, utcnow
 from . import alerts, channels
 from .lane import lanes
 
@@ -40,9 +40,12 @@ def claim(now: datetime, limit: int, lease: timedelta, *, alert_id: int | None =
         candidates = candidates.where(SafetyDelivery.priority.is_(priority))
     if db.session.get_bind().dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    # The lease runs from the moment of claiming, not from `now` (when the sweep began): a long sweep would
+    # otherwise hand out leases already expired, and another escalator would send the same delivery again.
+    held_until = max(now, utcnow()) + lease
     claimed = db.session.execute(
         update(SafetyDelivery).where(SafetyDelivery.id.in_(candidates.scalar_subquery()))
-        .values(state="sending", next_attempt_at=now + lease, attempts=SafetyDelivery.attempts + 1)
+        .values(state="sending", next_attempt_at=held_until, attempts=SafetyDelivery.attempts + 1)
         .returning(SafetyDelivery.id).execution_options(synchronize_session=False)
     ).scalars().all()
     db.session.commit()
