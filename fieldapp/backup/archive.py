@@ -20,6 +20,7 @@ from flask import Flask
 
 from .. import __version__
 from ..extensions import db
+from ..secret_files import PRIVATE_FILE_MODE
 from . import database, key_material
 from .sealed_file import open_stream, seal_stream
 
@@ -39,7 +40,7 @@ def _private_folder():
 
 def _add_bytes(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     info = tarfile.TarInfo(name)
-    info.size, info.mode = len(data), 0o600
+    info.size, info.mode = len(data), PRIVATE_FILE_MODE
     tar.addfile(info, io.BytesIO(data))
 
 

@@ -17,6 +17,7 @@ from flask import Flask
 from ..crypto.sealing import CURRENT_FILE, SealingKey, SealingKeyring, current_keyring
 from ..records.store import KEYS_FILE, load_record_cipher, save_record_keys
 from ..safety.channels import VAPID_KEY_FILE
+from ..secret_files import write_secret_file
 
 SEALING_PEM = "pem"
 
@@ -48,10 +49,7 @@ def all_keys(app: Flask) -> dict:
 
 
 def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    write_secret_file(path, text)
 
 
 def has_escrow_keys(app: Flask) -> list[str]:

@@ -7,6 +7,7 @@ delivery, however many or slow, can sit in front of a panic. Sweeps hand work to
 
 from __future__ import annotations
 
+import contextvars
 import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -30,7 +31,9 @@ class Lanes:
     def submit(self, priority: bool, task, *args) -> Future:
         with self._idle:
             self._in_flight[priority] += 1
-        future = (self.priority if priority else self.bulk).submit(task, *args)
+        # Run in a copy of the caller's context: the sender's log lines carry the id of the request or escalator
+        # run that claimed the delivery (fieldapp/logs.py).
+        future = (self.priority if priority else self.bulk).submit(contextvars.copy_context().run, task, *args)
         future.add_done_callback(lambda _f: self._done(priority))
         return future
 

@@ -161,9 +161,11 @@ def notify_outage(newest: datetime | None) -> bool:
 
 def banner_context() -> dict:
     """Template context: managers see the banner on every page while no escalator is alive."""
+    from flask import has_request_context
     from flask_login import current_user
 
-    if not (current_user.is_authenticated and current_user.role == Role.MANAGER):
+    # Templates are also rendered outside any request (the archival PDF in the delivery worker): no one to warn.
+    if not has_request_context() or not (current_user.is_authenticated and current_user.role == Role.MANAGER):
         return {"escalator_down": False}
     manager = current_user._get_current_object()
     return {"escalator_down": _escalator_down_or_unknown(), "escalator_banner": BANNER,
