@@ -7,10 +7,11 @@ the page margins, the child's drawing embedded from the encrypted store (never f
 from __future__ import annotations
 
 import base64
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import render_template
+from flask import current_app, has_request_context, render_template
 
 from .document import SignedOffRecord
 
@@ -30,9 +31,13 @@ def archival_pdf(signed: SignedOffRecord) -> bytes:
     images = {item["id"]: f"data:{item['mime']};base64,{base64.b64encode(item['data']).decode()}"
               for item in signed.attachments}
     display = signed.display
-    html = render_template("delivery/archival.html", found=signed.as_page(), display=display,
-                           sections=display.sections(signed.body), reviews=[(signed.review, signed.review_comment)],
-                           images=images, signed=signed, generated_at=datetime.now(UTC))
+    # The delivery worker renders outside any request; links in the record (to linked records) then point at
+    # FIELDAPP_PUBLIC_URL, as the safety alerts' links do.
+    with nullcontext() if has_request_context() else current_app.test_request_context(
+            "/", base_url=current_app.config.get("PUBLIC_URL") or None):
+        html = render_template("delivery/archival.html", found=signed.as_page(), display=display,
+                               sections=display.sections(signed.body), images=images, signed=signed,
+                               reviews=[(signed.review, signed.review_comment)], generated_at=datetime.now(UTC))
     # data: URLs only (the embedded drawing): nothing in a record can make the server fetch from anywhere.
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
