@@ -37,6 +37,7 @@ def push_service():
 
 def seed(app, push_service):
     generate_vapid_key(app.instance_path)
+    app.config["PUSH_TEST_ORIGINS"] = [push_service.base_url]  # the local push service; defaults refuse loopback
     with app.app_context():
         team = Team(name="Offline Team (fictional)", duty_phone=DUTY)
         worker = User(username="o.worker", display_name="Olive Worker (test)", role=Role.WORKER, team=team,
