@@ -30,7 +30,10 @@ def _moment(raw, name: str) -> datetime | None:
         raise SafetyError(f"{name} must be an ISO 8601 time.") from None
     if moment.tzinfo is None:
         raise SafetyError(f"{name} needs a time zone (e.g. ...Z).")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # at the edge of the calendar (year 1 with a positive offset)
+        raise SafetyError(f"{name} is not a usable time.") from None
 
 
 def pressed_time(received_at: datetime, pressed_raw, sent_raw) -> datetime:
@@ -47,12 +50,18 @@ def pressed_time(received_at: datetime, pressed_raw, sent_raw) -> datetime:
         age = sent - pressed
         if age < timedelta(0):
             raise SafetyError("pressed_at is after sent_at.")
+        if age > MAX_AGE:  # checked before the subtraction: ages of centuries overflow the date
+            raise _too_old()
         pressed = received_at - age
     pressed = min(pressed, received_at)
     if received_at - pressed > MAX_AGE:
-        raise SafetyError("This panic was pressed more than 24 hours ago: it is too old to raise as an alert. "
-                          "If you still need help, call 999.", 422, "too_old")
+        raise _too_old()
     return pressed
+
+
+def _too_old() -> SafetyError:
+    return SafetyError("This panic was pressed more than 24 hours ago: it is too old to raise as an alert. "
+                       "If you still need help, call 999.", 422, "too_old")
 
 
 def receive(worker: User, received_at: datetime, body: dict) -> tuple[SafetySession, SafetyAlert | None]:

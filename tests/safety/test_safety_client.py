@@ -47,6 +47,8 @@ def test_late_panic_keeps_its_pressed_time_whatever_the_device_clock_and_a_resen
     (timedelta(hours=-25), None, 422),                  # too old to call everyone out
     (timedelta(hours=-30), timedelta(hours=-5), 422),   # 25 h on the device's own clock
     (timedelta(hours=2), None, 200),                    # device clock ahead: taken as received, not refused
+    ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", 422),  # found by schemathesis: was a 500
+    ("0001-01-01T00:00:00+05:00", None, 400),           # before the calendar's start once made UTC: was a 500
 ])
 def test_pressed_at_is_bounded(client, ladder, pressed, sent, status):
     login(client, ladder.worker.user)
