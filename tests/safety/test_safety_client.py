@@ -55,7 +55,7 @@ def test_pressed_at_is_bounded(client, ladder, pressed, sent, status):
     now = utcnow()
     body = {"client_id": str(uuid.uuid4()),
             "pressed_at": iso(now + pressed) if isinstance(pressed, timedelta) else pressed,
-            "sent_at": iso(now + sent) if sent is not None else None}
+            "sent_at": iso(now + sent) if isinstance(sent, timedelta) else sent}
     answer = client.post("/api/safety/panic", json=body)
     assert answer.status_code == status, answer.json
     if status == 200:
