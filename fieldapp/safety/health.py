@@ -17,6 +17,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 
 from ..crypto.sealing import current_keyring
+from ..delivery.metrics import DeliveryCollector
 from ..extensions import db
 from ..models import SafetyAlert, SafetyDelivery, SafetySession, SessionState, utcnow
 from . import channels, liveness
@@ -122,4 +123,5 @@ def metrics():
                         status=403, mimetype="text/plain")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SafetyCollector())
+    registry.register(DeliveryCollector())  # the case-record export queue (fieldapp/delivery/)
     return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)

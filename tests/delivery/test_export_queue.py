@@ -106,3 +106,15 @@ def test_failures_back_off_then_park_and_an_admin_can_send_again(app, people, ma
 def test_only_admins_see_the_dead_letter_list(people, client):
     login(client, people.manager)
     assert client.get("/admin/deliveries").status_code == 403
+
+
+def test_metrics_report_the_oldest_undelivered_export(people, make_record, client):
+    from sqlalchemy import update
+
+    signed_off_visit(make_record, people)
+    db.session.execute(update(ExportJob).values(created_at=utcnow() - timedelta(minutes=10)))
+    db.session.commit()
+    body = client.get("/metrics").get_data(as_text=True)  # the test client is loopback
+    [line] = [line for line in body.splitlines() if line.startswith("fieldapp_delivery_oldest_undelivered_seconds")]
+    assert float(line.split()[-1]) >= 600
+    assert 'fieldapp_delivery_jobs{state="pending"} 2.0' in body
