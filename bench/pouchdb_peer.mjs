@@ -32,7 +32,7 @@ const docs = JSON.parse(readFileSync(docsFile, "utf8"));
 const data = mkdtempSync(join(tmpdir(), "pouchdb-data-"));
 const port = await freePort();
 const server = spawn(process.execPath, [join(home, "node_modules", "pouchdb-server", "bin", "pouchdb-server"),
-  "--host", "127.0.0.1", "--port", String(port), "--dir", data, "--no-stdout-logs"], { stdio: "ignore" });
+  "--host", "127.0.0.1", "--port", String(port), "--dir", data, "--no-stdout-logs"], { stdio: "ignore", cwd: data });  // its log.txt and config.json stay out of the repository
 const base = `http://127.0.0.1:${port}`;
 try {
   for (let tries = 0; ; tries++) {

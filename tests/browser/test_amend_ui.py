@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
@@ -184,7 +185,8 @@ def both_offline_edit(devices, edits, verb="Correct"):
         page.wait_for_selector("#status-network[data-state=offline]")
         open_from_records(page, verb)
         edit_and_finalize(page, field, text)
-        assert page.text_content("#status-unsynced") == "1 unsynced"
+        # The pill is refreshed just after the home screen shows: wait for it, never read it once.
+        expect(page.locator("#status-unsynced")).to_have_text("1 unsynced")
 
 
 def back_online(context, page):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.shell_fixtures import (
     ADDRESS_MARKER,
@@ -201,7 +202,7 @@ def test_new_service_worker_version_activates_without_losing_drafts_or_outbox(sh
     visible(page, "#screen-home")
     assert "Survives the update" in page.text_content("#drafts-list")
     assert page.locator("#outbox-list li").count() == 2
-    assert page.text_content("#status-unsynced") == "2 unsynced"
+    expect(page.locator("#status-unsynced")).to_have_text("2 unsynced")
     caches_now = page.evaluate("caches.keys()")
     assert "fieldapp-static-9.9.9-next" in caches_now and "someone-elses-cache" in caches_now
     assert not set(old_caches) & set(caches_now)

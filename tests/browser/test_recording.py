@@ -7,6 +7,7 @@ import base64
 import json
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldapp.crypto.sealing import SealingKeyring, unseal
 from fieldapp.records.validation import validate_record
@@ -127,7 +128,7 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
     page.click("#record-finalize")
     visible(page, "#screen-home")
     page.wait_for_selector("#outbox-list li >> nth=4")
-    assert page.text_content("#status-unsynced") == "5 unsynced"
+    expect(page.locator("#status-unsynced")).to_have_text("5 unsynced")
     assert idb_rows(page, "drafts") == []
     assert "No drafts" in page.text_content("#drafts-list")
 
