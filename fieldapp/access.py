@@ -12,6 +12,8 @@ from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, and_, false, select
 
+from . import audit
+from .extensions import db
 from .models import Allocation, Child, Role, User
 
 
@@ -25,6 +27,17 @@ def children_visible_to(user: User) -> Select:
     if user.role == Role.MANAGER and user.team_id is not None:
         return query.where(Child.team_id == user.team_id)
     return query.where(false())
+
+
+def child_or_404(public_id: str, *load_options) -> Child:
+    """The child the signed-in user may open (with `load_options` applied), or a 404 (audited) — the same answer
+    whether the child does not exist or is not theirs, so the refusal is no existence oracle."""
+    query = children_visible_to(current_user).where(Child.public_id == public_id).options(*load_options)
+    child = db.session.scalars(query).unique().one_or_none()
+    if child is None:
+        audit.record_now("view_denied", child_public_id=public_id[:64])
+        abort(404, "No child record here that you have access to.")
+    return child
 
 
 def roles_required(*roles: Role):

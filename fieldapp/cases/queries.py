@@ -23,14 +23,6 @@ def caseload_for(user: User) -> list[tuple[Child, User | None]]:
     return [(child, allocated_worker) for child, allocated_worker in db.session.execute(query)]
 
 
-def visible_child(user: User, public_id: str) -> Child | None:
-    """The child if `user` may see it, else None (the caller answers 404 either way)."""
-    query = children_visible_to(user).where(Child.public_id == public_id).options(
-        selectinload(Child.allocations).selectinload(Allocation.worker)
-    )
-    return db.session.scalars(query).unique().one_or_none()
-
-
 def audit_trail(child: Child, limit: int = 500) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.child_public_id == child.public_id)

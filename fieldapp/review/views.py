@@ -8,8 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from .. import audit
-from ..access import roles_required
-from ..cases.views import _child_or_404 as child_or_404
+from ..access import child_or_404, roles_required
 from ..extensions import db
 from ..models import ReviewDecision, Role
 from ..records.store import read_body, record_cipher
