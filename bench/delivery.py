@@ -32,7 +32,7 @@ from fieldapp.models import Child, LegalStatus, Role, Team, User  # noqa: E402
 from fieldapp.records.store import push_context  # noqa: E402
 from sync import PushOp, apply_push  # noqa: E402
 from tests.delivery.receiver import Receiver  # noqa: E402
-from tests.record_cases import statutory_visit  # noqa: E402
+from tests.record_cases import seen_alone, statutory_visit  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105  (fictional bench users on a throwaway schema)
 SECRET = "bench-webhook-secret-0123456789"  # noqa: S105
@@ -50,14 +50,18 @@ def seed(count: int):
     db.session.flush()
     allocate(child, worker, by=None)
     ops = []
-    for seq in range(count):
-        record_id = str(uuid.uuid4())
-        body = {**statutory_visit(), "id": record_id, "child_id": child.public_id}
-        ops.append(PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type="visit", schema_version=1,
-                          device_id="bench", device_seq=seq, base_revision=0, child_id=child.public_id, body=body))
+    for _ in range(count):
+        record_id, note_id = str(uuid.uuid4()), str(uuid.uuid4())
+        # A statutory visit is signed off with its seen-alone record, sent beside it as the app does.
+        body = {**statutory_visit(), "id": record_id, "child_id": child.public_id, "seen_alone_record_id": note_id}
+        note = {**seen_alone(), "id": note_id, "child_id": child.public_id, "visit_id": record_id}
+        for kind, item in (("visit", body), ("seen_alone", note)):
+            ops.append(PushOp(op_id=str(uuid.uuid4()), record_id=item["id"], record_type=kind, schema_version=1,
+                              device_id="bench", device_seq=len(ops), base_revision=0, child_id=child.public_id,
+                              body=item))
     apply_push(db.session, ops, push_context(worker.id, "bench", datetime.now(UTC)))
     db.session.commit()
-    return manager.username, [op.record_id for op in ops]
+    return manager.username, [op.record_id for op in ops if op.record_type == "visit"]
 
 
 def time_sign_offs(client, record_ids) -> list[float]:

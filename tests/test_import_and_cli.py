@@ -84,6 +84,15 @@ def test_missing_columns_are_reported(import_world):
         import_children(io.StringIO("case_number,first_name\nX,Y\n"))
 
 
+def test_a_misspelt_column_is_named_not_skipped(import_world):
+    """Its values would be lost without a word (here: the allocation to a worker)."""
+    with pytest.raises(CsvImportError, match=r"line 1: unknown column\(s\): worker_usrname") as refused:
+        import_children(io.StringIO(HEADER.replace("worker_username", "worker_usrname")
+                                    + "IMP-9,Testa,Fictional,2015-01-01,looked_after,Import Team,,,,,,import.worker\n"))
+    assert "worker_username" in str(refused.value)  # the known names, so the fix is obvious
+    assert _children_count() == 0
+
+
 def test_cli_import_reports_line_and_leaves_store_untouched(app, import_world, tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(HEADER + "IMP-1,Ada,Example,2015-03-01,looked_after,Import Team,,no,,,,\n"

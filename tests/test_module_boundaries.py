@@ -83,3 +83,12 @@ def test_the_check_sees_both_kinds_of_borrowing(tmp_path):
         "fieldapp.review.views imports fieldapp.cases.views._child_or_404",
         "fieldapp.review.views uses fieldapp.cases.views._secret",
     ]
+
+
+def test_the_readme_layout_names_every_area_package():
+    """A newcomer finds every area from the README's Layout section (issue 16)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    layout = layout[:layout.index("```", layout.index("```") + 3)]
+    packages = sorted(path.parent.name for path in (ROOT / "fieldapp").glob("*/__init__.py"))
+    assert [name for name in packages if f"  {name}/" not in layout] == []

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from .. import __version__
 from ..extensions import db
 from ..secret_files import PRIVATE_FILE_MODE
+from ..version import __version__
 from . import database, key_material
 from .sealed_file import open_stream, seal_stream
 

@@ -103,6 +103,12 @@ def import_children(stream: TextIO, by: User | None = None) -> ImportResult:
     missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
     if missing:
         raise CsvImportError(1, f"missing column(s): {', '.join(sorted(missing))}")
+    # A misspelt optional column ("worker_usrname") would otherwise be skipped without a word, and its values
+    # (an allocation, an address's risk notes) lost: name it instead.
+    unknown = set(reader.fieldnames or []) - REQUIRED_COLUMNS - OPTIONAL_COLUMNS
+    if unknown:
+        raise CsvImportError(1, f"unknown column(s): {', '.join(sorted(unknown))} "
+                                f"(known: {', '.join(sorted(REQUIRED_COLUMNS | OPTIONAL_COLUMNS))})")
     teams = {t.name: t for t in db.session.scalars(select(Team))}
     workers = {
         u.username.lower(): u

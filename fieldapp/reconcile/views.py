@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from sync.resolve import ResolutionError, StaleResolution, load_versions
+from sync.states import ConflictKind
 
 from .. import audit
 from ..access import roles_required
@@ -102,7 +103,7 @@ def resolve_view(conflict_id: int):
 @roles_required(Role.SUPPORT)
 def confirm_view(conflict_id: int):
     case, versions = _open_conflict_or_404(conflict_id)
-    if versions.conflict.kind != "soft":
+    if versions.conflict.kind != ConflictKind.SOFT:
         abort(400, "Only an automatic merge can be confirmed in one step; choose a value for each field.")
     confirm(current_user, versions, case.public_id, request.form.get("reason", "")[:MAX_REASON])
     flash("Merge confirmed. The worker will be told.", "success")

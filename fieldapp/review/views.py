@@ -7,6 +7,8 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from sync.states import REVIEWABLE, ReviewState
+
 from .. import audit
 from ..access import child_or_404, roles_required
 from ..extensions import db
@@ -54,7 +56,7 @@ def _record_or_404(record_id: str):
 
 
 def _can_review(found) -> bool:
-    return current_user.role == Role.MANAGER and found.row.review_state in ("submitted", "returned")
+    return current_user.role == Role.MANAGER and found.row.review_state in REVIEWABLE
 
 
 def _record_page(found, form: ReviewForm | None = None, status: int = 200):
@@ -132,8 +134,8 @@ def review(record_id: str):
 @bp.get("/review/awaiting")
 @roles_required(Role.MANAGER)
 def awaiting_signoff():
-    waiting = team_records_in_state(current_user, "submitted")
-    returned = team_records_in_state(current_user, "returned")
+    waiting = team_records_in_state(current_user, ReviewState.SUBMITTED)
+    returned = team_records_in_state(current_user, ReviewState.RETURNED)
     titles = {row.record_type: RecordDisplay(row.record_type).title for row in waiting + returned}
     audit.record("view_awaiting_signoff", detail=f"{len(waiting)} awaiting, {len(returned)} returned")
     return render_template("review/awaiting.html", waiting=waiting, returned=returned, titles=titles)

@@ -9,9 +9,10 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..models import Role
-from . import api_bp, board, bp, deliver_after_response, report
+from . import api_bp, board, bp, report
 from .api import json_body, now, refusals_as_json, str_field
 from .board_audit import audit_board_view
+from .immediate import deliver_after_response
 from .sessions import SafetyError
 
 

@@ -9,8 +9,9 @@ from flask_wtf.csrf import generate_csrf
 from ..access import roles_required
 from ..extensions import db
 from ..models import Role, SafetySession, SessionState
-from . import api_bp, bp, channels, deliver_after_response, panic, sessions, subscriptions, worker_feed
+from . import api_bp, bp, channels, panic, sessions, subscriptions, worker_feed
 from .api import int_field, json_body, now, refusals_as_json, str_field
+from .immediate import deliver_after_response
 from .sessions import SafetyError
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, url_for
 
-from .. import __version__
+from ..version import __version__
 
 SHELL_TEMPLATE = "shell/app.html"
 WORKER_TEMPLATE = "shell/sw.js"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from fieldapp.delivery import queue
 from fieldapp.extensions import db
 from fieldapp.models import ExportJob, ExportState, ReviewDecision, utcnow
+from fieldapp.records.store import get_record_row, read_body
 from fieldapp.review.queries import visible_record
 from fieldapp.review.services import ReviewRefused, review_record
 from tests.conftest import login
@@ -62,7 +63,9 @@ def test_no_destination_configured_means_no_jobs(app, people, make_record):
 
 def test_an_amendment_signed_off_is_delivered_again_as_its_own_version(people, make_record):
     record_id = signed_off_visit(make_record, people)
-    make_record(people.child, people.worker, {**statutory_visit(), "observations": "Amended."},
+    note_id = read_body(get_record_row(record_id))["seen_alone_record_id"]  # the amendment keeps its note
+    make_record(people.child, people.worker, {**statutory_visit(), "observations": "Amended.",
+                                              "seen_alone_record_id": note_id},
                 record_id=record_id, base_revision=1)
     sign_off(people.manager, record_id, revision=2)
     assert sorted((job.revision, job.destination) for job in jobs()) == [

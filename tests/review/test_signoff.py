@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import select
 
 from fieldapp.extensions import db
@@ -9,7 +11,7 @@ from fieldapp.models import AuditEvent, Notification, RecordReview, Role
 from fieldapp.records.store import get_record_row
 from sync.tables import change_log, record_revisions
 from tests.conftest import use_registered_device
-from tests.record_cases import statutory_visit
+from tests.record_cases import seen_alone, statutory_visit
 from tests.review.helpers import hard_conflict, team_with_child
 
 
@@ -125,3 +127,31 @@ def test_malformed_review_posts_are_4xx(app, client, login_as, make_team, make_u
     assert client.post(f"/records/{stored.record_id}/review", data={"comment": "x"}).status_code == 400
     assert _review(client, stored.record_id, "one", "sign_off").status_code == 400
     assert _review(client, stored.record_id, 1, "sign_off", "x" * 6000).status_code == 400
+
+
+def test_a_statutory_visit_is_signed_off_only_with_its_seen_alone_record(app, client, login_as, make_team, make_user,
+                                                                          make_child, make_record):
+    """The visit says the child was seen alone in a record of its own: sign-off waits for that record, and
+    refuses one that points at another visit (issue 16: the cross-record check was tested but never enforced)."""
+    people = team_with_child(make_team, make_user, make_child)
+    alone = make_record(people.child, people.worker, statutory_visit(), with_seen_alone=False)  # note not arrived
+    login_as(people.manager)
+
+    refused = _review(client, alone.record_id, 1, "sign_off")
+    assert refused.status_code == 200 and "seen-alone record has not reached the server" in refused.get_data(True)
+    db.session.expire_all()
+    assert get_record_row(alone.record_id).review_state == "submitted"
+    assert db.session.scalars(select(RecordReview)).all() == []
+
+    # The note arrives, but for a different visit: still refused, with what to do.
+    make_record(people.child, people.worker, {**seen_alone(), "visit_id": str(uuid.uuid4())},
+                record_id=statutory_visit()["seen_alone_record_id"])
+    mismatched = _review(client, alone.record_id, 1, "sign_off")
+    assert "belongs to a different visit or child" in mismatched.get_data(True)
+    # Returning it is always possible: that is how the worker is asked to put it right.
+    assert _review(client, alone.record_id, 1, "return_record", "Link the seen-alone note.").status_code == 302
+
+    paired = make_record(people.child, people.worker, statutory_visit())  # the fixture sends the note with it
+    assert _review(client, paired.record_id, 1, "sign_off").status_code == 302
+    db.session.expire_all()
+    assert get_record_row(paired.record_id).review_state == "signed_off"
