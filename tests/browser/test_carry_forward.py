@@ -195,6 +195,9 @@ def test_carried_marks_survive_reopening_the_visit(with_history, page):
     next_section(page)
     assert len(marks(page)) == 1  # statement 2 still carried, statement 1 confirmed
     assert panel(page).locator("[data-carried-for='/danger_statements/1']").count() == 1
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone
+    assert_accessible(page, "a carried danger statement on a phone")
+    assert_targets(page, f"{PANEL} .carried-confirm")
 
 
 def test_visit_copies_last_visit_in_one_tap_and_ratings_start_with_same_people(with_history, page):
