@@ -187,7 +187,8 @@ export function renderFields(ctx, parentPath, names) {
     const key = ctx.keyOf(path);
     const schema = resolve(objectSchema.properties[name], ctx.root);
     const optional = !required.includes(name) && !conditional.has(name);
-    const field = wrapper(path, parentPath, name, ...renderProperty(ctx, path, key, schema, optional));
+    const notes = parentPath === '' && ctx.annotate ? ctx.annotate(path, ctx.label(key)) : [];
+    const field = wrapper(path, parentPath, name, ...notes, ...renderProperty(ctx, path, key, schema, optional));
     if (conditional.has(name)) {
       field.dataset.conditional = 'true';
       field.hidden = !isShown(ctx, parentPath, name);

@@ -37,6 +37,7 @@ export function renderGroup(ctx, path, key, schema) {
     h('fieldset', { class: 'group-item-set' },
       h('legend', { class: 'group-item-title', id: `${id}-${index}-title`, tabindex: -1 },
         `${itemTitle} ${index + 1} of ${items.length}`),
+      ctx.annotate ? ctx.annotate(`${path}/${index}`, `${itemTitle} ${index + 1}`) : null,
       ctx.renderFields(`${path}/${index}`, order),
       itemActions(ctx, path, index, items.length, itemTitle)))));
   const add = h('button', { type: 'button', class: 'secondary group-add', id, 'data-action': 'add' },

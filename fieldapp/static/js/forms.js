@@ -12,6 +12,7 @@
 
 import { h, isShown, renderFields } from './form-fields.js';
 import { renderGroup } from './form-groups.js';
+import { DRAFT_ONLY, carriedErrors, carriedFrom, carriedMark, clearCarried, previousNote } from './carried.js';
 import { conditionalRequirements, fieldKey, isValid, Messages, parsePointer, resolve, validateRecord }
   from './schema-validate.js';
 
@@ -38,6 +39,7 @@ function pruneHidden(schema, value, root) {
   const conditions = conditionalRequirements(schema, root);
   const result = {};
   for (const [name, item] of Object.entries(value)) {
+    if (DRAFT_ONLY.has(name)) continue; // carried.js marks stay in the draft; they never reach the record
     const rules = conditions.get(name);
     if (rules && !rules.some((rule) => isValid(rule, value, root))) continue;
     result[name] = pruneHidden((schema.properties || {})[name] || {}, item, root);
@@ -79,7 +81,20 @@ export function renderForm(container, definition, options = {}) {
     alwaysShown: (key) => (ui.always_show || []).includes(key),
     schemaAt: (path) => messages.schemaAt(path),
     get: (path) => (path === '' ? value : getAt(value, path)),
-    set: (path, newValue) => { setAt(value, path, newValue); changed(); },
+    set: (path, newValue) => {
+      setAt(value, path, newValue);
+      if (clearCarried(value, path)) dropStaleMarks();
+      changed();
+    },
+    confirmCarried: (path, what) => {
+      clearCarried(value, path);
+      const item = /\/[0-9]+$/.test(path);
+      render(item ? `${ctx.idFor(path.slice(0, path.lastIndexOf('/')))}-${path.split('/').at(-1)}-title` : ctx.idFor(path));
+      announce(`${what} confirmed.`);
+      onChange(structuredClone(value));
+    },
+    // Shown at the top of a field or group item: its carried mark, a previous score, the caller's extras.
+    annotate: (path, what) => [carriedMark(ctx, path, what), previousNote(ctx, path), options.annotate?.(path)],
     setGroup: (path, items, focusId, announcement) => {
       setAt(value, path, items.length ? items : undefined);
       render(focusId);
@@ -98,6 +113,14 @@ export function renderForm(container, definition, options = {}) {
     live.textContent = '';
     // A fresh text node after a tick makes screen readers announce a repeated message again.
     setTimeout(() => { live.textContent = text; }, 50);
+  }
+
+  // An edit made a carried answer the worker's own: its mark goes, without re-rendering under the caret.
+  function dropStaleMarks() {
+    for (const mark of form.querySelectorAll('[data-carried-for]')) {
+      if (!carriedFrom(value, mark.dataset.carriedFor)) mark.remove();
+    }
+    announce('Edited: no longer marked as carried.');
   }
 
   function refreshConditions() {
@@ -224,7 +247,10 @@ export function renderForm(container, definition, options = {}) {
     getValue: () => structuredClone(value),
     getRecord: () => pruneHidden(root, structuredClone(value), root),
     setValue(newValue) { value = structuredClone(newValue || {}); removed.clear(); render(); },
-    validate() { return showErrors(validateRecord(definition, pruneHidden(root, structuredClone(value), root))); },
+    validate() {
+      return showErrors([...validateRecord(definition, pruneHidden(root, structuredClone(value), root)),
+        ...carriedErrors(definition, value)]);
+    },
     showServerErrors: (fieldErrors) => showErrors(fieldErrors),
     clearErrors: () => showErrors([]),
     showSection: (index) => showSection(index),
