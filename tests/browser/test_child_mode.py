@@ -23,6 +23,7 @@ from tests.browser.shell_fixtures import (
     unlock,
     visible,
 )
+from tests.browser.test_shell_contracts import axe_violations
 from tests.browser.test_sync_client import fresh, wait_synced
 from tests.conftest import PASSWORD
 
@@ -247,6 +248,7 @@ def test_child_mode_is_accessible_with_large_targets_at_every_size(shell_server,
     for name in ("Worries", "Draw", "Read it together"):
         step(page, name)
         assert_accessible(page, f"child mode, {name}, {size}")
+        assert axe_violations(page) == [], f"child mode, {name}, {size}"  # as strict as the shell's own screens
         small = page.evaluate("""() => [...document.querySelectorAll(`#screen-child button, #screen-child textarea,
             #screen-child input, #screen-child canvas`)].filter((e) => e.offsetParent !== null).map((e) => {
               const r = e.getBoundingClientRect();
