@@ -259,3 +259,25 @@ def test_child_mode_is_accessible_with_large_targets_at_every_size(shell_server,
         assert not wide, f"child mode scrolls sideways at {size}"
     page.click("#child-leave")
     assert_accessible(page, f"child mode, worker's PIN, {size}")
+
+
+def test_the_childs_words_follow_the_workers_and_the_record_says_both_wrote(shell_server, page):
+    server = shell_server
+    enrol(page, server)
+    start_visit(page)
+    page.click("#record-add button:has-text('Add Three Houses')")
+    page.wait_for_selector(".record-panel:not([hidden])[aria-label='Three Houses']")
+    page.fill("#rf-three_houses-worries", "Worker noted: MARKER-WORKER")
+    enter_child_mode(page)
+    page.fill("#child-text-worries", "MARKER-CHILD-OWN")
+    page.click("#child-leave")
+    page.fill("#child-pin", PIN)
+    page.click("#child-leave-submit")
+    visible(page, "#screen-record")
+    show_record(page, "Three Houses")
+    assert page.input_value("#rf-three_houses-worries") == "Worker noted: MARKER-WORKER\n\nMARKER-CHILD-OWN"
+    panel(page).locator(".section-nav button:not(.secondary)").first.click()
+    assert panel(page).get_by_label("The child and I together").is_checked()
+    # Not read back together in child mode: the worker still answers that question.
+    read_back = page.locator("[id^='rf-three_houses-read_back']:checked")
+    assert page.locator("[id^='rf-three_houses-read_back']").count() and read_back.count() == 0
