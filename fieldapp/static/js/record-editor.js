@@ -164,6 +164,9 @@ async function keepPhoto(draft, file, meta) {
   }
 }
 
+// The visit on show (child-mode.js hands the tablet over from it): its group and child, or null.
+export const currentVisit = () => (open ? { groupId: open.groupId, childId: open.childId } : null);
+
 export async function openVisit(groupId) {
   await closeEditor({ save: true });
   const defs = await definitions();
