@@ -18,7 +18,7 @@ export default [
       "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],
       "prefer-const": "error",
       "no-var": "error",
-      eqeqeq: ["error", "always"],
+      eqeqeq: ["error", "always", { null: "ignore" }],  // `x == null` is the idiom for null or undefined
     },
   },
 ];
