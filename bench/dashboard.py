@@ -45,41 +45,103 @@ def seed(children: int) -> None:
     team = Team(name="Bench team (fictional)")
     manager = User(username="manager", display_name="Bench Manager", role=Role.MANAGER, team=team)
     manager.set_password(PASSWORD)
-    workers = [User(username=f"w{i}", display_name=f"Bench Worker {i:03d}", role=Role.WORKER, team=team,
-                    part_time=i % 5 == 0, password_hash="x") for i in range(max(1, children // 50))]
+    workers = [
+        User(
+            username=f"w{i}",
+            display_name=f"Bench Worker {i:03d}",
+            role=Role.WORKER,
+            team=team,
+            part_time=i % 5 == 0,
+            password_hash="x",
+        )
+        for i in range(max(1, children // 50))
+    ]
     db.session.add_all([team, manager, *workers])
     db.session.flush()
-    child_rows = [dict(public_id=str(uuid.uuid4()), case_number=f"B{i:06d}", first_name="Benchchild",
-                       last_name=f"Example{i}", date_of_birth=date(2015, 1, 1), legal_status=STATUSES[i % 4].value,
-                       placement_start=date(2024, 1, 1), permanent_placement=i % 8 == 0,
-                       cp_visit_interval_working_days=10, team_id=team.id, created_at=now - timedelta(days=i % 90),
-                       address="", address_risk_notes="") for i in range(children)]
+    child_rows = [
+        dict(
+            public_id=str(uuid.uuid4()),
+            case_number=f"B{i:06d}",
+            first_name="Benchchild",
+            last_name=f"Example{i}",
+            date_of_birth=date(2015, 1, 1),
+            legal_status=STATUSES[i % 4].value,
+            placement_start=date(2024, 1, 1),
+            permanent_placement=i % 8 == 0,
+            cp_visit_interval_working_days=10,
+            team_id=team.id,
+            created_at=now - timedelta(days=i % 90),
+            address="",
+            address_risk_notes="",
+        )
+        for i in range(children)
+    ]
     db.session.execute(sa.insert(Child.__table__), child_rows)
     ids = db.session.scalars(sa.select(Child.id).order_by(Child.id)).all()
-    db.session.execute(sa.insert(Allocation.__table__), [
-        dict(child_id=cid, worker_id=workers[i % len(workers)].id, started_at=now)
-        for i, cid in enumerate(ids) if i % 10])
+    db.session.execute(
+        sa.insert(Allocation.__table__),
+        [
+            dict(child_id=cid, worker_id=workers[i % len(workers)].id, started_at=now)
+            for i, cid in enumerate(ids)
+            if i % 10
+        ],
+    )
     rows = []
     for i, cid in enumerate(ids):
         author = workers[i % len(workers)].id
         for v in range(4 if i % 7 else 0):
             visit_id = str(uuid.uuid4())
             day = (today - timedelta(days=3 + (i % 40) + 14 * v)).isoformat()
-            base = dict(child_id=cid, schema_version=1, revision=1, author_id=author, created_at=now, updated_at=now,
-                        conflict_state="none", review_state="submitted" if v == 0 else "signed_off",
-                        body_key_id="bench", body=b"placeholder", occurred_on=day)
-            rows.append({**base, "id": visit_id, "record_type": "visit", "child_seen": 1, "seen_alone": None,
-                         "visit_id": None})
-            rows.append({**base, "id": str(uuid.uuid4()), "record_type": "seen_alone", "child_seen": None,
-                         "seen_alone": int((i + v) % 3 != 0), "visit_id": visit_id, "occurred_on": None})
+            base = dict(
+                child_id=cid,
+                schema_version=1,
+                revision=1,
+                author_id=author,
+                created_at=now,
+                updated_at=now,
+                conflict_state="none",
+                review_state="submitted" if v == 0 else "signed_off",
+                body_key_id="bench",
+                body=b"placeholder",
+                occurred_on=day,
+            )
+            rows.append(
+                {**base, "id": visit_id, "record_type": "visit", "child_seen": 1, "seen_alone": None, "visit_id": None}
+            )
+            rows.append(
+                {
+                    **base,
+                    "id": str(uuid.uuid4()),
+                    "record_type": "seen_alone",
+                    "child_seen": None,
+                    "seen_alone": int((i + v) % 3 != 0),
+                    "visit_id": visit_id,
+                    "occurred_on": None,
+                }
+            )
         if i % 4 == 1:
-            rows.append(dict(id=str(uuid.uuid4()), child_id=cid, record_type="sos_map", schema_version=1, revision=1,
-                             author_id=author, created_at=now, updated_at=now, conflict_state="none",
-                             review_state="signed_off", body_key_id="bench", body=b"placeholder",
-                             occurred_on=(today - timedelta(days=30 * (i % 12))).isoformat(), child_seen=None,
-                             seen_alone=None, visit_id=None))
+            rows.append(
+                dict(
+                    id=str(uuid.uuid4()),
+                    child_id=cid,
+                    record_type="sos_map",
+                    schema_version=1,
+                    revision=1,
+                    author_id=author,
+                    created_at=now,
+                    updated_at=now,
+                    conflict_state="none",
+                    review_state="signed_off",
+                    body_key_id="bench",
+                    body=b"placeholder",
+                    occurred_on=(today - timedelta(days=30 * (i % 12))).isoformat(),
+                    child_seen=None,
+                    seen_alone=None,
+                    visit_id=None,
+                )
+            )
     for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(records), rows[start:start + 5000])
+        db.session.execute(sa.insert(records), rows[start : start + 5000])
     db.session.commit()
 
 
@@ -120,9 +182,16 @@ def run(backend: str, children: int, repeat: int) -> dict:
                 db.engine.dispose()
         finally:
             drop_schema(schema)
-    return {"children": children, "records": record_count, "seed_s": seeded, "dashboard_s": dash,
-            "queries": dash_queries, "visits_due_csv_s": csv_time, "caseload_s": caseload,
-            "caseload_queries": caseload_queries}
+    return {
+        "children": children,
+        "records": record_count,
+        "seed_s": seeded,
+        "dashboard_s": dash,
+        "queries": dash_queries,
+        "visits_due_csv_s": csv_time,
+        "caseload_s": caseload,
+        "caseload_queries": caseload_queries,
+    }
 
 
 def main() -> None:
@@ -134,12 +203,16 @@ def main() -> None:
     results = [run(args.backend, int(size), args.repeat) for size in args.sizes.split(",")]
     base = results[0]
     print(f"backend: {args.backend}; median of {args.repeat} requests each; times in milliseconds")
-    print(f"{'children':>9} {'records':>8} {'dashboard':>10} {'queries':>8} {'vs smallest':>12} "
-          f"{'/caseload':>10} {'dash÷caseload':>14} {'visits-due.csv':>15}")
+    print(
+        f"{'children':>9} {'records':>8} {'dashboard':>10} {'queries':>8} {'vs smallest':>12} "
+        f"{'/caseload':>10} {'dash÷caseload':>14} {'visits-due.csv':>15}"
+    )
     for r in results:
-        print(f"{r['children']:>9,} {r['records']:>8,} {r['dashboard_s'] * 1000:>10.0f} {r['queries']:>8} "
-              f"{r['dashboard_s'] / base['dashboard_s']:>11.1f}x {r['caseload_s'] * 1000:>10.0f} "
-              f"{r['dashboard_s'] / r['caseload_s']:>13.2f}x {r['visits_due_csv_s'] * 1000:>15.0f}")
+        print(
+            f"{r['children']:>9,} {r['records']:>8,} {r['dashboard_s'] * 1000:>10.0f} {r['queries']:>8} "
+            f"{r['dashboard_s'] / base['dashboard_s']:>11.1f}x {r['caseload_s'] * 1000:>10.0f} "
+            f"{r['dashboard_s'] / r['caseload_s']:>13.2f}x {r['visits_due_csv_s'] * 1000:>15.0f}"
+        )
 
 
 if __name__ == "__main__":

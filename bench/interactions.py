@@ -53,12 +53,22 @@ REPO = Path(__file__).resolve().parent.parent
 PIN = "482915"
 PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway user in a temporary store)
 CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                 "--disable-default-apps", "--disable-extensions"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 
 
 # ---- the app under test (imported from --app-root, so BEFORE really is the old code) ---------------------------
+
 
 def build_app(folder: Path):
     from fieldapp import create_app
@@ -68,17 +78,28 @@ def build_app(folder: Path):
     from fieldapp.models import Child, LegalStatus, Role, Team, User
 
     os.environ["FIELDAPP_INSTANCE_PATH"] = str(folder / "instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}", "SECRET_KEY": "bench",
-                      "LOGIN_RATE_LIMIT": "1000 per minute"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "SECRET_KEY": "bench",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
     with app.app_context():
         db.create_all()
         generate_key(app.config["SEALING_KEYS_DIR"])
         team = Team(name="Bench team")
         worker = User(username="bench.worker", display_name="Bench Worker", role=Role.WORKER, team=team)
         worker.set_password(PASSWORD)
-        child = Child(case_number="BENCH-1", first_name="Benchchild", last_name="Example",
-                      date_of_birth=date(2016, 5, 1), legal_status=LegalStatus.CHILD_PROTECTION, team=team,
-                      address="1 Example Street, Demo Town (fictional)")
+        child = Child(
+            case_number="BENCH-1",
+            first_name="Benchchild",
+            last_name="Example",
+            date_of_birth=date(2016, 5, 1),
+            legal_status=LegalStatus.CHILD_PROTECTION,
+            team=team,
+            address="1 Example Street, Demo Town (fictional)",
+        )
         db.session.add_all([team, worker, child])
         db.session.flush()
         allocate(child, worker, by=None)
@@ -98,22 +119,68 @@ def earlier_records(child, worker) -> set[str]:
 
     visit_id, alone_id = str(uuid.uuid4()), str(uuid.uuid4())
     bodies = [
-        {"record_type": "visit", "id": visit_id, "visit_type": "child_protection_plan", "planned_date": EARLIER,
-         "visit_date": EARLIER, "start_time": "09:00", "end_time": "10:00", "location": "Nan's flat (fictional)",
-         "others_present": PEOPLE, "child_seen": True, "seen_alone_record_id": alone_id,
-         "observations": "Earlier visit (fictional)."},
-        {"record_type": "seen_alone", "id": alone_id, "visit_id": visit_id, "seen_alone": True,
-         "where_seen": "Garden", "wishes_and_feelings": "Earlier words (fictional).", "how_captured": ["conversation"]},
-        {"record_type": "sos_map", "id": str(uuid.uuid4()), "mapped_on": EARLIER,
-         "harm_statements": [{"statement": HARM}], "danger_statements": DANGERS, **MAP_TEXT, "next_steps": [NEXT_STEP]},
-        {"record_type": "safety_rating", "id": str(uuid.uuid4()), "rated_on": EARLIER, "ratings": [
-            {"rated_by": by, "name": name, **({"relationship": rel} if rel else {}), "score": score, **ANCHORS,
-             "why": "Earlier reason (fictional)."} for by, name, rel, score in RATERS]},
+        {
+            "record_type": "visit",
+            "id": visit_id,
+            "visit_type": "child_protection_plan",
+            "planned_date": EARLIER,
+            "visit_date": EARLIER,
+            "start_time": "09:00",
+            "end_time": "10:00",
+            "location": "Nan's flat (fictional)",
+            "others_present": PEOPLE,
+            "child_seen": True,
+            "seen_alone_record_id": alone_id,
+            "observations": "Earlier visit (fictional).",
+        },
+        {
+            "record_type": "seen_alone",
+            "id": alone_id,
+            "visit_id": visit_id,
+            "seen_alone": True,
+            "where_seen": "Garden",
+            "wishes_and_feelings": "Earlier words (fictional).",
+            "how_captured": ["conversation"],
+        },
+        {
+            "record_type": "sos_map",
+            "id": str(uuid.uuid4()),
+            "mapped_on": EARLIER,
+            "harm_statements": [{"statement": HARM}],
+            "danger_statements": DANGERS,
+            **MAP_TEXT,
+            "next_steps": [NEXT_STEP],
+        },
+        {
+            "record_type": "safety_rating",
+            "id": str(uuid.uuid4()),
+            "rated_on": EARLIER,
+            "ratings": [
+                {
+                    "rated_by": by,
+                    "name": name,
+                    **({"relationship": rel} if rel else {}),
+                    "score": score,
+                    **ANCHORS,
+                    "why": "Earlier reason (fictional).",
+                }
+                for by, name, rel, score in RATERS
+            ],
+        },
     ]
     for n, body in enumerate(bodies):
         body = {**body, "schema_version": 1, "child_id": child.public_id}
-        op = PushOp(op_id=str(uuid.uuid4()), record_id=body["id"], record_type=body["record_type"], schema_version=1,
-                    device_id="bench-earlier", device_seq=n + 1, base_revision=0, child_id=child.public_id, body=body)
+        op = PushOp(
+            op_id=str(uuid.uuid4()),
+            record_id=body["id"],
+            record_type=body["record_type"],
+            schema_version=1,
+            device_id="bench-earlier",
+            device_seq=n + 1,
+            base_revision=0,
+            child_id=child.public_id,
+            body=body,
+        )
         [result] = apply_push(db.session, [op], push_context(worker.id, "bench-earlier", datetime.now(UTC)))
         db.session.commit()
         assert result.status != OpStatus.REJECTED, result
@@ -134,12 +201,20 @@ def recorded_today(app) -> dict:
             if record_id in app.config["BENCH_EARLIER_IDS"]:
                 continue
             body = read_body(get_record_row(record_id))
-            for key in ("id", "child_id", "visit_id", "seen_alone_record_id", "sos_map_id", "visit_date",
-                        "planned_date", "mapped_on", "rated_on"):
+            for key in (
+                "id",
+                "child_id",
+                "visit_id",
+                "seen_alone_record_id",
+                "sos_map_id",
+                "visit_date",
+                "planned_date",
+                "mapped_on",
+                "rated_on",
+            ):
                 body.pop(key, None)
             out[record_type] = body
     return out
-
 
 
 def drive(url: str, carry: bool) -> dict:
@@ -180,8 +255,9 @@ def drive(url: str, carry: bool) -> dict:
 
 
 def wait_synced(page):
-    page.wait_for_function("() => document.getElementById('sync-status').textContent.includes('Up to date')",
-                           timeout=30000)
+    page.wait_for_function(
+        "() => document.getElementById('sync-status').textContent.includes('Up to date')", timeout=30000
+    )
 
 
 def run(flow: str, out: Path) -> None:
@@ -204,9 +280,11 @@ def run(flow: str, out: Path) -> None:
 
 # ---- both runs, compared -------------------------------------------------------------------------------------
 
+
 def export(ref: str, folder: Path) -> str:
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", ref], check=True, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", ref], check=True, capture_output=True, text=True
+    ).stdout.strip()
     archive = subprocess.run(["git", "-C", str(REPO), "archive", commit], check=True, capture_output=True).stdout
     with tarfile.open(fileobj=BytesIO(archive)) as tar:
         tar.extractall(folder, filter="data")
@@ -215,8 +293,11 @@ def export(ref: str, folder: Path) -> str:
 
 def child_run(flow: str, app_root: Path, folder: Path) -> dict:
     out = folder / f"{flow}.json"
-    subprocess.run([sys.executable, __file__, "--run", flow, "--app-root", str(app_root), "--out", str(out)],
-                   check=True, cwd=app_root)
+    subprocess.run(
+        [sys.executable, __file__, "--run", flow, "--app-root", str(app_root), "--out", str(out)],
+        check=True,
+        cwd=app_root,
+    )
     result = json.loads(out.read_text())
     assert result["code"].startswith(str(app_root)), f"{flow} ran {result['code']}, not {app_root}"
     return result
@@ -232,28 +313,42 @@ def main() -> None:
     if args.run:
         sys.path.insert(0, args.app_root)
         return run(args.run, Path(args.out))
-    ref = args.before_ref or subprocess.run(["git", "-C", str(REPO), "merge-base", "HEAD", "main"], check=True,
-                                            capture_output=True, text=True).stdout.strip()
+    ref = (
+        args.before_ref
+        or subprocess.run(
+            ["git", "-C", str(REPO), "merge-base", "HEAD", "main"], check=True, capture_output=True, text=True
+        ).stdout.strip()
+    )
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder) / "before"
         base.mkdir()
         commit = export(ref, base)
         before = child_run("before", base, Path(folder))
         after = child_run("after", REPO, Path(folder))
-    assert before["records"] == after["records"], ("the two runs recorded different visits",
-                                                   before["records"], after["records"])
+    assert before["records"] == after["records"], (
+        "the two runs recorded different visits",
+        before["records"],
+        after["records"],
+    )
     report(commit, before, after)
 
 
 def report(commit: str, before: dict, after: dict) -> None:
     parts = ["visit", "seen_alone", "sos_map", "safety_rating", "finalize"]
     total = {name: sum(run["counts"].values()) for name, run in (("before", before), ("after", after))}
-    visit_only = {name: sum(run["counts"].get(p, 0) for p in ("visit", "seen_alone", "finalize"))
-                  for name, run in (("before", before), ("after", after))}
-    results = {"before_commit": commit, "before": before["counts"], "after": after["counts"], "total": total,
-               "visit_and_seen_alone": visit_only,
-               "page_trusted_clicks": {"before": before["page_trusted_clicks"], "after": after["page_trusted_clicks"]},
-               "same_records": True}
+    visit_only = {
+        name: sum(run["counts"].get(p, 0) for p in ("visit", "seen_alone", "finalize"))
+        for name, run in (("before", before), ("after", after))
+    }
+    results = {
+        "before_commit": commit,
+        "before": before["counts"],
+        "after": after["counts"],
+        "total": total,
+        "visit_and_seen_alone": visit_only,
+        "page_trusted_clicks": {"before": before["page_trusted_clicks"], "after": after["page_trusted_clicks"]},
+        "same_records": True,
+    }
     out = REPO / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "interactions.json").write_text(json.dumps(results, indent=2))
@@ -261,13 +356,19 @@ def report(commit: str, before: dict, after: dict) -> None:
     print(f"{'part':<16}{'before':>8}{'after':>8}")
     for part in parts:
         print(f"{part:<16}{before['counts'].get(part, 0):>8}{after['counts'].get(part, 0):>8}")
-    print(f"taps and selections, whole visit (visit, seen alone, map review, ratings): before {total['before']}, "
-          f"after {total['after']}, ratio after/before {total['after'] / total['before']:.2f} "
-          f"({total['before'] / total['after']:.1f}x fewer)")
-    print(f"visit and seen alone only: before {visit_only['before']}, after {visit_only['after']}, "
-          f"ratio {visit_only['after'] / visit_only['before']:.2f}")
-    print(f"check: trusted clicks seen by the page (selections excluded): before {before['page_trusted_clicks']}, "
-          f"after {after['page_trusted_clicks']}; both runs left identical records on the server")
+    print(
+        f"taps and selections, whole visit (visit, seen alone, map review, ratings): before {total['before']}, "
+        f"after {total['after']}, ratio after/before {total['after'] / total['before']:.2f} "
+        f"({total['before'] / total['after']:.1f}x fewer)"
+    )
+    print(
+        f"visit and seen alone only: before {visit_only['before']}, after {visit_only['after']}, "
+        f"ratio {visit_only['after'] / visit_only['before']:.2f}"
+    )
+    print(
+        f"check: trusted clicks seen by the page (selections excluded): before {before['page_trusted_clicks']}, "
+        f"after {after['page_trusted_clicks']}; both runs left identical records on the server"
+    )
 
 
 if __name__ == "__main__":

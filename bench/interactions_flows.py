@@ -8,22 +8,41 @@ from __future__ import annotations
 
 PANEL = ".record-panel:not([hidden])"
 EARLIER = "2026-10-01"
-PEOPLE = [{"name": "Nan Example (fictional)", "relationship": "Grandmother"},
-          {"name": "Uncle Example (fictional)", "relationship": "Uncle"}]
+PEOPLE = [
+    {"name": "Nan Example (fictional)", "relationship": "Grandmother"},
+    {"name": "Uncle Example (fictional)", "relationship": "Uncle"},
+]
 HARM = "Police were called twice after shouting at home (fictional)."
-DANGERS = [{"who_is_worried": "School (fictional)", "worried_about": "Shouting at night",
-            "what_could_happen": "The child gets hurt", "safety_goal": "Adults keep arguments away from the child"},
-           {"who_is_worried": "Nan (fictional)", "worried_about": "Missed school runs",
-            "what_could_happen": "The child misses school", "safety_goal": "The network takes the child to school"}]
-MAP_TEXT = {"complicating_factors": "Parent works nights (fictional).",
-            "existing_strengths": "Nan lives nearby (fictional).",
-            "existing_safety": "Nan has collected the child every Friday since January (fictional)."}
+DANGERS = [
+    {
+        "who_is_worried": "School (fictional)",
+        "worried_about": "Shouting at night",
+        "what_could_happen": "The child gets hurt",
+        "safety_goal": "Adults keep arguments away from the child",
+    },
+    {
+        "who_is_worried": "Nan (fictional)",
+        "worried_about": "Missed school runs",
+        "what_could_happen": "The child misses school",
+        "safety_goal": "The network takes the child to school",
+    },
+]
+MAP_TEXT = {
+    "complicating_factors": "Parent works nights (fictional).",
+    "existing_strengths": "Nan lives nearby (fictional).",
+    "existing_safety": "Nan has collected the child every Friday since January (fictional).",
+}
 NEXT_STEP = {"what": "Network meeting (fictional)", "who": "Social worker", "by_when": "2026-12-20"}
-RATERS = [("worker", "Bench Worker", None, 4), ("parent", "Parent Example (fictional)", "Mother", 7),
-          ("child", "The child (fictional)", None, 9)]
+RATERS = [
+    ("worker", "Bench Worker", None, 4),
+    ("parent", "Parent Example (fictional)", "Mother", 7),
+    ("child", "The child (fictional)", None, 9),
+]
 TODAY_SCORES = [5, 8, 9]
-ANCHORS = {"anchor_zero": "So dangerous the child likely cannot live at home",
-           "anchor_ten": "Safe enough for the case to close"}
+ANCHORS = {
+    "anchor_zero": "So dangerous the child likely cannot live at home",
+    "anchor_ten": "Safe enough for the case to close",
+}
 COUNT_CLICKS = """() => { window.__taps = 0;
   document.addEventListener('click', (e) => { if (e.isTrusted) window.__taps += 1; }, true); }"""
 
@@ -133,4 +152,3 @@ def rate_again(w: Worker, carry: bool) -> None:
                 w.write(f"#rf-safety_rating-ratings-{i}-relationship", relationship)
         w.tap(f"#rf-safety_rating-ratings-{i}-score-{score}")
         w.write(f"#rf-safety_rating-ratings-{i}-why", f"Reason {i} (fictional).")
-
