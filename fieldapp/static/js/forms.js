@@ -11,7 +11,9 @@
 // onFile(file, {attachment_id, mime, size}) hands a chosen photo to the caller, which stores it.
 
 import { h, isShown, renderFields } from "./form-fields.js";
+import { createErrorDisplay } from "./form-errors.js";
 import { renderGroup } from "./form-groups.js";
+import { createSections } from "./form-sections.js";
 import { DRAFT_ONLY, carriedErrors, carriedFrom, carriedMark, clearCarried, previousNote } from "./carried.js";
 import { conditionalRequirements, fieldKey, isValid, Messages, parsePointer, resolve, validateRecord }
   from "./schema-validate.js";
@@ -54,8 +56,6 @@ export function renderForm(container, definition, options = {}) {
   const prefix = options.idPrefix || `rf-${definition.type}`;
   const onChange = options.onChange || (() => {});
   let value = structuredClone(options.value || {});
-  let current = 0;
-  let errors = [];
   const removed = new Map();
 
   const live = h("p", { class: "visually-hidden", role: "status", "aria-live": "polite" });
@@ -129,118 +129,17 @@ export function renderForm(container, definition, options = {}) {
     }
   }
 
-  function sectionElement(section, index) {
-    const count = ui.sections.length;
-    const headingId = `${prefix}-section-${section.id}`;
-    const nav = h("div", { class: "section-nav" },
-      index > 0 ? h("button", { type: "button", class: "secondary", "data-go": index - 1 },
-        `Previous: ${ui.sections[index - 1].title}`) : null,
-      index < count - 1 ? h("button", { type: "button", "data-go": index + 1 },
-        `Next: ${ui.sections[index + 1].title}`) : null);
-    nav.addEventListener("click", (event) => {
-      const button = event.target.closest("button[data-go]");
-      if (button) showSection(Number(button.dataset.go));
-    });
-    return h("section", { class: "form-section", "aria-labelledby": headingId, hidden: index !== current,
-      "data-section": index },
-    h("p", { class: "progress" }, `Section ${index + 1} of ${count}`),
-    h("h2", { id: headingId, tabindex: -1 }, section.title),
-    renderFields(ctx, "", section.fields), nav);
-  }
-
   function render(focusId) {
-    form.replaceChildren(...ui.sections.map(sectionElement));
-    paintErrors();
+    sections.render();
+    errorDisplay.paint();
     if (focusId) document.getElementById(focusId)?.focus();
   }
 
-  function showSection(index, { focusHeading = true } = {}) {
-    current = Math.max(0, Math.min(index, ui.sections.length - 1));
-    for (const section of form.querySelectorAll(".form-section")) section.hidden = Number(section.dataset.section) !== current;
-    if (focusHeading) form.querySelector(`[data-section="${current}"] h2`).focus();
-  }
-
-  function fieldFor(path) {
-    for (let at = path; ; at = at.slice(0, at.lastIndexOf("/"))) {
-      const field = form.querySelector(`.field[data-path="${CSS.escape(at)}"]`);
-      if (field || at === "") return field;
-    }
-  }
-
-  function focusTarget(path) {
-    const field = fieldFor(path);
-    if (!field) return null;
-    return document.getElementById(ctx.idFor(path)) || field.querySelector("input, select, textarea, button");
-  }
-
-  function goTo(path) {
-    const target = focusTarget(path);
-    const section = target?.closest(".form-section");
-    if (!target || !section) return;
-    showSection(Number(section.dataset.section), { focusHeading: false });
-    target.focus();
-    target.scrollIntoView({ block: "center" });
-  }
-
-  function paintErrors() {
-    form.querySelectorAll(".error-message[data-generated]").forEach((node) => node.remove());
-    form.querySelectorAll(".field-error").forEach((node) => node.classList.remove("field-error"));
-    form.querySelectorAll("[data-error-for]").forEach((node) => {
-      node.removeAttribute("aria-invalid");
-      if (node.dataset.describedBefore) node.setAttribute("aria-describedby", node.dataset.describedBefore);
-      else node.removeAttribute("aria-describedby");
-      delete node.dataset.errorFor;
-      delete node.dataset.describedBefore;
-    });
-    summary.hidden = errors.length === 0;
-    if (!errors.length) return summary.replaceChildren();
-    const fieldOrder = [...form.querySelectorAll(".field")].map((field) => field.dataset.path);
-    const rank = (error) => { const i = fieldOrder.indexOf(fieldFor(error.path)?.dataset.path); return i < 0 ? 1e9 : i; };
-    const ordered = [...errors].sort((a, b) => rank(a) - rank(b));
-    summary.replaceChildren(h("h2", { id: `${prefix}-problem` }, "There is a problem"),
-      h("ul", { class: "error-summary-list" }, ordered.map((error) => {
-        const target = focusTarget(error.path);
-        const link = h("a", { href: `#${target ? target.id : form.id}` }, error.message);
-        link.addEventListener("click", (event) => { event.preventDefault(); goTo(error.path); });
-        return h("li", {}, link);
-      })));
-    ordered.forEach((error, i) => markField(error, i));
-  }
-
-  function markField(error, i) {
-    const field = fieldFor(error.path);
-    if (!field) return;
-    const messageId = `${prefix}-error-${i}`;
-    field.classList.add("field-error");
-    const message = h("p", { class: "error-message", id: messageId, "data-generated": true },
-      h("span", { class: "visually-hidden" }, "Error: "), error.message);
-    const anchor = field.querySelector(":scope > .hint, :scope > .field-set > .hint, :scope > .group > .hint")
-      || field.querySelector(":scope > label, :scope > .field-set > legend, :scope > .group > .group-heading")
-      || field.firstChild;
-    anchor.after(message);
-    const control = focusTarget(error.path);
-    if (!control) return;
-    const fieldset = control.closest(".field-set");
-    markDescribed(fieldset || control, messageId);
-    markDescribed(control, null);
-    control.setAttribute("aria-invalid", "true");
-  }
-
-  // Remember what a control was described by before errors, so clearing errors restores it exactly.
-  function markDescribed(node, messageId) {
-    if (!node.dataset.errorFor) {
-      node.dataset.describedBefore = node.getAttribute("aria-describedby") || "";
-      node.dataset.errorFor = "true";
-    }
-    if (messageId) node.setAttribute("aria-describedby", `${node.getAttribute("aria-describedby") || ""} ${messageId}`.trim());
-  }
-
-  function showErrors(fieldErrors) {
-    errors = fieldErrors.map(({ path, message }) => ({ path, message }));
-    paintErrors();
-    if (errors.length) summary.focus();
-    return errors;
-  }
+  const showSection = (index, how) => sections.show(index, how);
+  const showErrors = (fieldErrors) => errorDisplay.show(fieldErrors);
+  const sections = createSections({ form, sections: ui.sections, prefix,
+    fieldsOf: (section) => renderFields(ctx, "", section.fields) });
+  const errorDisplay = createErrorDisplay({ form, summary, prefix, idFor: ctx.idFor, showSection });
 
   render();
   return {
