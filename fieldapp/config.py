@@ -158,6 +158,8 @@ def settings_from_env(instance_path: str) -> dict:
         "SEALING_KEYS_DIR": os.environ.get("FIELDAPP_SEALING_KEYS_DIR")
         or str(Path(instance_path) / "sealing-keys"),
         "SEALING_KEY_PEM": os.environ.get("FIELDAPP_SEALING_KEY_PEM"),
+        # At-rest record keys ("kid:base64key,…", the first current); unset: generated into the instance folder.
+        "RECORD_KEYS": os.environ.get("FIELDAPP_RECORD_KEYS"),
         # The device vault: lock after this many idle seconds; wipe after this many wrong PINs in a row.
         "VAULT_IDLE_SECONDS": int(os.environ.get("FIELDAPP_VAULT_IDLE_SECONDS", 300)),
         "VAULT_MAX_PIN_ATTEMPTS": int(os.environ.get("FIELDAPP_VAULT_MAX_PIN_ATTEMPTS", 5)),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +37,7 @@ def _write_keys(path: Path, current: str, keys: dict[str, bytes]) -> None:
 
 
 def load_record_cipher() -> BodyCipher:
-    configured = os.environ.get("FIELDAPP_RECORD_KEYS") or current_app.config.get("RECORD_KEYS")
+    configured = current_app.config.get("RECORD_KEYS")  # FIELDAPP_RECORD_KEYS, read in config.py
     if configured:
         pairs = [item.split(":", 1) for item in configured.split(",") if item.strip()]
         keys = {kid.strip(): base64.b64decode(key) for kid, key in pairs}
