@@ -15,7 +15,7 @@ from fieldapp.auth import second_step
 from fieldapp.auth.second_factor import enrol_without_code, factor_of
 from fieldapp.config import settings_from_env
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, RecoveryCode, Role, TotpFactor
+from fieldapp.models import AuditEvent, RecoveryCode, Role, TotpFactor, User
 from fieldapp.records.store import record_cipher
 from tests.conftest import PASSWORD, make_app
 
@@ -300,3 +300,18 @@ def test_only_an_admin_resets_a_second_factor(client, make_user, make_team):
     sign_in(client, manager, enrolled(manager))
     assert client.post(f"/admin/users/{worker.id}/second-factor").status_code == 403
     assert factor_of(worker) is not None
+
+
+def test_the_demo_says_who_must_enrol_and_a_rerun_clears_the_demo_users_second_factors(migrated_app, monkeypatch):
+    from fieldapp.cli import main as fieldapp_cli
+
+    migrated_app.config["SECOND_FACTOR_REQUIRED_ROLES"] = ["manager", "admin"]
+    monkeypatch.setenv("FIELDAPP_DEMO_PASSWORD", "demo-password-for-tests")
+    first = migrated_app.test_cli_runner().invoke(fieldapp_cli, ["demo"])
+    assert first.exit_code == 0 and "Two-step sign-in is required for: manager, admin" in first.output
+    manager = db.session.scalar(select(User).where(User.username == "demo.manager"))
+    enrolled(manager)
+    again = migrated_app.test_cli_runner().invoke(fieldapp_cli, ["demo"])
+    assert again.exit_code == 0, again.output
+    db.session.expire_all()
+    assert db.session.get(TotpFactor, manager.id) is None

@@ -184,12 +184,18 @@ def audit_failure(user: User, verdict: Verdict, via: str) -> None:
                      actor=user)
 
 
+def forget_second_factor(user: User) -> None:
+    """Delete `user`'s factor and recovery codes (no audit, sessions untouched: see `reset`). Flushes."""
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
+    db.session.expire_all()
+
+
 def reset(user: User, by: User) -> None:
     """Remove `user`'s second factor and recovery codes and end their sessions (an admin's action; audited).
 
     If their role requires a factor they are sent to enrolment at their next password sign-in."""
-    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-    db.session.execute(delete(TotpFactor).where(TotpFactor.user_id == user.id))
+    forget_second_factor(user)
     end_sessions(user, "second factor reset")
     audit.record("second_factor_reset", detail=f"user={user.username}", actor=by)
 
