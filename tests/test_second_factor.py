@@ -315,3 +315,23 @@ def test_the_demo_says_who_must_enrol_and_a_rerun_clears_the_demo_users_second_f
     assert again.exit_code == 0, again.output
     db.session.expire_all()
     assert db.session.get(TotpFactor, manager.id) is None
+
+
+def test_guessing_codes_is_throttled_per_user_across_fresh_password_steps(backend, tmp_path, request):
+    app = make_app(backend, tmp_path, request, LOGIN_RATE_LIMIT="3 per minute")
+    with app.app_context():
+        worker = User(username="throttled.worker", display_name="Test Worker", role=Role.WORKER)
+        worker.set_password(PASSWORD)
+        db.session.add(worker)
+        db.session.commit()
+        totp = pyotp.TOTP(enrolled(worker))
+        wrong = f"{(int(totp.now()) + 1) % 1000000:06d}"
+        client = app.test_client()
+        password_step(client, worker)
+        assert [code_step(client, wrong).status_code for _ in range(3)] == [400, 400, 400]
+        assert code_step(client, wrong).status_code == 429
+        fresh = app.test_client()  # a new half-signed-in state (the password again) does not reset the count
+        password_step(fresh, worker)
+        assert code_step(fresh, totp.now()).status_code == 429
+        db.session.remove()
+        db.engine.dispose()
