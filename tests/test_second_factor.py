@@ -335,3 +335,12 @@ def test_guessing_codes_is_throttled_per_user_across_fresh_password_steps(backen
         assert code_step(fresh, totp.now()).status_code == 429
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_wrong_code_is_told_to_the_user_at_their_next_sign_in(client, make_user):
+    worker = make_user(Role.WORKER)
+    totp = pyotp.TOTP(enrolled(worker))
+    password_step(client, worker)
+    code_step(client, f"{(int(totp.now()) + 1) % 1000000:06d}")  # someone who knows the password, not the phone
+    code_step(client, totp.now())
+    assert "1 failed sign-in attempt on your account" in client.get("/caseload").get_data(as_text=True)

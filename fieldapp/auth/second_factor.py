@@ -178,8 +178,11 @@ def audit_failure(user: User, verdict: Verdict, via: str) -> None:
 
     The request's own transaction is rolled back first (a refusal changes nothing): a conditional UPDATE that
     matched no row still holds SQLite's write lock, which the audit's separate connection would wait on."""
+    from .services import note_failed_sign_in
+
     username = user.username
     db.session.rollback()
+    note_failed_sign_in(user)  # someone has the password: the user is told at their next sign-in
     audit.record_now("second_factor_failed", detail=f"user={username} reason={verdict.reason} via={via}",
                      actor=user)
 
