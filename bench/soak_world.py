@@ -48,6 +48,7 @@ class World:
                 "FIELDAPP_SMTP_HOST": "127.0.0.1",
                 "FIELDAPP_LOG_LEVEL": "INFO",
                 "FIELDAPP_SMTP_SECURITY": "none",  # the local sink speaks plain SMTP (the explicit opt-out)
+                "FIELDAPP_REQUIRE_SECOND_FACTOR": "none",  # managers poll the board after a password sign-in
                 "FIELDAPP_WEB_WORKERS": str(web_workers),  # 0: serve's own choice (2 x CPUs + 1 with Redis)
             }
         )

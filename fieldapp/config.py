@@ -181,9 +181,35 @@ def settings_from_env(instance_path: str) -> dict:
         "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 0)),
         "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
         **server_settings(),
+        **second_factor_settings(),
         **safety_alert_settings(),
         **safety_server_settings(),
         **delivery_settings(),
+    }
+
+
+SECOND_FACTOR_ROLE_NAMES = {"workers": "worker", "managers": "manager", "support": "support", "admins": "admin"}
+
+
+def _second_factor_roles(value: str) -> list[str]:
+    names = [item.strip().lower() for item in value.split(",") if item.strip() and item.strip().lower() != "none"]
+    unknown = [name for name in names if name not in SECOND_FACTOR_ROLE_NAMES]
+    if unknown:
+        raise ValueError(f"FIELDAPP_REQUIRE_SECOND_FACTOR takes {', '.join(SECOND_FACTOR_ROLE_NAMES)} or none, "
+                         f"not {', '.join(unknown)}")
+    return [SECOND_FACTOR_ROLE_NAMES[name] for name in names]
+
+
+def second_factor_settings() -> dict:
+    """Which roles must have a second factor for a password sign-in (auth/second_factor.py)."""
+    return {
+        # Role values; "none" switches the requirement off (for a deployment where everyone signs in via OIDC).
+        "SECOND_FACTOR_REQUIRED_ROLES": _second_factor_roles(
+            os.environ.get("FIELDAPP_REQUIRE_SECOND_FACTOR", "managers,admins")),
+        # The half-signed-in state between the password and the code lasts this long.
+        "SECOND_FACTOR_STEP_SECONDS": int(os.environ.get("FIELDAPP_SECOND_FACTOR_STEP_SECONDS", 300)),
+        # Wrong codes allowed in one half-signed-in state before the password must be entered again.
+        "SECOND_FACTOR_MAX_TRIES": int(os.environ.get("FIELDAPP_SECOND_FACTOR_MAX_TRIES", 5)),
     }
 
 

@@ -83,6 +83,9 @@ BASE_TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key",
     # No escalator runs beside most tests: no banner, outage email or backstop sweep unless a test asks.
     "SAFETY_LIVENESS_CHECK": False,
+    # Most tests sign managers and admins in with a password alone. The default (managers and admins need a
+    # second factor) is proved by tests/test_second_factor.py, which turns it back on.
+    "SECOND_FACTOR_REQUIRED_ROLES": [],
 }
 
 _pg_tables_created: set[str] = set()

@@ -93,7 +93,9 @@ def paths() -> dict:
                 "type": "object", "required": ["authenticated", "csrf_token"],
                 "properties": {"authenticated": {"type": "boolean"}, "csrf_token": {"type": "string"}}}),
             "post": _operation("Sign in again without leaving the app", OBJECT, body={
-                "type": "object", "properties": {"username": {"type": "string"}, "password": {"type": "string"}}}),
+                "type": "object", "properties": {"username": {"type": "string"}, "password": {"type": "string"},
+                                                # Needed when the user has a second factor (401 second_factor_required).
+                                                "code": {"type": "string", "maxLength": 40}}}),
         },
         "/api/devices": {"post": _operation("Register this device", OBJECT, "201", body={
             "type": "object", "properties": {"id": UUID, "name": {"type": "string", "maxLength": 80}}})},

@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import audit
 from ..access import roles_required
+from ..auth.second_step import check_code_in_json_sign_in
 from ..auth.services import authenticate, complete_sign_in, throttled_sign_in
 from ..crypto.sealing import ALGORITHM, NoSealingKey, current_keyring
 from ..devices.services import DeviceError, register_device
@@ -66,7 +67,10 @@ def sign_in():
         return error_response(401, "invalid_credentials", "That username and password do not match an active account.")
     if g.device is not None and g.device.user_id != user.id:
         return error_response(403, "device_other_user", "This device is registered to another worker.")
-    complete_sign_in(user, detail="re-authenticated in the app")
+    refusal, detail = check_code_in_json_sign_in(user, body.get("code"))  # a second factor, if the user has one
+    if refusal is not None:
+        return refusal
+    complete_sign_in(user, detail=detail)
     return me_payload(user, g.device)
 
 

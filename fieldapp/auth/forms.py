@@ -43,3 +43,22 @@ class ChangePasswordForm(FlaskForm):
     def __init__(self, account_username: str, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_username = account_username
+
+
+class SecondFactorCodeForm(FlaskForm):
+    """The sign-in's second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(message="Enter the code."), Length(max=40)],
+                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+    submit = SubmitField("Continue")
+
+
+class EnrolSecondFactorForm(FlaskForm):
+    code = StringField("Code from your authenticator app", validators=[
+        DataRequired(message="Enter the 6-digit code your app shows."), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField("Turn on two-step sign-in")
+
+
+class ResetSecondFactorForm(FlaskForm):
+    submit = SubmitField("Reset two-step sign-in")

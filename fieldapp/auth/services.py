@@ -39,11 +39,11 @@ def authenticate(username: str | None, password: str | None) -> User | None:
         return user
     audit.record_now("login_failed", detail=f"username={username[:80]}")
     if user is not None:
-        _note_failed_sign_in(user)
+        note_failed_sign_in(user)
     return None
 
 
-def _note_failed_sign_in(user: User) -> None:
+def note_failed_sign_in(user: User) -> None:
     # Its own transaction: the refused request rolls back, and the user must still be told at their next sign-in.
     users = User.__table__
     with db.engine.begin() as connection:

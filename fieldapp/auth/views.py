@@ -8,9 +8,10 @@ from flask_login import current_user, login_required, logout_user
 from .. import audit
 from ..extensions import db, login_manager
 from ..models import Role, User
-from . import bp
+from . import bp, second_step
 from .forms import LoginForm
 from .next_url import safe_next_path
+from .second_factor import is_enrolled
 from .services import authenticate, complete_sign_in, throttled_sign_in
 from .sessions import end_sessions, forget_session, session_is_current
 
@@ -42,6 +43,8 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.username.data, form.password.data)
         if user is not None:
+            if is_enrolled(user):  # the password was right; the code comes next, before any session
+                return second_step.begin(user, safe_next_path(request.args.get("next")))
             complete_sign_in(user)
             return redirect(safe_next_path(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
         form.password.errors.append("That username and password do not match an active account.")

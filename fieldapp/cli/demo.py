@@ -12,10 +12,12 @@ import secrets
 from datetime import date, timedelta
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from ..auth.second_factor import forget_second_factor
 from ..cases.services import allocate
 from ..extensions import db
 from ..models import Child, EscalationPolicy, LegalStatus, Role, Team, User
@@ -103,6 +105,9 @@ def demo_command():
         user.set_password(passwords[username])
         users[username] = user
     db.session.flush()
+    for user in users.values():
+        # A rerun is how someone who lost their authenticator gets back in: they set up two-step sign-in again.
+        forget_second_factor(user)
     if created:
         count = _make_children(_ensure_team(DEMO_TEAM), users)
         click.echo(f"Loaded {count} fictional children into {DEMO_TEAM}.")
@@ -114,3 +119,6 @@ def demo_command():
     click.echo("Demo sign-ins (fictional people):")
     for username, _name, role, _team, _pt in DEMO_USERS:
         click.echo(f"  {role.value:8} {username:14} {passwords[username]}")
+    required = ", ".join(current_app.config["SECOND_FACTOR_REQUIRED_ROLES"]) or "nobody"
+    click.echo(f"Two-step sign-in is required for: {required}. They set it up at their first sign-in (an "
+               "authenticator app, or `oathtool --totp -b KEY` with the key the page shows); rerun to reset it.")

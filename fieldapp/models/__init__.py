@@ -23,6 +23,7 @@ from .safety import (
     SafetySession,
     SessionState,
 )
+from .second_factor import RecoveryCode, TotpFactor
 from .types import utcnow
 
 __all__ = [
@@ -32,5 +33,5 @@ __all__ = [
     "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
-    "UnfinishedDraft",
+    "UnfinishedDraft", "RecoveryCode", "TotpFactor",
 ]

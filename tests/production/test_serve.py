@@ -25,8 +25,12 @@ DEVICE_HEADER = "X-Fieldapp-Device"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("serve")
+    # The demo manager signs in with a password alone here (two-step sign-in: tests/test_second_factor.py).
     env = fieldapp_env(
-        workdir / "instance", FIELDAPP_DEMO_PASSWORD=DEMO_PASSWORD, FIELDAPP_LOGIN_RATE_LIMIT="100 per minute"
+        workdir / "instance",
+        FIELDAPP_DEMO_PASSWORD=DEMO_PASSWORD,
+        FIELDAPP_LOGIN_RATE_LIMIT="100 per minute",
+        FIELDAPP_REQUIRE_SECOND_FACTOR="none",
     )
     subprocess.run([*FIELDAPP, "demo"], env=env, cwd=workdir, check=True, capture_output=True, timeout=120)
     server = ServeProcess(workdir, env)

@@ -88,12 +88,14 @@ export async function api(path, { method = "GET", body, reauth = true } = {}) {
 }
 
 // Sign in again from inside the app (POST /api/session), keeping everything on the page as it is.
-export async function signIn(username, password) {
+// `code`: the second factor, for a user who has one (the server answers 401 second_factor_required without it).
+export async function signIn(username, password, code) {
+  const body = code ? { username, password, code } : { username, password };
   if (!csrfToken) await send("/session", "GET");
-  let { response, data } = await send("/session", "POST", { username, password });
+  let { response, data } = await send("/session", "POST", body);
   if (response.status === 400 && data?.error === "csrf_failed") {
     await send("/session", "GET");
-    ({ response, data } = await send("/session", "POST", { username, password }));
+    ({ response, data } = await send("/session", "POST", body));
   }
   if (response.status === 410 && data?.error === "device_revoked") {
     await onDeviceRevoked(data);

@@ -165,12 +165,21 @@ function askForPassword() {
     const submit = async (event) => {
       event.preventDefault();
       try {
-        serverInfo = await signIn($("reauth-username").value, $("reauth-password").value);
+        const codeField = $("reauth-code-field");
+        serverInfo = await signIn($("reauth-username").value, $("reauth-password").value,
+          codeField.hidden ? undefined : $("reauth-code").value);
         $("reauth-password").value = "";
+        $("reauth-code").value = "";
         announce("Signed in again.");
         finish(true);
       } catch (error) {
         showError("reauth-error", error instanceof OfflineError ? error.message : (error.message || "Sign-in failed."));
+        if (error instanceof ApiError && error.code?.startsWith("second_factor_")) {
+          // The password was right and the account has a second factor: ask for the code, keep the password.
+          $("reauth-code-field").hidden = false;
+          $("reauth-code").value = "";
+          $("reauth-code").focus();
+        }
         if (error instanceof ApiError && error.code === "device_revoked") finish(false, error);
       }
     };
