@@ -23,6 +23,7 @@ class AccountValues:
     caseload_limit: int | None
     active: bool
     password: str | None
+    phone: str | None = None  # shown on safety alerts, so a manager can ring the worker
 
 
 def save_account(user: User | None, values: AccountValues, by: User) -> tuple[User, RoleGrant | None]:
@@ -34,6 +35,7 @@ def save_account(user: User | None, values: AccountValues, by: User) -> tuple[Us
         db.session.add(user)
     user.display_name, user.email = values.display_name, values.email
     user.part_time, user.caseload_limit = values.part_time, values.caseload_limit
+    user.phone = (values.phone or "").strip() or None
     if not elevated:
         user.role, user.team_id = values.role, values.team_id
     elif creating:

@@ -42,12 +42,12 @@ def _describe(grant: RoleGrant) -> str:
 
 def request_grant(user: User, role: Role, team_id: int | None, activate: bool, by: User) -> RoleGrant:
     """Record a pending grant (an older pending one for the same user is superseded). Flushes; audited."""
-    for older in db.session.scalars(select(RoleGrant).where(RoleGrant.user_id == user.id,
-                                                            RoleGrant.decided_at.is_(None))):
+    for older in db.session.scalars(
+        select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.decided_at.is_(None))
+    ):
         _decide(older, by, confirmed=False)
         audit.record("role_grant_superseded", detail=_describe(older))
-    grant = RoleGrant(user=user, role=role, team_id=team_id, activate=activate, requested_by=by,
-                      requested_at=utcnow())
+    grant = RoleGrant(user=user, role=role, team_id=team_id, activate=activate, requested_by=by, requested_at=utcnow())
     db.session.add(grant)
     db.session.flush()
     audit.record("role_grant_requested", detail=_describe(grant) + f" requested_by={by.username}")
@@ -83,15 +83,27 @@ def refuse_grant(grant: RoleGrant, by: User) -> None:
 
 
 def _with_people(query):
-    return query.options(selectinload(RoleGrant.user), selectinload(RoleGrant.team),
-                         selectinload(RoleGrant.requested_by), selectinload(RoleGrant.decided_by))
+    return query.options(
+        selectinload(RoleGrant.user),
+        selectinload(RoleGrant.team),
+        selectinload(RoleGrant.requested_by),
+        selectinload(RoleGrant.decided_by),
+    )
 
 
 def pending_grants() -> list[RoleGrant]:
-    return list(db.session.scalars(_with_people(
-        select(RoleGrant).where(RoleGrant.decided_at.is_(None)).order_by(RoleGrant.requested_at))))
+    return list(
+        db.session.scalars(
+            _with_people(select(RoleGrant).where(RoleGrant.decided_at.is_(None)).order_by(RoleGrant.requested_at))
+        )
+    )
 
 
 def recent_decisions() -> list[RoleGrant]:
-    return list(db.session.scalars(_with_people(
-        select(RoleGrant).where(RoleGrant.decided_at >= utcnow() - RECENT).order_by(RoleGrant.decided_at.desc()))))
+    return list(
+        db.session.scalars(
+            _with_people(
+                select(RoleGrant).where(RoleGrant.decided_at >= utcnow() - RECENT).order_by(RoleGrant.decided_at.desc())
+            )
+        )
+    )

@@ -26,14 +26,26 @@ def _reminders(form, field):
 
 
 class SafetyPolicyForm(FlaskForm):
-    duty_phone = StringField("Duty desk phone number (for texts from workers with no data signal)", validators=[
-        Optional(), Length(max=32), Regexp(PHONE, message="Use digits, spaces, brackets, dashes and a leading +.")])
-    grace_minutes = IntegerField("Grace after the visit's end before the line managers are alerted (minutes)",
-                                 validators=[InputRequired(), NumberRange(min=0, max=60)])
-    ack_minutes = IntegerField("Minutes without an acknowledgement before the next level is alerted",
-                               validators=[InputRequired(), NumberRange(min=1, max=60)])
-    reminder_minutes = StringField("Reminders to the worker before the visit's end (minutes, comma-separated)",
-                                   validators=[Length(max=40), _reminders])
+    duty_phone = StringField(
+        "Duty desk phone number (for texts from workers with no data signal)",
+        validators=[
+            Optional(),
+            Length(max=32),
+            Regexp(PHONE, message="Use digits, spaces, brackets, dashes and a leading +."),
+        ],
+    )
+    grace_minutes = IntegerField(
+        "Grace after the visit's end before the line managers are alerted (minutes)",
+        validators=[InputRequired(), NumberRange(min=0, max=60)],
+    )
+    ack_minutes = IntegerField(
+        "Minutes without an acknowledgement before the next level is alerted",
+        validators=[InputRequired(), NumberRange(min=1, max=60)],
+    )
+    reminder_minutes = StringField(
+        "Reminders to the worker before the visit's end (minutes, comma-separated)",
+        validators=[Length(max=40), _reminders],
+    )
     duty_team_id = SelectField("Duty level: whose managers are alerted next", coerce=int)
     submit = SubmitField("Save safety policy")
 
@@ -51,7 +63,8 @@ def team_safety(team_id: int):
     form = SafetyPolicyForm(obj=policy)
     others = db.session.scalars(select(Team).where(Team.id != team.id).order_by(Team.name))
     form.duty_team_id.choices = [SelectChoice(0, "— none: the line managers again —")] + [
-        SelectChoice(t.id, f"Managers of {t.name}") for t in others]
+        SelectChoice(t.id, f"Managers of {t.name}") for t in others
+    ]
     if not form.is_submitted():
         form.duty_phone.data = team.duty_phone
         form.duty_team_id.data = policy.duty_team_id or 0
@@ -63,13 +76,16 @@ def team_safety(team_id: int):
         team.duty_phone = (form.duty_phone.data or "").strip() or None
         db.session.add(policy)
         db.session.flush()
-        audit.record("admin_safety_policy_saved", detail=f"team={team.name}; before: {before}; "
-                                                         f"after: {_describe(policy, team)}")
+        audit.record(
+            "admin_safety_policy_saved", detail=f"team={team.name}; before: {before}; after: {_describe(policy, team)}"
+        )
         flash(f"Saved the safety policy of {team.name}.", "success")
         return redirect(url_for("admin.teams"))
     return render_template("admin/team_safety.html", form=form, team=team), (400 if form.errors else 200)
 
 
 def _describe(policy: EscalationPolicy, team: Team) -> str:
-    return (f"grace={policy.grace_minutes} ack={policy.ack_minutes} reminders={policy.reminder_minutes} "
-            f"duty_team={policy.duty_team_id or '-'} duty_phone={team.duty_phone or '-'}")
+    return (
+        f"grace={policy.grace_minutes} ack={policy.ack_minutes} reminders={policy.reminder_minutes} "
+        f"duty_team={policy.duty_team_id or '-'} duty_phone={team.duty_phone or '-'}"
+    )

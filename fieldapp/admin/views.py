@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 from wtforms import SelectChoice
 
 from .. import audit
@@ -13,18 +11,18 @@ from ..access import roles_required
 from ..cases.services import AllocationError, allocate
 from ..csv_cells import csv_text
 from ..extensions import db
-from ..models import Allocation, AuditEvent, Child, Role, Team, User
-from . import bp
+from ..models import Role, Team, User
+from . import bp, directory
 from .accounts import AccountValues, save_account
 from .forms import AllocationForm, TeamForm, UserForm
 from .grants import pending_grants
+from .teams import TeamNameTaken, save_team
 
 admin_only = roles_required(Role.ADMIN)
 
 
 def _team_choices():
-    teams = db.session.scalars(select(Team).order_by(Team.name))
-    return [SelectChoice(0, "— none —")] + [SelectChoice(t.id, t.name) for t in teams]
+    return [SelectChoice(0, "— none —")] + [SelectChoice(t.id, t.name) for t in directory.teams_by_name()]
 
 
 @bp.get("/")
@@ -36,8 +34,7 @@ def index():
 @bp.get("/users")
 @admin_only
 def users():
-    people = db.session.scalars(select(User).options(selectinload(User.team)).order_by(User.display_name))
-    return render_template("admin/users.html", users=list(people), pending_grants=pending_grants())
+    return render_template("admin/users.html", users=directory.users_by_name(), pending_grants=pending_grants())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -53,15 +50,25 @@ def edit_user(user_id: int | None = None):
     if form.validate_on_submit():
         if user is None and not form.password.data:
             form.password.errors.append("A new user needs a password.")
-        elif user is None and db.session.scalar(select(User).where(User.username == form.username.data)):
+        elif user is None and directory.username_taken(form.username.data):
             form.username.errors.append("That username is taken.")
         else:
-            user, grant = save_account(user, AccountValues(
-                username=form.username.data, display_name=form.display_name.data, email=form.email.data or None,
-                role=Role(form.role.data), team_id=form.team_id.data or None, part_time=form.part_time.data,
-                caseload_limit=form.caseload_limit.data, active=form.active.data,
-                password=form.password.data or None), by=current_user._get_current_object())
-            user.phone = (form.phone.data or "").strip() or None
+            user, grant = save_account(
+                user,
+                AccountValues(
+                    username=form.username.data,
+                    display_name=form.display_name.data,
+                    email=form.email.data or None,
+                    role=Role(form.role.data),
+                    team_id=form.team_id.data or None,
+                    part_time=form.part_time.data,
+                    caseload_limit=form.caseload_limit.data,
+                    active=form.active.data,
+                    password=form.password.data or None,
+                    phone=form.phone.data,
+                ),
+                by=current_user._get_current_object(),
+            )
             waiting = f" The {grant.role.value} role waits for another admin to confirm it." if grant else ""
             flash(f"Saved {user.display_name}.{waiting}", "success")
             return redirect(url_for("admin.users"))
@@ -71,8 +78,7 @@ def edit_user(user_id: int | None = None):
 @bp.get("/teams")
 @admin_only
 def teams():
-    all_teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.name))
-    return render_template("admin/teams.html", teams=list(all_teams))
+    return render_template("admin/teams.html", teams=directory.teams_with_members())
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])
@@ -82,15 +88,16 @@ def edit_team(team_id: int | None = None):
     team = db.get_or_404(Team, team_id) if team_id else None
     form = TeamForm(obj=team)
     if form.validate_on_submit():
-        clash = db.session.scalar(select(Team).where(Team.name == form.name.data))
-        if clash is not None and clash is not team:
-            form.name.errors.append("A team with that name exists.")
+        try:
+            team = save_team(
+                team,
+                form.name.data,
+                caseload_limit_full_time=form.caseload_limit_full_time.data,
+                caseload_limit_part_time=form.caseload_limit_part_time.data,
+            )
+        except TeamNameTaken as taken:
+            form.name.errors.append(str(taken))
         else:
-            team = team or Team()
-            form.populate_obj(team)
-            db.session.add(team)
-            db.session.flush()
-            audit.record("admin_team_saved", detail=f"team={team.name}")
             flash(f"Saved team {team.name}.", "success")
             return redirect(url_for("admin.teams"))
     return render_template("admin/team_form.html", form=form, team=team), (400 if form.errors else 200)
@@ -99,22 +106,15 @@ def edit_team(team_id: int | None = None):
 @bp.get("/allocations")
 @admin_only
 def allocations():
-    children = db.session.scalars(
-        select(Child).options(selectinload(Child.allocations).selectinload(Allocation.worker),
-                              selectinload(Child.team))
-        .order_by(Child.case_number)
-    )
-    return render_template("admin/allocations.html", children=list(children))
+    return render_template("admin/allocations.html", children=directory.children_with_allocations())
 
 
 @bp.route("/allocations/<public_id>", methods=["GET", "POST"])
 @admin_only
 def allocate_child(public_id: str):
-    child = db.session.scalar(select(Child).where(Child.public_id == public_id)) or abort(404)
+    child = directory.child_by_public_id(public_id) or abort(404)
     form = AllocationForm()
-    workers = db.session.scalars(
-        select(User).where(User.role == Role.WORKER, User.active.is_(True)).order_by(User.display_name)
-    )
+    workers = directory.active_workers()
     form.worker_id.choices = [SelectChoice(0, "— unallocated —")] + [
         SelectChoice(w.id, w.display_name) for w in workers
     ]
@@ -127,8 +127,10 @@ def allocate_child(public_id: str):
         except AllocationError as error:
             form.worker_id.errors.append(str(error))
         else:
-            flash(f"{child.case_number} is now {'allocated to ' + worker.display_name if worker else 'unallocated'}.",
-                  "success")
+            flash(
+                f"{child.case_number} is now {'allocated to ' + worker.display_name if worker else 'unallocated'}.",
+                "success",
+            )
             return redirect(url_for("admin.allocations"))
     return render_template("admin/allocate.html", form=form, child=child), (400 if form.errors else 200)
 
@@ -138,13 +140,10 @@ def allocate_child(public_id: str):
 def audit_csv():
     """The whole audit trail (optionally one child's) as CSV, streamed in id order."""
     child_filter = request.args.get("child")
-    query = select(AuditEvent).options(selectinload(AuditEvent.actor)).order_by(AuditEvent.id)
-    if child_filter:
-        query = query.where(AuditEvent.child_public_id == child_filter)
     audit.record("export_audit", child_public_id=child_filter, detail="audit CSV export")
-    rows = ([event.id, event.at.isoformat(), event.actor.username if event.actor else None, event.action,
-             event.child_public_id, event.detail, event.ip, event.device_id, event.user_agent]
-            for event in db.session.scalars(query))
-    header = ["id", "at_utc", "actor", "action", "child", "detail", "ip", "device", "user_agent"]
-    return Response(csv_text(header, rows), mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=fieldapp-audit.csv"})
+    rows = directory.audit_csv_rows(child_filter)
+    return Response(
+        csv_text(directory.AUDIT_CSV_HEADER, rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=fieldapp-audit.csv"},
+    )
