@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import audit
 from ..access import roles_required
+from ..auth.oidc.methods import sign_in_methods
 from ..auth.services import authenticate, complete_sign_in, throttled_sign_in
 from ..crypto.sealing import ALGORITHM, NoSealingKey, current_keyring
 from ..devices.services import DeviceError, register_device
@@ -42,6 +43,7 @@ def me_payload(user: User, device: Device | None) -> dict:
         "vault": {"idle_seconds": config["VAULT_IDLE_SECONDS"],
                   "max_pin_attempts": config["VAULT_MAX_PIN_ATTEMPTS"]},
         "drafts": {"stale_after_days": config["STALE_DRAFT_DAYS"]},
+        "sign_in": sign_in_methods(),
     }
 
 
@@ -53,7 +55,8 @@ def me():
 @bp.get("/session")
 def session_status():
     """Signed in or not, and a CSRF token to sign in with."""
-    return {"authenticated": current_user.is_authenticated, "csrf_token": generate_csrf()}
+    return {"authenticated": current_user.is_authenticated, "csrf_token": generate_csrf(),
+            "sign_in": sign_in_methods()}
 
 
 @bp.post("/session")
@@ -66,7 +69,7 @@ def sign_in():
         return error_response(401, "invalid_credentials", "That username and password do not match an active account.")
     if g.device is not None and g.device.user_id != user.id:
         return error_response(403, "device_other_user", "This device is registered to another worker.")
-    complete_sign_in(user, detail="re-authenticated in the app")
+    complete_sign_in(user, detail="method=password re-authenticated in the app")
     return me_payload(user, g.device)
 
 
