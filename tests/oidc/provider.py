@@ -34,6 +34,7 @@ ACCOUNTS = {
     "sub-unknown-0002": {"preferred_username": "nobody.here", "name": "Nobody Here (fictional)"},
     "sub-imposter-0003": {"preferred_username": "ava.oidc", "name": "Ava Oidc (fictional)"},
     "sub-noname-0004": {"name": "Ava Oidc (fictional)"},
+    "sub-shell-0005": {"preferred_username": "shell.worker", "name": "Shell Worker (fictional)"},
 }
 
 

@@ -79,6 +79,12 @@ export async function api(path, { method = "GET", body, reauth = true } = {}) {
   }
 }
 
+// Signed in or not, which sign-in methods are on, and a fresh CSRF token (GET /api/session).
+export async function sessionStatus() {
+  const { data } = await send("/session", "GET");
+  return data || {};
+}
+
 // Sign in again from inside the app (POST /api/session), keeping everything on the page as it is.
 export async function signIn(username, password) {
   if (!csrfToken) await send("/session", "GET");
