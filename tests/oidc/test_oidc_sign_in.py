@@ -17,6 +17,16 @@ APP_URL = "http://localhost"
 CALLBACK = f"{APP_URL}/login/oidc/callback"
 
 
+@pytest.fixture
+def backend():
+    """SQLite for most of these (the flow does not depend on the store); the tests that bind subjects and claim
+    re-validations run on PostgreSQL too (parametrized below)."""
+    return "sqlite"
+
+
+BOTH_STORES = pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+
+
 @pytest.fixture(scope="module")
 def provider():
     provider = start_provider([CALLBACK])
@@ -57,6 +67,7 @@ def audit_details(action):
     return [e.detail for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == action))]
 
 
+@BOTH_STORES
 def test_first_sign_in_matches_the_username_claim_binds_the_subject_and_is_audited(ava, client, provider):
     authorize = urlsplit(begin(client))
     query = parse_qs(authorize.query)
@@ -135,6 +146,7 @@ def test_a_display_name_alone_never_matches(ava, client):
     assert response.status_code == 403 and not signed_in(client)
 
 
+@BOTH_STORES
 def test_once_bound_another_subject_with_the_same_username_is_refused(ava, app, client):
     sign_in(client, "sub-ava-0001")
     other = app.test_client()
@@ -152,6 +164,7 @@ def test_an_inactive_fieldapp_account_is_refused(ava, client):
     assert response.status_code == 403 and not signed_in(client)
 
 
+@BOTH_STORES
 def test_disabled_at_the_provider_ends_the_session_at_the_next_revalidation(ava, client, provider, monkeypatch):
     sign_in(client, "sub-ava-0001")
     now = sessions.clock()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import requests
 from authlib.integrations.base_client.errors import OAuthError
@@ -62,13 +62,16 @@ def keep_refresh_token(user: User, refresh_token: str | None) -> None:
 
 def _claim(grant_id: str, user_id: int) -> OidcGrant | None:
     """This request re-validates the grant if its window has passed and no other request got there first."""
+    grant = db.session.get(OidcGrant, grant_id)  # a read by key on every request; a write only when due
     now = _now()
-    due = now - timedelta(seconds=current_app.config["OIDC_REVALIDATE_SECONDS"])
+    if grant is None or grant.user_id != user_id or (
+            now - grant.checked_at).total_seconds() < current_app.config["OIDC_REVALIDATE_SECONDS"]:
+        return None
     claimed = db.session.execute(update(OidcGrant).where(
-        OidcGrant.id == grant_id, OidcGrant.user_id == user_id, OidcGrant.checked_at <= due,
-    ).values(checked_at=now)).rowcount
+        OidcGrant.id == grant_id, OidcGrant.checked_at == grant.checked_at,
+    ).values(checked_at=now).execution_options(synchronize_session=False)).rowcount
     db.session.commit()  # the claim stands whatever this request's outcome
-    return db.session.get(OidcGrant, grant_id) if claimed else None
+    return grant if claimed else None
 
 
 def revalidate_session() -> None:
@@ -80,7 +83,7 @@ def revalidate_session() -> None:
     grant = _claim(grant_id, user.id)
     if grant is None:
         return
-    from .client import provider_client
+    from .client import OidcMisconfigured, provider_client
 
     refresh_token = record_cipher().decrypt_bytes(grant.key_id, grant.refresh_token, _context(grant.id)).decode()
     try:
@@ -94,7 +97,7 @@ def revalidate_session() -> None:
             return
         log.error("oidc: re-validation of %s's session failed (%s); session kept", user.username, error.error)
         return
-    except (requests.RequestException, OSError) as error:
+    except (requests.RequestException, OSError, OidcMisconfigured) as error:
         log.warning("oidc: provider unreachable re-validating %s's session (%s); session kept, will retry",
                     user.username, error.__class__.__name__)
         return
