@@ -7,7 +7,8 @@
 //   POST /test/disable?sub=S    the account is gone: its refresh tokens are refused (invalid_grant)
 //   POST /test/reset            every account back, no mischief pending
 //   POST /test/mischief?mode=M  the next token response carries a tampered ID token:
-//                               wrong_aud | expired | bad_sig (signed by another key under the same kid)
+//                               wrong_aud | wrong_aud_our_azp (another audience, our client as azp) |
+//                               expired | bad_sig (signed by another key under the same kid)
 import { createSign, generateKeyPairSync, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -51,6 +52,7 @@ function resign(idToken, mode) {
   const payload = JSON.parse(Buffer.from(payloadPart, "base64url"));
   const now = Math.floor(Date.now() / 1000);
   if (mode === "wrong_aud") payload.aud = "another-council-app";
+  if (mode === "wrong_aud_our_azp") Object.assign(payload, { aud: "another-council-app", azp: payload.aud });
   if (mode === "expired") Object.assign(payload, { iat: now - 7200, exp: now - 3600 });
   const input = `${b64url(header)}.${b64url(payload)}`;
   const signature = createSign("RSA-SHA256").update(input).sign(mode === "bad_sig" ? otherKey : signingKey);

@@ -121,8 +121,11 @@ def test_a_callback_carried_to_another_browser_is_refused(ava, app, client):
     assert any("method=oidc reason=mismatching_state" in d for d in audit_details("login_failed"))
 
 
-@pytest.mark.parametrize("mischief", ["wrong_aud", "expired", "bad_sig"])
-def test_an_id_token_that_does_not_check_out_is_refused(ava, client, provider, mischief):
+@pytest.mark.parametrize(("mischief", "reason"), [("wrong_aud", "invalid_claim"),
+                                                  ("wrong_aud_our_azp", "invalid_claim"),
+                                                  ("expired", "expired_token"),
+                                                  ("bad_sig", "bad_signature")])
+def test_an_id_token_that_does_not_check_out_is_refused(ava, client, provider, mischief, reason):
     provider.control("mischief", mode=mischief)
     response, _ = sign_in(client, "sub-ava-0001")
     assert response.status_code == 400, mischief
@@ -130,7 +133,7 @@ def test_an_id_token_that_does_not_check_out_is_refused(ava, client, provider, m
     assert not signed_in(client)
     db.session.refresh(ava)
     assert ava.oidc_subject is None
-    assert audit_details("login_failed") and not audit_details("login")
+    assert audit_details("login_failed") == [f"method=oidc reason={reason}"] and not audit_details("login")
 
 
 def test_an_unknown_user_is_refused_with_a_clear_message_and_audited(ava, client):

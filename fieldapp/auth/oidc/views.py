@@ -58,8 +58,14 @@ def callback():
     except (OidcMisconfigured, requests.RequestException) as error:
         return _unavailable(error)
     flow = session.get(FLOW_KEY) or {}
+    config = current_app.config
+    # Authlib checks the issuer, expiry and nonce by default, but the audience only through `azp`: a token for
+    # another client that names us as azp would pass (tests/oidc: wrong_aud_our_azp). So the audience is explicit.
+    # The issuer exactly as discovery spells it (client.py has checked it is the configured one, modulo a "/").
+    expected = {"iss": {"essential": True, "value": client.load_server_metadata()["issuer"]},
+                "aud": {"essential": True, "value": config["OIDC_CLIENT_ID"]}}
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=expected)
     except requests.RequestException as error:
         return _unavailable(error)
     except (AuthlibBaseError, JoseError) as error:
@@ -71,9 +77,8 @@ def callback():
     claims = token.get("userinfo")
     if not claims:  # no ID token at all: nothing vouches for who this is
         return _refused(400, "no_id_token", "The identity provider did not say who you are.")
-    issuer = current_app.config["OIDC_ISSUER"]
     try:
-        user = match_user(issuer, dict(claims), current_app.config["OIDC_USERNAME_CLAIM"])
+        user = match_user(config["OIDC_ISSUER"], dict(claims), config["OIDC_USERNAME_CLAIM"])
     except SignInRefused as refusal:
         return _refused(403, refusal.reason, refusal.message, subject=str(claims.get("sub", "")))
     complete_sign_in(user, detail=f"method=oidc subject={claims['sub'][:120]}")
