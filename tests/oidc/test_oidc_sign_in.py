@@ -231,3 +231,21 @@ def test_passwords_off_hides_the_password_form(oidc_app, client, make_user):
     admin = make_user(Role.ADMIN)
     assert client.post("/login", data={"username": admin.username, "password": PASSWORD}).status_code == 400
     assert client.get("/api/session").get_json()["sign_in"]["passwords"] == "off"
+
+
+@pytest.mark.parametrize(("issuer", "allow_loopback", "ok"), [
+    ("https://login.council.example/realms/staff", False, True),
+    ("http://127.0.0.1:8080", False, False),
+    ("http://127.0.0.1:8080", True, True),
+    ("http://[::1]:8080", True, True),
+    ("http://idp.council.example", True, False),  # the test setting never opens plain http beyond loopback
+    ("ftp://idp.council.example", True, False),
+])
+def test_the_issuer_must_be_https_outside_a_loopback_test_provider(issuer, allow_loopback, ok):
+    from fieldapp.auth.oidc.client import OidcMisconfigured, check_issuer
+
+    if ok:
+        check_issuer(issuer, allow_loopback)
+    else:
+        with pytest.raises(OidcMisconfigured):
+            check_issuer(issuer, allow_loopback)

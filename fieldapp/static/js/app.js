@@ -190,6 +190,10 @@ function askForPassword() {
     };
     const viaProvider = async () => {
       showError("reauth-error", "");
+      if (!navigator.onLine) { // offline the popup would only show the cached app
+        showError("reauth-error", "You are offline. Connect, then sign in; your work stays on this device.");
+        return;
+      }
       try {
         await signInThroughProvider(methods.oidc.start);
         serverInfo = await api("/me", { reauth: false });
