@@ -6,6 +6,7 @@ FIELDAPP_OIDC_PROVIDER_DIR) and reused by later runs; tests/oidc/provider.mjs st
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -46,11 +47,13 @@ def provider_home() -> Path:
     require(major >= 20, f"oidc-provider {VERSION} needs Node.js 20 or later")
     home = Path(os.environ.get("FIELDAPP_OIDC_PROVIDER_DIR")
                 or Path(tempfile.gettempdir()) / f"fieldapp-oidc-provider-{VERSION}")
-    if not (home / "node_modules" / "oidc-provider" / "package.json").exists():
-        home.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "init", "-y"], cwd=home, check=True, capture_output=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", f"oidc-provider@{VERSION}"], cwd=home,
-                       check=True, capture_output=True, timeout=300)
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # xdist workers: one installs, the others wait and reuse it
+        if not (home / "node_modules" / "oidc-provider" / "package.json").exists():
+            subprocess.run(["npm", "init", "-y"], cwd=home, check=True, capture_output=True)
+            subprocess.run(["npm", "install", "--no-audit", "--no-fund", f"oidc-provider@{VERSION}"], cwd=home,
+                           check=True, capture_output=True, timeout=300)
     return home
 
 
