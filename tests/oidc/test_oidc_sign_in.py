@@ -113,6 +113,20 @@ def test_a_replayed_callback_is_refused(ava, client):
     assert "did not complete" in replay.get_data(as_text=True)
 
 
+def test_a_session_cookie_rewritten_during_the_flow_does_not_lose_its_state(ava, client):
+    """The app polls /api/session while the provider's popup is open: a response that rewrites the session cookie
+    from an older copy must not drop the flow's state (seen in the browser test before the state had its own
+    cookie)."""
+    client.get("/api/session")
+    before = client.get_cookie("fieldapp_session").value
+    authorize = begin(client, "/login/oidc?popup=1")
+    client.set_cookie("fieldapp_session", before)  # a racing response writes the old session back
+    back = sign_in_at_provider(authorize, "sub-ava-0001", stop_at=APP_URL)
+    response = client.get(back[len(APP_URL):])
+    assert response.status_code == 200 and "You are signed in again" in response.get_data(as_text=True)
+    assert signed_in(client)
+
+
 def test_a_callback_carried_to_another_browser_is_refused(ava, app, client):
     back = sign_in_at_provider(begin(client), "sub-ava-0001", stop_at=APP_URL)
     other = app.test_client()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-from authlib.integrations.flask_client import OAuth
 from flask import abort, current_app
 
 from .methods import oidc_enabled
+from .state_cookie import FlowCookieOAuth
 
 NAME = "council"
 EXTENSION = "fieldapp_oidc"
@@ -48,7 +48,7 @@ def provider_client():
     key = (issuer, config["OIDC_CLIENT_ID"])
     cached = current_app.extensions.get(EXTENSION)
     if cached is None or cached[0] != key:
-        oauth = OAuth(current_app)
+        oauth = FlowCookieOAuth(current_app)
         client = oauth.register(
             NAME, client_id=config["OIDC_CLIENT_ID"], client_secret=config["OIDC_CLIENT_SECRET"],
             server_metadata_url=f"{issuer}/.well-known/openid-configuration",

@@ -6,7 +6,7 @@ import logging
 
 import requests
 from authlib.common.errors import AuthlibBaseError
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, g, redirect, render_template, request, url_for
 from joserfc.errors import JoseError
 
 from ... import audit
@@ -16,8 +16,8 @@ from . import bp
 from .accounts import SignInRefused, match_user
 from .client import OidcMisconfigured, provider_client
 from .grants import keep_refresh_token
+from .state_cookie import read_flow
 
-FLOW_KEY = "_fa_oidc_flow"
 log = logging.getLogger(__name__)
 
 
@@ -46,8 +46,8 @@ def start():
         client = provider_client()
     except (OidcMisconfigured, requests.RequestException) as error:
         return _unavailable(error)
-    session[FLOW_KEY] = {"popup": request.args.get("popup") == "1",
-                         "next": safe_next_path(request.args.get("next"))}
+    # Travels with Authlib's state in the flow cookie (state_cookie.py), not in the session.
+    g.oidc_flow = {"popup": request.args.get("popup") == "1", "next": safe_next_path(request.args.get("next"))}
     return client.authorize_redirect(_redirect_uri())
 
 
@@ -57,7 +57,7 @@ def callback():
         client = provider_client()
     except (OidcMisconfigured, requests.RequestException) as error:
         return _unavailable(error)
-    flow = session.get(FLOW_KEY) or {}
+    flow = read_flow()
     config = current_app.config
     # Authlib checks the issuer, expiry and nonce by default, but the audience only through `azp`: a token for
     # another client that names us as azp would pass (tests/oidc: wrong_aud_our_azp). So the audience is explicit.
