@@ -77,7 +77,11 @@ class Provider:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not leave it running
+            self.process.kill()
+            self.process.wait(timeout=10)
         self.process.stdout.close()
 
 
