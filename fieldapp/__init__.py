@@ -69,6 +69,9 @@ def _register_blueprints(app: Flask) -> None:
     from .shell import bp as shell_bp
 
     app.register_blueprint(auth_bp)
+    from .auth.oidc import init_app as init_oidc
+
+    init_oidc(app)
     app.register_blueprint(cases_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(records_bp)

@@ -185,6 +185,7 @@ def settings_from_env(instance_path: str) -> dict:
         **safety_alert_settings(),
         **safety_server_settings(),
         **delivery_settings(),
+        **oidc_settings(),
     }
 
 
@@ -227,4 +228,37 @@ def delivery_settings() -> dict:
         "DELIVERY_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_TIMEOUT_SECONDS", 10)),
         # A claimed job returns to the queue after this (a killed worker's claims): longer than any delivery.
         "DELIVERY_LEASE_SECONDS": float(os.environ.get("FIELDAPP_DELIVERY_LEASE_SECONDS", 600)),
+    }
+
+
+LOCAL_PASSWORD_CHOICES = ("all", "admins", "off")
+
+
+def _local_passwords(value: str) -> str:
+    value = value.strip().lower()
+    if value not in LOCAL_PASSWORD_CHOICES:
+        raise ValueError(f"FIELDAPP_LOCAL_PASSWORDS must be one of {', '.join(LOCAL_PASSWORD_CHOICES)}, not {value!r}")
+    return value
+
+
+def oidc_settings() -> dict:
+    """Single sign-on through the council's OpenID Connect provider (fieldapp/auth/oidc/). Off without an issuer.
+    Every provider address comes from here (discovery at <issuer>/.well-known/openid-configuration), never from
+    a request."""
+    return {
+        "OIDC_ISSUER": os.environ.get("FIELDAPP_OIDC_ISSUER", "").rstrip("/"),
+        "OIDC_CLIENT_ID": os.environ.get("FIELDAPP_OIDC_CLIENT_ID"),
+        "OIDC_CLIENT_SECRET": os.environ.get("FIELDAPP_OIDC_CLIENT_SECRET"),
+        # offline_access: Entra ID issues the refresh token that re-validation needs only with it.
+        "OIDC_SCOPES": os.environ.get("FIELDAPP_OIDC_SCOPES", "openid profile email offline_access"),
+        # The ID-token claim that names an existing fieldapp username on a first sign-in (never a display name).
+        "OIDC_USERNAME_CLAIM": os.environ.get("FIELDAPP_OIDC_USERNAME_CLAIM", "preferred_username"),
+        "OIDC_DISPLAY_NAME": os.environ.get("FIELDAPP_OIDC_DISPLAY_NAME", "Sign in with your council account"),
+        # all: everyone may use a local password; admins: break-glass admin accounts only; off: nobody.
+        "LOCAL_PASSWORDS": _local_passwords(os.environ.get("FIELDAPP_LOCAL_PASSWORDS", "all")),
+        # A session started through the provider is checked with it (a token refresh) this often.
+        "OIDC_REVALIDATE_SECONDS": int(os.environ.get("FIELDAPP_OIDC_REVALIDATE_SECONDS", 300)),
+        "OIDC_TIMEOUT_SECONDS": float(os.environ.get("FIELDAPP_OIDC_TIMEOUT_SECONDS", 5)),
+        # Tests only: a provider on http://127.0.0.1. Without it the issuer must be https.
+        "OIDC_ALLOW_HTTP_LOOPBACK": _env_bool("FIELDAPP_OIDC_ALLOW_HTTP_LOOPBACK"),
     }

@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from .. import audit
 from ..access import roles_required
+from ..auth.oidc.methods import sign_in_methods
 from ..auth.second_step import check_code_in_json_sign_in
 from ..auth.services import authenticate, complete_sign_in, throttled_sign_in
 from ..crypto.sealing import ALGORITHM, NoSealingKey, current_keyring
@@ -43,6 +44,7 @@ def me_payload(user: User, device: Device | None) -> dict:
         "vault": {"idle_seconds": config["VAULT_IDLE_SECONDS"],
                   "max_pin_attempts": config["VAULT_MAX_PIN_ATTEMPTS"]},
         "drafts": {"stale_after_days": config["STALE_DRAFT_DAYS"]},
+        "sign_in": sign_in_methods(),
     }
 
 
@@ -54,7 +56,8 @@ def me():
 @bp.get("/session")
 def session_status():
     """Signed in or not, and a CSRF token to sign in with."""
-    return {"authenticated": current_user.is_authenticated, "csrf_token": generate_csrf()}
+    return {"authenticated": current_user.is_authenticated, "csrf_token": generate_csrf(),
+            "sign_in": sign_in_methods()}
 
 
 @bp.post("/session")
@@ -70,7 +73,7 @@ def sign_in():
     refusal, detail = check_code_in_json_sign_in(user, body.get("code"))  # a second factor, if the user has one
     if refusal is not None:
         return refusal
-    complete_sign_in(user, detail=detail)
+    complete_sign_in(user, detail=f"method=password {detail}")
     return me_payload(user, g.device)
 
 

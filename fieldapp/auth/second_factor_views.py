@@ -45,7 +45,7 @@ def second_factor_step():
         verdict = factors.verify(user, form.code.data)
         if verdict.ok:
             next_path = second_step.pending().get("next")
-            complete_sign_in(user, detail=f"factor={verdict.factor}")
+            complete_sign_in(user, detail=f"method=password factor={verdict.factor}")
             if verdict.factor == "recovery":
                 left = factors.recovery_codes_left(user)
                 flash(f"You used a recovery code; {left} left. If you lost your phone, ask an admin to reset "

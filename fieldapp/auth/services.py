@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .. import audit
 from ..extensions import db
 from ..models import User, utcnow
+from .oidc.methods import password_allowed
 from .sessions import end_sessions, keep_current_session, start_session
 from .throttle import remember_device, throttled_sign_in
 
@@ -36,7 +37,11 @@ def authenticate(username: str | None, password: str | None) -> User | None:
     if user is None:
         check_password_hash(_hash_for_unknown_users(), password)
     elif user.check_password(password) and user.active:
-        return user
+        if password_allowed(user):
+            return user
+        # FIELDAPP_LOCAL_PASSWORDS: single sign-on only for this user (the password itself was right).
+        audit.record_now("login_failed", detail=f"method=password reason=local_passwords_off username={username[:80]}")
+        return None
     audit.record_now("login_failed", detail=f"username={username[:80]}")
     if user is not None:
         note_failed_sign_in(user)
@@ -57,7 +62,7 @@ def failed_sign_in_notice(count: int, latest) -> str:
             f"{latest:%d %b %Y at %H:%M} UTC. If that was not you, tell your administrator.")
 
 
-def complete_sign_in(user: User, detail: str = "") -> None:
+def complete_sign_in(user: User, detail: str = "method=password") -> None:
     """Start a fresh session for `user`, tell them of failed attempts since last time, and remember this browser."""
     db.session.refresh(user)  # failed attempts are counted in their own transactions
     start_session(user)

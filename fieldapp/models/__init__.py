@@ -6,6 +6,7 @@ from .delivery import ExportJob, ExportState
 from .devices import Device
 from .drafts import UnfinishedDraft
 from .grants import RoleGrant
+from .oidc import OidcGrant
 from .people import Role, Team, User
 from .reviews import NoticeKind, Notification, RecordReview, ReviewDecision, ReviewIsAppendOnly
 from .safety import (
@@ -28,7 +29,7 @@ from .types import utcnow
 
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
-    "Role", "RoleGrant", "Team", "User", "utcnow", "ExportJob", "ExportState",
+    "OidcGrant", "Role", "RoleGrant", "Team", "User", "utcnow", "ExportJob", "ExportState",
     "AlertKind", "PRIORITY_ALERT_KINDS", "EscalationPolicy", "EscalatorHeartbeat", "EscalatorOutage", "PanicPress",
     "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -41,6 +41,7 @@ class Team(db.Model):
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_issuer_subject"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -61,6 +62,10 @@ class User(UserMixin, db.Model):
     # Wrong passwords for this username since the user last signed in: told to them at their next sign-in.
     failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
     last_failed_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The council identity provider's account for this user, bound at their first single sign-on
+    # (fieldapp/auth/oidc/accounts.py): from then on only that (issuer, subject) signs in as them.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     team: Mapped[Team | None] = relationship(back_populates="members")
 

@@ -1,7 +1,7 @@
 """second factor for local accounts: TOTP secrets (encrypted) and recovery codes (hashed)
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import fieldapp.models.types  # noqa: F401  (custom column types)
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

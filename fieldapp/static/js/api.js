@@ -87,6 +87,12 @@ export async function api(path, { method = "GET", body, reauth = true } = {}) {
   }
 }
 
+// Signed in or not, which sign-in methods are on, and a fresh CSRF token (GET /api/session).
+export async function sessionStatus() {
+  const { data } = await send("/session", "GET");
+  return data || {};
+}
+
 // Sign in again from inside the app (POST /api/session), keeping everything on the page as it is.
 // `code`: the second factor, for a user who has one (the server answers 401 second_factor_required without it).
 export async function signIn(username, password, code) {

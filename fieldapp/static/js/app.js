@@ -1,7 +1,8 @@
 // app.js — boot and flow: first run online (sign-in check → PIN → register device), later boots unlock
 // offline with the PIN; status bar always up to date; revocation wipes; an expired session is renewed in place.
 
-import { ApiError, OfflineError, SessionExpired, api, configureApi, signIn } from "./api.js";
+import { ApiError, OfflineError, SessionExpired, api, configureApi, sessionStatus, signIn } from "./api.js";
+import { signInThroughProvider } from "./sso.js";
 import { countUnsynced, setSealingKey } from "./outbox.js";
 import { cacheDefinitions } from "./record-drafts.js";
 import { flushEditor, initRecording, refreshUnsynced, renderDraftList, renderOutboxList } from "./records-home.js";
@@ -155,8 +156,22 @@ function askForPassword() {
     loadSnapshot("profile").then((profile) => { $("reauth-username").value = profile?.username || ""; },
       () => { $("reauth-username").readOnly = false; });
     showError("reauth-error", "");
+    let methods = serverInfo?.sign_in || null;
+    // Which ways in: the council's provider (a popup) and/or the password; fresh from the server when reachable.
+    const showMethods = () => {
+      $("reauth-oidc").hidden = !methods?.oidc;
+      if (methods?.oidc) $("reauth-oidc").textContent = methods.oidc.label;
+      const passwords = !methods || methods.passwords === "all"; // this app is for workers: not break-glass admins
+      $("reauth-password-fields").hidden = !passwords;
+      $("reauth-submit").hidden = !passwords;
+      $("reauth-password").required = passwords;
+    };
+    showMethods();
+    sessionStatus().then((status) => { methods = status.sign_in || methods; showMethods(); },
+      (error) => showError("reauth-error", error.message));
     const finish = (ok, error) => {
       form.removeEventListener("submit", submit);
+      $("reauth-oidc").removeEventListener("click", viaProvider);
       $("reauth-cancel").removeEventListener("click", cancel);
       dialog.close();
       reauthPending = null;
@@ -183,11 +198,28 @@ function askForPassword() {
         if (error instanceof ApiError && error.code === "device_revoked") finish(false, error);
       }
     };
+    const viaProvider = async () => {
+      showError("reauth-error", "");
+      if (!navigator.onLine) { // offline the popup would only show the cached app
+        showError("reauth-error", "You are offline. Connect, then sign in; your work stays on this device.");
+        return;
+      }
+      try {
+        await signInThroughProvider(methods.oidc.start);
+        serverInfo = await api("/me", { reauth: false });
+        announce("Signed in again.");
+        finish(true);
+      } catch (error) {
+        showError("reauth-error", error.message || "Sign-in failed.");
+        if (error instanceof ApiError && error.code === "device_revoked") finish(false, error);
+      }
+    };
     const cancel = () => finish(false, new SessionExpired());
     form.addEventListener("submit", submit);
+    $("reauth-oidc").addEventListener("click", viaProvider);
     $("reauth-cancel").addEventListener("click", cancel);
     dialog.showModal();
-    $("reauth-password").focus();
+    ($("reauth-password-fields").hidden ? $("reauth-oidc") : $("reauth-password")).focus();
   });
   return reauthPending;
 }
