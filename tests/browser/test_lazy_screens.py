@@ -6,6 +6,7 @@ precache, so they open offline the first time after a fresh start; one that cann
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldapp.shell.first_load import first_load
 from tests.browser.shell_fixtures import PIN, enrol, fill_visit, start_visit, unlock, visible
@@ -59,7 +60,7 @@ def test_first_load_fetches_only_the_static_graph_and_every_screen_opens_offline
     for name in ("record-editor", "forms", "schema-validate", "carried", "carry-forward", "autosave", "child-mode"):
         assert f"static/js/{name}.js" in modules, name
     fill_visit(page, "MARKER-LAZY-LOCATION", "Typed offline in an editor loaded offline.")
-    page.wait_for_function("document.getElementById('record-saved').textContent.includes('All changes saved')")
+    expect(page.locator("#record-saved")).to_contain_text("All changes saved")
 
     page.click("#child-mode-start")  # the child's own mode, loaded with the editor
     visible(page, "#screen-child")
