@@ -5,7 +5,7 @@
 // an edit made meanwhile on another device, or holds a clash for support staff.
 
 import { LABELS } from "./record-drafts.js";
-import { openVisit } from "./record-editor.js";
+import { openVisit } from "./records-home.js"; // loads the record editor when first needed
 import { listDrafts, listRecords, loadRecord, loadSnapshot, saveDraft } from "./store.js";
 import { setNoticeAction } from "./sync-ui.js";
 import { addCaseloadAction, announce, el, notice } from "./ui.js";

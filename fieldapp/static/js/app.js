@@ -4,32 +4,37 @@
 import { ApiError, OfflineError, SessionExpired, api, configureApi, sessionStatus, signIn } from "./api.js";
 import { signInThroughProvider } from "./sso.js";
 import { countUnsynced, setSealingKey } from "./outbox.js";
-import { cacheDefinitions } from "./record-drafts.js";
-import { flushEditor, initRecording, refreshUnsynced, renderDraftList, renderOutboxList } from "./records-home.js";
 import {
   clearSetting, getSetting, getWipeNotice, loadSnapshot, requestPersistence, saveSnapshot, setSetting,
 } from "./store.js";
 import {
-  $, announce, clearPersonalData, currentScreen, notice, setNetwork, setVaultState, showError,
+  $, announce, clearPersonalData, currentScreen, notice, setNetwork, setUnsynced, setVaultState, showError,
   showScreen, showWiped,
 } from "./ui.js";
 import {
   VaultWiped, WrongPin, createVault, isUnlocked, lock, onVaultChange, readVault, unlock, watchIdle,
 } from "./vault.js";
 import { watchForUpdates } from "./updates.js";
-import { openVisit, resumeAt } from "./record-editor.js";
-import { resumeEditing } from "./resume.js";
-import { initCaseloadList, showCaseload } from "./caseload-list.js";
-import { initStatusStrip } from "./status-strip.js";
-import { initAccount } from "./account.js";
-import { initDraftLifecycle, purgeRemoved, rememberDraftSettings } from "./draft-lifecycle.js";
-import { requestSync, startSync } from "./sync.js";
-import { initSyncUi } from "./sync-ui.js";
-import { initAmend } from "./amend.js";
-import { initRevocation, releaseSealedDrafts, sealDraftsAndWipe, showWipeDetail } from "./revocation.js";
-import { initChildMode, resumeChildMode } from "./child-mode.js";
+import { readFlag } from "./child-flag.js";
+import { ifLoaded, loadScreen } from "./lazy.js";
 
 const DEVICE_SETTING = "device";
+
+// Loaded when first needed (lazy.js), so first load of /app is only the sign-in, PIN and unlock screens: the
+// unlocked app (home.js) at the first unlock or setup; the record editor when a visit is opened (records-home.js);
+// the child's own mode with the editor (its button is there), or at boot if it was left on. All precached.
+const HOME = "home screen";
+const loadHome = () => loadScreen(HOME, () => import("./home.js"),
+  (home) => home.initHome({ backHome: enterHome, afterEditorLoad: loadChildMode }));
+const CHILD_MODE = "child's own mode";
+const loadChildMode = () => loadScreen(CHILD_MODE, async () => {
+  await (await loadHome()).loadEditor();
+  return import("./child-mode.js");
+}, (childMode) => childMode.initChildMode({ reopen: (groupId) => openVisit(groupId).catch(() => enterHome()) }));
+const openVisit = async (groupId) => (await loadHome()).openVisit(groupId);
+const requestSync = (reason) => ifLoaded(HOME).then((home) => home?.requestSync(reason));
+const flushEditor = async () => (await ifLoaded(HOME))?.flushEditor();
+const refreshUnsynced = async () => setUnsynced(await countUnsynced()); // the status bar; home.js adds the rest
 let serverInfo = null; // the last /api/me answer (no personal data is kept from it outside the vault)
 
 function setOnline(online) {
@@ -127,6 +132,7 @@ function reportContactError(error) {
 }
 
 async function refreshFromServer() {
+  const { cacheDefinitions, rememberDraftSettings, showCaseload } = await loadHome();
   serverInfo = await api("/me");
   await rememberDraftSettings(serverInfo);
   notice("session", "");
@@ -139,6 +145,7 @@ async function refreshFromServer() {
 }
 
 async function onDeviceRevoked() {
+  const { sealDraftsAndWipe, showWipeDetail } = await loadHome();
   const wiped = await sealDraftsAndWipe("revoked"); // unfinished drafts sealed for the server first (revocation.js)
   configureApi({ deviceId: null });
   clearPersonalData();
@@ -228,6 +235,7 @@ function askForPassword() {
 
 async function enterHome() {
   showScreen("home");
+  const { purgeRemoved, renderDraftList, renderOutboxList, showCaseload } = await loadHome();
   showCaseload(await loadSnapshot("caseload").catch((error) => {
     notice("caseload", error.message, "error");
     return null;
@@ -254,15 +262,17 @@ async function submitUnlock(event) {
   try {
     await unlock($("unlock-pin").value);
     $("unlock-form").reset();
-    if (await resumeChildMode()) { contactServer(); return; } // unlocked in the child's own mode: back to it
+    const childMode = await ifLoaded(CHILD_MODE);
+    if (await childMode?.resumeChildMode()) { contactServer(); return; } // unlocked in the child's own mode: back to it
     await enterHome();
-    await resumeEditing({ open: openVisit, at: resumeAt });
+    const { loadEditor, resumeEditing } = await loadHome();
+    await resumeEditing({ open: openVisit, at: async (place) => (await loadEditor()).resumeAt(place) });
     contactServer();
   } catch (error) {
     $("unlock-form").reset();
     if (error instanceof VaultWiped) {
       clearPersonalData();
-      await releaseSealedDrafts();
+      await (await loadHome()).releaseSealedDrafts();
       showWiped(await getWipeNotice() || { reason: "pin" }, await countUnsynced());
     } else {
       showError("unlock-error", error instanceof WrongPin ? error.message : `Could not unlock: ${error.message}`);
@@ -290,8 +300,6 @@ async function boot() {
   configureApi({ onDeviceRevoked, onSessionExpired: askForPassword });
   onVaultChange(onVault);
   watchIdle();
-  // The record editor saves as the worker types, and at once before a lock, on hiding and on pagehide.
-  initRecording({ backHome: enterHome });
   $("setpin-form").addEventListener("submit", completeSetup);
   $("unlock-form").addEventListener("submit", submitUnlock);
   $("lock-button").addEventListener("click", () => lock("button"));
@@ -301,16 +309,8 @@ async function boot() {
   setNetwork(navigator.onLine);
   setVaultState(false);
   if (location.pathname !== "/app") history.replaceState(null, "", "/app");
-  initSyncUi();
-  initAmend();
-  initRevocation();
-  startSync();
-  document.addEventListener("fieldapp:caseload-changed", async () => showCaseload(await loadSnapshot("caseload")));
-  initCaseloadList();
-  initAccount();
-  initDraftLifecycle();
-  await initStatusStrip();
-  await initChildMode({ reopen: (groupId) => openVisit(groupId).catch(() => enterHome()) });
+  // A reload in the child's own mode stays sealed at the PIN prompt (lazy.js says so if it cannot load).
+  if (await readFlag().catch(() => null)) await loadChildMode().catch(() => {});
   watchForUpdates({ beforeUpdate: flushEditor });
 
   const device = await getSetting(DEVICE_SETTING);
@@ -323,6 +323,7 @@ async function boot() {
   }
   const wiped = await getWipeNotice();
   if (wiped) {
+    const { releaseSealedDrafts, showWipeDetail } = await loadHome();
     await releaseSealedDrafts(); // in case the app closed between a wipe and the release
     showWiped(wiped, await countUnsynced());
     showWipeDetail(wiped);

@@ -2,18 +2,16 @@
 // reload comes back to the PIN prompt in child mode), the child's work in progress (encrypted, like any snapshot),
 // and, when the worker takes the tablet back, the child's words and drawing written into the visit's drafts.
 
-import { STORES, get, put, remove } from "./idb.js";
+import { readFlag, removeFlag, writeFlag } from "./child-flag.js";
 import { addToVisit, groupDrafts, saveAttachment } from "./record-drafts.js";
 import { deleteDraft, loadSnapshot, removeRecordRow, saveDraft, saveSnapshot } from "./store.js";
 
-const FLAG = "child-mode"; // meta: {groupId, childId, since}; no personal data (ids are random)
 const WORK = "child-work"; // records store, sealed under the vault key
 export const HOUSES = ["worries", "good_things", "dreams"];
 export const emptyWork = () => ({ worries: "", good_things: "", dreams: "", for_worker: "", drawing: null,
   read_back: false });
 
-export const readFlag = async () => (await get(STORES.meta, FLAG))?.value || null;
-export const writeFlag = (value) => put(STORES.meta, { id: FLAG, value });
+export { readFlag, writeFlag };
 
 export const saveWork = (work) => saveSnapshot(WORK, work);
 export async function loadWork() {
@@ -22,7 +20,7 @@ export async function loadWork() {
 
 export async function endChildMode() {
   await removeRecordRow(WORK);
-  await remove(STORES.meta, FLAG);
+  await removeFlag();
 }
 
 const said = (text) => typeof text === "string" && text.trim() !== "";

@@ -8,7 +8,7 @@ import {
 } from "./record-drafts.js";
 import { deleteDraft, loadSnapshot, saveDraft } from "./store.js";
 import { $, announce, el, showError, showScreen } from "./ui.js";
-import { beforeLock, isUnlocked, onVaultChange } from "./vault.js";
+import { isUnlocked, onVaultChange } from "./vault.js";
 import { createAutosaver } from "./autosave.js";
 import { forgetPosition, trackVisit, watchPosition } from "./resume.js";
 import { removeFromVisit } from "./draft-lifecycle.js";
@@ -259,7 +259,6 @@ export async function closeEditor({ save = true } = {}) {
 export function initEditor() {
   $("record-back").addEventListener("click", () => closeEditor().catch((e) => showError("record-error", e.message)));
   $("record-finalize").addEventListener("click", () => finalize().catch((e) => showError("record-error", e.message)));
-  beforeLock(flushEditor);
   watchPosition();
   const flushIfHidden = () => { if (document.visibilityState === "hidden") flushEditor(); };
   document.addEventListener("visibilitychange", flushIfHidden);

@@ -6,8 +6,9 @@ import { renderSentList, showWaiting } from "./status-strip.js";
 import { withLabels } from "./outbox-labels.js";
 import { discardVisit, renderStale } from "./draft-lifecycle.js";
 import { LABELS, draftGroups, startVisit } from "./record-drafts.js";
-import { configureEditor, flushEditor, initEditor, openVisit } from "./record-editor.js";
+import { ScreenUnavailable, ifLoaded, loadScreen } from "./lazy.js";
 import { loadSnapshot } from "./store.js";
+import { beforeLock } from "./vault.js";
 import { $, el, notice, renderOutbox, setCaseloadAction, setUnsynced } from "./ui.js";
 
 export async function refreshUnsynced() {
@@ -59,17 +60,42 @@ export async function renderDraftList() {
   await renderStale(groups, (group) => children.find((c) => c.public_id === group.childId)?.name || "child reassigned");
 }
 
+// The record editor (forms, validation, carry forward, autosave) and the child's own mode, whose button is in the
+// editor, load when a visit is first opened; the service worker has them cached for offline use.
+let backHomeHook = async () => {};
+let afterEditorLoad = async () => {};
+export function setAfterEditorLoad(hook) { afterEditorLoad = hook; }
+const EDITOR = "record editor";
+export const loadEditor = () => loadScreen(EDITOR, () => import("./record-editor.js"), (editor) => {
+  editor.configureEditor({ onDone: backHomeHook });
+  editor.initEditor();
+});
+
+// Nothing can be typed before the editor is loaded, so there is nothing to flush until then.
+export async function flushEditor() {
+  const editor = await ifLoaded(EDITOR);
+  if (editor) await editor.flushEditor();
+}
+
+export async function openVisit(groupId) {
+  const editor = await loadEditor();
+  await afterEditorLoad().catch(() => {}); // the child's own mode, for its button (lazy.js says if it failed)
+  await editor.openVisit(groupId);
+}
+
 async function open(groupId) {
   try {
     await openVisit(groupId);
+    return true;
   } catch (error) {
-    notice("record", error.message, "error");
+    if (!(error instanceof ScreenUnavailable)) notice("record", error.message, "error"); // else lazy.js said why
+    return false;
   }
 }
 
 async function start(child) {
   try {
-    await open(await startVisit(child.public_id, child.legal_status));
+    if (!(await open(await startVisit(child.public_id, child.legal_status)))) await renderDraftList(); // kept, listed
   } catch (error) {
     notice("record", `Could not start a visit: ${error.message}`, "error");
   }
@@ -78,8 +104,6 @@ async function start(child) {
 export function initRecording({ backHome }) {
   setCaseloadAction((child) => el("span", { className: "actions" }, el("button", { type: "button",
     "aria-label": `Start a visit to ${child.name}`, text: "Start a visit", onClick: () => start(child) })));
-  configureEditor({ onDone: backHome });
-  initEditor();
+  backHomeHook = backHome;
+  beforeLock(flushEditor); // registered first (as before), so revocation's sealed copies hold the last words
 }
-
-export { flushEditor };
