@@ -27,7 +27,7 @@ def make_visit(make_record):
         else:
             body.update(child_seen=False, child_not_seen_reason="Child was at a hospital appointment")
             body.pop("seen_alone_record_id")
-        make_record(child, author, body, record_id=visit_id)
+        make_record(child, author, body, record_id=visit_id, with_seen_alone=False)  # its own, below (or none)
         if seen and alone is not None:
             answer = seen_alone() if alone else not_seen_alone()
             make_record(child, author, {**answer, "visit_id": visit_id}, record_id=record_id)
