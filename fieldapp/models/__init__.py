@@ -24,6 +24,7 @@ from .safety import (
     SessionState,
 )
 from .types import utcnow
+from .visit_facts import child_visit_facts
 
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
@@ -32,5 +33,5 @@ __all__ = [
     "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
-    "UnfinishedDraft",
+    "UnfinishedDraft", "child_visit_facts",
 ]
