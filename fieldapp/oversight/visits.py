@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import g
 from sqlalchemy import and_, case, func, or_, select
 
 from sync.tables import records
@@ -46,8 +47,12 @@ def _seen_visits():
 def _ensure_facts(scope: Scope) -> None:
     """Fill the kept facts of children in scope that have none yet, or whose details changed since (usually none).
 
-    One indexed comparison per request; only the children it finds are recomputed from their records.
+    One comparison per request (remembered for the request); only the children it finds are recomputed.
     """
+    done = g.setdefault("oversight_facts_checked", set())
+    if id(scope) in done:
+        return
+    done.add(id(scope))
     stale = list(db.session.scalars(select(Child.id).outerjoin(facts, facts.c.child_id == Child.id)
                                     .where(scope.children_in_scope(), visit_facts.stale_condition())))
     if stale:
