@@ -222,13 +222,35 @@ def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple
     """Children not seen alone on any of their last N statutory visits (or all of them, if fewer than N).
 
     A visit without a seen-alone record counts as not seen alone: the record says nothing either way.
+    Read from the streak kept on write; children with a seen visit dated after `today` are worked out from
+    their records (_not_seen_alone_from_records), as the kept streak counts that visit.
     """
+    _ensure_facts(scope)
+    n = scope.filters.last_visits
+    considered = case((facts.c.seen_visits < n, facts.c.seen_visits), else_=n)
+    query = with_current_worker(
+        select(Child, considered.label("visits"), facts.c.last_seen_on.label("last"))
+        .join(facts, facts.c.child_id == Child.id)
+        .where(scope.children_in_scope(), _settled(today), facts.c.seen_visits > 0,
+               facts.c.not_alone_streak >= considered), scope)
+    unsettled = select(facts.c.child_id).where(~_settled(today))
+    extra_total, extra = _not_seen_alone_from_records(scope, today, limit, unsettled)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) + extra_total
+    rows = db.session.execute(query.order_by(facts.c.last_seen_on, Child.case_number).limit(limit)).all()
+    if extra:
+        rows = sorted(rows + extra, key=lambda row: (row.last, row.Child.case_number))[:limit]
+    return total, rows
+
+
+def _not_seen_alone_from_records(scope: Scope, today: date, limit: int | None, child_ids) -> tuple[int, list]:
+    """not_seen_alone_lately() for the children of `child_ids` only, from their visits (the few not settled)."""
     visit = records.alias("visit")
     # Window over the per-visit rows (computed after their GROUP BY): position 1 is the child's latest visit.
     rank = func.row_number().over(partition_by=visit.c.child_id,
                                   order_by=(visit.c.occurred_on.desc(), visit.c.created_at.desc(), visit.c.id))
     ranked = _seen_visits_with_answer(
         visit, visit.c.occurred_on <= today.isoformat(), visit.c.child_id.in_(scope.child_ids),
+        visit.c.child_id.in_(child_ids),
         extra=(visit.c.occurred_on, visit.c.created_at)).add_columns(rank.label("position")).subquery()
     latest = (select(ranked.c.child_id, func.count().label("visits"), func.max(ranked.c.occurred_on).label("last"))
               .where(ranked.c.position <= scope.filters.last_visits).group_by(ranked.c.child_id)

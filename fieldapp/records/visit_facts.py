@@ -20,25 +20,32 @@ from ..models import Child
 from ..models.visit_facts import child_visit_facts as facts
 from .visit_due import next_visit_due
 
-FACT_TYPES = frozenset({"visit"})  # only these record types move a child's visit facts
+FACT_TYPES = frozenset({"visit", "seen_alone"})  # only these record types move a child's visit facts
 _INPUTS = ("legal_status", "placement_start", "permanent_placement", "cp_visit_interval_working_days")
 
 
-def seen_visits():
-    """Visits that count towards statutory frequency (record_facts() sets child_seen)."""
-    return and_(records.c.record_type == "visit", records.c.child_seen == 1)
-
-
 def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
-    """Recompute and store the facts of these children (one aggregate, one upsert)."""
+    """Recompute and store the facts of these children: one read of their seen visits, one upsert."""
     ids = sorted(set(child_ids))
     if not ids:
         return
-    last = (select(records.c.child_id, func.max(records.c.occurred_on).label("last"))
-            .where(seen_visits(), records.c.child_id.in_(ids)).group_by(records.c.child_id).subquery())
-    rows = session.execute(select(Child.id, *(getattr(Child, name) for name in _INPUTS), last.c.last)
-                           .outerjoin(last, last.c.child_id == Child.id).where(Child.id.in_(ids))).all()
-    values = [_row(row) for row in rows]
+    visit, answer = records.alias("visit"), records.alias("answer")
+    # Each seen visit with its seen-alone answer (1/0/None; a visit with two answers counts as alone if any).
+    seen = (select(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at,
+                   func.max(answer.c.seen_alone).label("alone")).select_from(visit)
+            .outerjoin(answer, and_(answer.c.visit_id == visit.c.id, answer.c.record_type == "seen_alone",
+                                    answer.c.child_id == visit.c.child_id))
+            .where(visit.c.record_type == "visit", visit.c.child_seen == 1, visit.c.child_id.in_(ids))
+            .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at).subquery())
+    rows = session.execute(select(Child.id.label("child"), *(getattr(Child, name) for name in _INPUTS),
+                                  seen.c.id, seen.c.occurred_on, seen.c.created_at, seen.c.alone)
+                           .outerjoin(seen, seen.c.child_id == Child.id).where(Child.id.in_(ids))).all()
+    per_child: dict[int, tuple] = {}
+    for row in rows:
+        child, child_visits = per_child.setdefault(row.child, (row, []))
+        if row.id is not None:
+            child_visits.append(row)
+    values = [_row(child, child_visits) for child, child_visits in per_child.values()]
     if values:
         dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
         insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(facts)
@@ -48,13 +55,20 @@ def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
             set_={name: statement.excluded[name] for name in values[0] if name != "child_id"}))
 
 
-def _row(row) -> dict:
-    seen = date.fromisoformat(row.last) if row.last else None
+def _row(child, child_visits: list) -> dict:
+    # Latest first as the oversight list orders them: date, then arrival, then id (stable sorts, last key first).
+    child_visits.sort(key=lambda v: v.id)
+    child_visits.sort(key=lambda v: (v.occurred_on or "", v.created_at), reverse=True)
+    last = child_visits[0].occurred_on if child_visits else None
+    seen = date.fromisoformat(last) if last else None
     # The due date does not depend on today (only "overdue" does, which readers decide): count every seen visit.
-    due = next_visit_due(row, [seen] if seen else [], date.max)
-    return {"child_id": row.id, "last_seen_on": row.last, "due_on": due.due_date.isoformat() if due.due_date else None,
-            "due_rule": due.rule_id, "legal_status": getattr(row.legal_status, "value", row.legal_status),
-            **{name: getattr(row, name) for name in _INPUTS[1:]}}
+    due = next_visit_due(child, [seen] if seen else [], date.max)
+    return {"child_id": child.child, "last_seen_on": last,
+            "due_on": due.due_date.isoformat() if due.due_date else None, "due_rule": due.rule_id,
+            "seen_visits": len(child_visits),
+            "not_alone_streak": next((i for i, v in enumerate(child_visits) if v.alone == 1), len(child_visits)),
+            "legal_status": getattr(child.legal_status, "value", child.legal_status),
+            **{name: getattr(child, name) for name in _INPUTS[1:]}}
 
 
 def stale_condition():

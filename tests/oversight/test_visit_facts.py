@@ -102,3 +102,21 @@ def test_dashboard_statements_do_not_grow_with_history(client, login_as, make_te
                        alone=week % 2 == 0)
     twenty_visits = count_queries(client, "/oversight/")
     assert one_visit == twenty_visits, (one_visit, twenty_visits)
+
+
+def test_not_seen_alone_streak_follows_answers_that_arrive_later(make_team, make_user, make_child, make_record,
+                                                                 make_visit):
+    from tests.record_cases import seen_alone
+
+    team = make_team()
+    manager, worker = make_user(Role.MANAGER, team), make_user(Role.WORKER, team)
+    child = make_child(team, worker, legal_status=LegalStatus.CHILD_IN_NEED)
+    make_visit(child, worker, "2026-01-05", alone=True)
+    make_visit(child, worker, "2026-01-12", alone=False)
+    latest = make_visit(child, worker, "2026-01-19", alone=None)  # its answer is not synced yet
+    scope = scope_for(manager, Filters(period_from=date(2026, 1, 1), period_to=date(2026, 3, 1), last_visits=2))
+    assert visits.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0] == 1
+    make_record(child, worker, {**seen_alone(), "visit_id": latest})  # the answer arrives: seen alone
+    assert visits.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0] == 0
+    row = db.session.execute(select(child_visit_facts.c.seen_visits, child_visit_facts.c.not_alone_streak)).one()
+    assert tuple(row) == (3, 0)

@@ -24,6 +24,8 @@ def upgrade():
         sa.Column('last_seen_on', sa.String(length=10), nullable=True),
         sa.Column('due_on', sa.String(length=10), nullable=True),
         sa.Column('due_rule', sa.String(length=64), nullable=False),
+        sa.Column('seen_visits', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('not_alone_streak', sa.Integer(), server_default='0', nullable=False),
         sa.Column('legal_status', sa.String(length=32), nullable=False),
         sa.Column('placement_start', sa.Date(), nullable=True),
         sa.Column('permanent_placement', sa.Boolean(), nullable=False),
