@@ -120,3 +120,18 @@ def test_not_seen_alone_streak_follows_answers_that_arrive_later(make_team, make
     assert visits.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0] == 0
     row = db.session.execute(select(child_visit_facts.c.seen_visits, child_visit_facts.c.not_alone_streak)).one()
     assert tuple(row) == (3, 0)
+
+
+def test_cli_recomputes_every_childs_facts(app, make_team, make_user, make_child, make_visit):
+    from fieldapp.cli import main as fieldapp_cli
+
+    team = make_team()
+    worker = make_user(Role.WORKER, team)
+    child = make_child(team, worker, legal_status=LegalStatus.CHILD_PROTECTION, cp_visit_interval_working_days=10)
+    make_visit(child, worker, "2026-02-02", alone=True)
+    db.session.execute(update(child_visit_facts).values(due_on="1999-01-01", due_rule="wrong"))
+    db.session.commit()
+    outcome = app.test_cli_runner().invoke(fieldapp_cli, ["records", "refresh-visit-facts"])
+    assert outcome.exit_code == 0, outcome.output
+    db.session.expire_all()
+    assert kept(child) == ("2026-02-02", "2026-02-16", "child_protection_plan")
