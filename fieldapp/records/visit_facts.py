@@ -21,14 +21,18 @@ from ..models.visit_facts import child_visit_facts as facts
 from .visit_due import next_visit_due
 
 FACT_TYPES = frozenset({"visit", "seen_alone"})  # only these record types move a child's visit facts
+CHUNK = 1000
 _INPUTS = ("legal_status", "placement_start", "permanent_placement", "cp_visit_interval_working_days")
 
 
 def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
-    """Recompute and store the facts of these children: one read of their seen visits, one upsert."""
+    """Recompute and store the facts of these children: one read of their seen visits, one upsert (per 1,000)."""
     ids = sorted(set(child_ids))
-    if not ids:
-        return
+    for start in range(0, len(ids), CHUNK):  # bound the parameters per statement (PostgreSQL allows 65,535)
+        _refresh_chunk(session, ids[start:start + CHUNK])
+
+
+def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
     visit, answer = records.alias("visit"), records.alias("answer")
     # Each seen visit with its seen-alone answer (1/0/None; a visit with two answers counts as alone if any).
     seen = (select(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at,

@@ -135,3 +135,21 @@ def test_cli_recomputes_every_childs_facts(app, make_team, make_user, make_child
     assert outcome.exit_code == 0, outcome.output
     db.session.expire_all()
     assert kept(child) == ("2026-02-02", "2026-02-16", "child_protection_plan")
+
+
+def test_refresh_of_many_children_stays_within_parameter_limits(make_team, make_user, make_child):
+    from fieldapp.models import Child
+    from fieldapp.records import visit_facts
+
+    team = make_team()
+    child = make_child(team, make_user(Role.WORKER, team), legal_status=LegalStatus.CHILD_IN_NEED)
+    db.session.execute(Child.__table__.insert(), [  # bulk rows, as an import would write them: no facts yet
+        {"public_id": f"00000000-0000-4000-8000-{i:012d}", "case_number": f"BULK{i}", "first_name": "Bulkchild",
+         "last_name": f"Example{i}", "date_of_birth": date(2015, 1, 1), "legal_status": "child_in_need",
+         "permanent_placement": False, "team_id": team.id, "created_at": child.created_at, "address": "",
+         "address_risk_notes": ""} for i in range(7000)])
+    ids = list(db.session.scalars(select(Child.id)))
+    visit_facts.refresh(db.session, ids)  # 7,001 children x 10 columns: more than one statement may carry
+    db.session.commit()
+    assert db.session.scalar(select(child_visit_facts.c.child_id).where(
+        child_visit_facts.c.child_id == max(ids))) == max(ids)
