@@ -1,8 +1,9 @@
 """Keep each child's visit facts (last seen visit, next due) on write, so oversight reads them instead of history.
 
-refresh() recomputes the rows of the given children from their records in two statements whatever their
-number: it runs in the sync push after visits are stored (PushContext.on_stored), after a conflict is
-resolved, and on read for rows that are missing or whose child's details changed (stale_children()).
+refresh() recomputes the rows of the given children from their records, two statements per 1,000 children:
+it runs in the sync push after visits or seen-alone answers are stored (PushContext.on_stored), after a
+conflict is resolved, when a child is added or its details change (after_flush), and on read for rows that
+are missing or stale (stale_condition(); e.g. bulk imports, the migration's backfill).
 """
 
 from __future__ import annotations
