@@ -15,5 +15,21 @@ parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
 parser.add_argument("--records", type=int, default=10000)
 args = parser.parse_args()
 env = {**os.environ, "FIELDAPP_CHAOS_RECORDS": str(args.records)}
-sys.exit(subprocess.call([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:logging", "-p", "no:cacheprovider",
-                          "tests/sync/test_chaos.py"], cwd=root, env=env))
+sys.exit(
+    subprocess.call(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-s",
+            "-p",
+            "no:logging",
+            "-p",
+            "no:cacheprovider",
+            "tests/sync/test_chaos.py",
+        ],
+        cwd=root,
+        env=env,
+    )
+)

@@ -53,9 +53,17 @@ def seed(app, children: int) -> list[str]:
         db.session.add_all([team, worker])
         db.session.flush()
         now = datetime.now(UTC)
-        kids = [Child(case_number=f"BENCH-{n:05d}", first_name="Bench", last_name=f"Child{n}",
-                      date_of_birth=date(2015, 1, 1), legal_status=LegalStatus.CHILD_IN_NEED, team=team)
-                for n in range(children)]
+        kids = [
+            Child(
+                case_number=f"BENCH-{n:05d}",
+                first_name="Bench",
+                last_name=f"Child{n}",
+                date_of_birth=date(2015, 1, 1),
+                legal_status=LegalStatus.CHILD_IN_NEED,
+                team=team,
+            )
+            for n in range(children)
+        ]
         db.session.add_all(kids)
         db.session.flush()
         db.session.add_all([Allocation(child_id=kid.id, worker_id=worker.id, started_at=now) for kid in kids])
@@ -71,12 +79,31 @@ def free_port() -> int:
 
 def start_gunicorn(schema: str, workdir: str, workers: int, app_root: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
-    env = {**os.environ, "FIELDAPP_DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
-           "FIELDAPP_INSTANCE_PATH": f"{workdir}/instance", "FIELDAPP_SECRET_KEY": "bench-secret-not-secret",
-           "FIELDAPP_LOGIN_RATE_LIMIT": "10000 per minute", "PYTHONPATH": str(app_root),
-           "FIELDAPP_RECORD_KEYS": "b1:" + base64.b64encode(os.urandom(32)).decode()}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "wsgi:app"], cwd=app_root, env=env)
+    env = {
+        **os.environ,
+        "FIELDAPP_DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
+        "FIELDAPP_INSTANCE_PATH": f"{workdir}/instance",
+        "FIELDAPP_SECRET_KEY": "bench-secret-not-secret",
+        "FIELDAPP_LOGIN_RATE_LIMIT": "10000 per minute",
+        "PYTHONPATH": str(app_root),
+        "FIELDAPP_RECORD_KEYS": "b1:" + base64.b64encode(os.urandom(32)).decode(),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=app_root,
+        env=env,
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -105,7 +132,7 @@ def push_all(tablet: Tablet, sealed: list[dict], batch: int) -> list[float]:
     seconds = []
     for start in range(0, len(sealed), batch):
         began = time.perf_counter()
-        results = tablet.push(sealed[start:start + batch])
+        results = tablet.push(sealed[start : start + batch])
         seconds.append(time.perf_counter() - began)
         bad = [r for r in results if r["status"] != "applied"]
         assert not bad, bad[:2]
@@ -118,8 +145,9 @@ def bare_insert(engine, schema: str) -> float:
         connection.execute(sa.text(f"CREATE TABLE {schema}.bare_records (LIKE {schema}.records)"))
         rows = [dict(row._mapping) for row in connection.execute(sa.text(f"SELECT * FROM {schema}.records"))]
     columns = list(rows[0])
-    statement = sa.text(f"INSERT INTO {schema}.bare_records ({', '.join(columns)}) "
-                        f"VALUES ({', '.join(':' + c for c in columns)})")
+    statement = sa.text(
+        f"INSERT INTO {schema}.bare_records ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+    )
     began = time.perf_counter()
     with engine.begin() as connection:
         connection.execute(statement, rows)
@@ -136,29 +164,50 @@ def bulk_load(engine, schema: str, upto: int, analyze: bool) -> int:
         more = upto - have
         if more > 0:
             params = {"n": more, "tag": f"{time.time_ns():x}"[-8:]}
-            child, author = connection.execute(sa.text(
-                f"SELECT child_id, worker_id FROM {schema}.allocations LIMIT 1")).one()
+            child, author = connection.execute(
+                sa.text(f"SELECT child_id, worker_id FROM {schema}.allocations LIMIT 1")
+            ).one()
             seq = connection.execute(sa.text(f"SELECT coalesce(max(seq), 0) FROM {schema}.change_log")).scalar_one()
             ident = "md5(:tag || g::text)::uuid::text"
-            connection.execute(sa.text(
-                f"INSERT INTO {schema}.records (id, child_id, record_type, schema_version, revision, author_id, "
-                "created_at, updated_at, occurred_on, child_seen, conflict_state, review_state, body_key_id, body) "
-                f"SELECT {ident}, {child}, 'visit', 1, 1, {author}, now(), now(), '2024-01-01', 1, 'none', "
-                "'submitted', 'b1', convert_to(repeat('x', 2000), 'UTF8') FROM generate_series(1, :n) g"), params)
-            connection.execute(sa.text(
-                f"INSERT INTO {schema}.record_revisions (record_id, revision, kind, author_id, device_id, op_id, "
-                f"created_at, body_key_id, body) SELECT {ident}, 1, 'device', {author}, 'bulk', 'bulk-' || :tag "
-                "|| g::text, now(), 'b1', convert_to(repeat('x', 2000), 'UTF8') FROM generate_series(1, :n) g"), params)
-            connection.execute(sa.text(
-                f"INSERT INTO {schema}.sync_ops (op_id, device_id, device_seq, record_id, author_id, content_hash, "
-                f"status, result, received_at) SELECT 'bulk-' || :tag || g::text, 'bulk', g, {ident}, {author}, "
-                "md5(g::text), 'applied', '{}', now() FROM generate_series(1, :n) g"), params)
-            connection.execute(sa.text(
-                f"INSERT INTO {schema}.change_log (seq, record_id, child_id, revision) "
-                f"SELECT {seq} + g, {ident}, {child}, 1 FROM generate_series(1, :n) g"), params)
-            connection.execute(sa.text(
-                f"INSERT INTO {schema}.sync_counter (name, value) VALUES ('changes', {seq} + :n) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value"), params)
+            connection.execute(
+                sa.text(
+                    f"INSERT INTO {schema}.records (id, child_id, record_type, schema_version, revision, author_id, "
+                    "created_at, updated_at, occurred_on, child_seen, conflict_state, review_state, body_key_id, body) "
+                    f"SELECT {ident}, {child}, 'visit', 1, 1, {author}, now(), now(), '2024-01-01', 1, 'none', "
+                    "'submitted', 'b1', convert_to(repeat('x', 2000), 'UTF8') FROM generate_series(1, :n) g"
+                ),
+                params,
+            )
+            connection.execute(
+                sa.text(
+                    f"INSERT INTO {schema}.record_revisions (record_id, revision, kind, author_id, device_id, op_id, "
+                    f"created_at, body_key_id, body) SELECT {ident}, 1, 'device', {author}, 'bulk', 'bulk-' || :tag "
+                    "|| g::text, now(), 'b1', convert_to(repeat('x', 2000), 'UTF8') FROM generate_series(1, :n) g"
+                ),
+                params,
+            )
+            connection.execute(
+                sa.text(
+                    f"INSERT INTO {schema}.sync_ops (op_id, device_id, device_seq, record_id, author_id, content_hash, "
+                    f"status, result, received_at) SELECT 'bulk-' || :tag || g::text, 'bulk', g, {ident}, {author}, "
+                    "md5(g::text), 'applied', '{}', now() FROM generate_series(1, :n) g"
+                ),
+                params,
+            )
+            connection.execute(
+                sa.text(
+                    f"INSERT INTO {schema}.change_log (seq, record_id, child_id, revision) "
+                    f"SELECT {seq} + g, {ident}, {child}, 1 FROM generate_series(1, :n) g"
+                ),
+                params,
+            )
+            connection.execute(
+                sa.text(
+                    f"INSERT INTO {schema}.sync_counter (name, value) VALUES ('changes', {seq} + :n) "
+                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                ),
+                params,
+            )
     if analyze:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             for name in ("records", "record_revisions", "sync_ops", "change_log", "audit_events"):
@@ -169,8 +218,12 @@ def bulk_load(engine, schema: str, upto: int, analyze: bool) -> int:
 def run_pouchdb(items: list[dict], batch: int, workdir: str) -> dict | None:
     docs = Path(workdir) / "docs.json"
     docs.write_text(json.dumps([{"_id": item["record_id"], **item} for item in items]))
-    harness = subprocess.run(["node", str(ROOT / "bench" / "pouchdb_peer.mjs"), str(docs), str(batch)],
-                             capture_output=True, text=True, timeout=1800)
+    harness = subprocess.run(
+        ["node", str(ROOT / "bench" / "pouchdb_peer.mjs"), str(docs), str(batch)],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if harness.returncode != 0:
         print(f"  pouchdb harness failed: {harness.stderr.strip()[-800:]}")
         return None
@@ -213,22 +266,32 @@ def main() -> None:
         batches = push_all(tablet, sealed, args.batch)
         push, cpu = sum(batches), server_cpu(server.pid) - cpu_before
         bare = bare_insert(engine, schema)
-        print(f"PostgreSQL, {args.records} sealed visit ops (envelope ~{statistics.mean(sizes) / 1024:.1f} KB), "
-              f"batches of {args.batch}, one client")
+        print(
+            f"PostgreSQL, {args.records} sealed visit ops (envelope ~{statistics.mean(sizes) / 1024:.1f} KB), "
+            f"batches of {args.batch}, one client"
+        )
         print(f"  bare executemany, records rows : {args.records / bare:8.0f} docs/s  ({bare:.2f} s)")
-        print(f"  fieldapp /api/sync/push (HTTP) : {args.records / push:8.0f} docs/s  ({push:.2f} s)  "
-              f"per batch median {statistics.median(batches) * 1000:.0f} ms")
+        print(
+            f"  fieldapp /api/sync/push (HTTP) : {args.records / push:8.0f} docs/s  ({push:.2f} s)  "
+            f"per batch median {statistics.median(batches) * 1000:.0f} ms"
+        )
         print(f"  ratio push / bare insert       : {push / bare:8.2f}x  (goal ≤ 5x)")
-        print(f"  server CPU (gunicorn workers)  : {cpu / args.records * 1e6:8.0f} µs/doc (less sensitive to a busy "
-              "machine than wall time)")
+        print(
+            f"  server CPU (gunicorn workers)  : {cpu / args.records * 1e6:8.0f} µs/doc (less sensitive to a busy "
+            "machine than wall time)"
+        )
         if args.pouchdb:
             peer = run_pouchdb(items, args.batch, workdir)
             if peer:
-                for label, key in (("pouchdb-server _bulk_docs", "bulk_docs_seconds"),
-                                   ("PouchDB replicate → server", "replicate_seconds")):
+                for label, key in (
+                    ("pouchdb-server _bulk_docs", "bulk_docs_seconds"),
+                    ("PouchDB replicate → server", "replicate_seconds"),
+                ):
                     rate = peer["docs"] / peer[key]
-                    print(f"  {label:31}: {rate:8.0f} docs/s  ({peer[key]:.2f} s)  "
-                          f"fieldapp is {(args.records / push) / rate:.2f}x its rate")
+                    print(
+                        f"  {label:31}: {rate:8.0f} docs/s  ({peer[key]:.2f} s)  "
+                        f"fieldapp is {(args.records / push) / rate:.2f}x its rate"
+                    )
     finally:
         if server is not None:
             server.terminate()
@@ -246,8 +309,11 @@ def levels(tablet: Tablet, engine, schema: str, children: list[str], args) -> No
         loaded = time.perf_counter() - began
         sealed = [tablet.seal(visit_item(children[n % len(children)], n)) for n in range(args.batch * 6)]
         batches = push_all(tablet, sealed, args.batch)[1:]
-        print(f"  {level:>9,} stored: median {statistics.median(batches) * 1000:6.1f} ms, "
-              f"max {max(batches) * 1000:6.1f} ms  (load {loaded:.0f} s)", flush=True)
+        print(
+            f"  {level:>9,} stored: median {statistics.median(batches) * 1000:6.1f} ms, "
+            f"max {max(batches) * 1000:6.1f} ms  (load {loaded:.0f} s)",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -33,26 +33,43 @@ from sync import BodyCipher, PushContext, PushOp, apply_push, pull, worker_scope
 
 
 def visit_body(record_id: str, child_id: str, n: int) -> dict:
-    return {"record_type": "visit", "schema_version": 1, "id": record_id, "child_id": child_id,
-            "visit_type": "child_in_need", "visit_date": "2026-11-02", "start_time": "10:00", "end_time": "11:00",
-            "location": "Family home (fictional)", "child_seen": True, "seen_alone_record_id": str(uuid.uuid4()),
-            "observations": f"Benchmark visit {n}: fictional observations of a fictional family. " * 4,
-            "childs_words": "I like football and my cat (fictional).",
-            "actions": [{"text": "Follow up with school", "owner": "Social worker", "due": "2026-11-20"}]}
+    return {
+        "record_type": "visit",
+        "schema_version": 1,
+        "id": record_id,
+        "child_id": child_id,
+        "visit_type": "child_in_need",
+        "visit_date": "2026-11-02",
+        "start_time": "10:00",
+        "end_time": "11:00",
+        "location": "Family home (fictional)",
+        "child_seen": True,
+        "seen_alone_record_id": str(uuid.uuid4()),
+        "observations": f"Benchmark visit {n}: fictional observations of a fictional family. " * 4,
+        "childs_words": "I like football and my cat (fictional).",
+        "actions": [{"text": "Follow up with school", "owner": "Social worker", "due": "2026-11-20"}],
+    }
 
 
 def setup(schema_dir: str, children: int):
     app, schema = bench_app("postgresql", schema_dir)
     with app.app_context():
         team = Team(name="Bench team (fictional)")
-        worker = User(username="bench.worker", display_name="Bench Worker", role=Role.WORKER, team=team,
-                      password_hash="!")  # cannot sign in
+        worker = User(
+            username="bench.worker", display_name="Bench Worker", role=Role.WORKER, team=team, password_hash="!"
+        )  # cannot sign in
         db.session.add_all([team, worker])
         db.session.flush()
         now = datetime.now(UTC)
         for n in range(children):
-            child = Child(case_number=f"BENCH-{n:05d}", first_name="Bench", last_name=f"Child{n}",
-                          date_of_birth=date(2015, 1, 1), legal_status=LegalStatus.CHILD_IN_NEED, team=team)
+            child = Child(
+                case_number=f"BENCH-{n:05d}",
+                first_name="Bench",
+                last_name=f"Child{n}",
+                date_of_birth=date(2015, 1, 1),
+                legal_status=LegalStatus.CHILD_IN_NEED,
+                team=team,
+            )
             db.session.add(child)
             db.session.flush()
             db.session.add(Allocation(child_id=child.id, worker_id=worker.id, started_at=now))
@@ -68,8 +85,10 @@ def bench_bare_insert(engine, schema: str, tables: list[str]) -> float:
             connection.execute(sa.text(f"CREATE TABLE {schema}.bare_{name} (LIKE {schema}.{name})"))
             rows = [dict(row._mapping) for row in connection.execute(sa.text(f"SELECT * FROM {schema}.{name}"))]
             columns = list(rows[0])
-            statement = sa.text(f"INSERT INTO {schema}.bare_{name} ({', '.join(columns)}) "
-                                f"VALUES ({', '.join(':' + c for c in columns)})")
+            statement = sa.text(
+                f"INSERT INTO {schema}.bare_{name} ({', '.join(columns)}) "
+                f"VALUES ({', '.join(':' + c for c in columns)})"
+            )
             if "result" in columns:  # JSON read back as dict; send it as text again
                 statement = statement.bindparams(sa.bindparam("result", type_=sa.JSON))
             batches.append((statement, rows))
@@ -86,9 +105,16 @@ def bench_push(app, ops: list[PushOp], batch: int, cipher: BodyCipher, worker_id
         allowed = writable_children(db.session, worker_id)
         for start in range(0, len(ops), batch):
             began = time.perf_counter()
-            ctx = PushContext(author_id=worker_id, device_id="bench-device", allowed_children=allowed,
-                              validate=validate_for_push, cipher=cipher, now=datetime.now(UTC), facts=record_facts)
-            results = apply_push(db.session, ops[start:start + batch], ctx)
+            ctx = PushContext(
+                author_id=worker_id,
+                device_id="bench-device",
+                allowed_children=allowed,
+                validate=validate_for_push,
+                cipher=cipher,
+                now=datetime.now(UTC),
+                facts=record_facts,
+            )
+            results = apply_push(db.session, ops[start : start + batch], ctx)
             db.session.commit()
             batch_seconds.append(time.perf_counter() - began)
             bad = [r for r in results if r.status.value != "applied"]
@@ -111,9 +137,19 @@ def main() -> None:
         ops = []
         for n in range(args.records):
             record_id, child = str(uuid.uuid4()), child_ids[n % len(child_ids)]
-            ops.append(PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type="visit", schema_version=1,
-                              device_id="bench-device", device_seq=n + 1, base_revision=0, child_id=child,
-                              body=visit_body(record_id, child, n)))
+            ops.append(
+                PushOp(
+                    op_id=str(uuid.uuid4()),
+                    record_id=record_id,
+                    record_type="visit",
+                    schema_version=1,
+                    device_id="bench-device",
+                    device_seq=n + 1,
+                    base_revision=0,
+                    child_id=child,
+                    body=visit_body(record_id, child, n),
+                )
+            )
         batches = bench_push(app, ops, args.batch, cipher, worker_id)
         push_total = sum(batches)
         bare_records = bench_bare_insert(engine, schema, ["records"])
@@ -134,13 +170,17 @@ def main() -> None:
         print(f"PostgreSQL, {args.records} visit records, batches of {args.batch}")
         for label, bare in (("records rows only", bare_records), ("every row push writes", bare_all)):
             print(f"  bare executemany, {label:22}: {bare:7.3f} s  {bare / args.records * 1e6:6.0f} µs/record")
-        print(f"  sync push (apply_push)                  : {push_total:7.3f} s  "
-              f"{push_total / args.records * 1e6:6.0f} µs/record  {args.records / push_total:6.0f} records/s "
-              f"(goal ≥ 1000)")
+        print(
+            f"  sync push (apply_push)                  : {push_total:7.3f} s  "
+            f"{push_total / args.records * 1e6:6.0f} µs/record  {args.records / push_total:6.0f} records/s "
+            f"(goal ≥ 1000)"
+        )
         print(f"  ratio push / bare records insert        : {push_total / bare_records:6.2f}x  (goal ≤ 3x)")
         print(f"  ratio push / bare insert of all its rows: {push_total / bare_all:6.2f}x")
-        print(f"  per-batch latency       : median {statistics.median(batches) * 1000:.1f} ms, "
-              f"max {max(batches) * 1000:.1f} ms")
+        print(
+            f"  per-batch latency       : median {statistics.median(batches) * 1000:.1f} ms, "
+            f"max {max(batches) * 1000:.1f} ms"
+        )
         print(f"  pull, {len(scope)}-child caseload: {pulled} records in {pages} pages, {pull_seconds:.3f} s")
     finally:
         engine.dispose()

@@ -15,8 +15,12 @@ from fieldapp import create_app  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
 
 PG_URL = os.environ.get("FIELDAPP_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-BASE_CONFIG = {"TESTING": True, "WTF_CSRF_ENABLED": False, "SECRET_KEY": "bench",
-               "LOGIN_RATE_LIMIT": "100000 per minute"}
+BASE_CONFIG = {
+    "TESTING": True,
+    "WTF_CSRF_ENABLED": False,
+    "SECRET_KEY": "bench",
+    "LOGIN_RATE_LIMIT": "100000 per minute",
+}
 
 
 def bench_app(backend: str, workdir: str, **config):

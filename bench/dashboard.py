@@ -46,44 +46,105 @@ def seed(children: int, visits: int = 4) -> None:
     team = Team(name="Bench team (fictional)")
     manager = User(username="manager", display_name="Bench Manager", role=Role.MANAGER, team=team)
     manager.set_password(PASSWORD)
-    workers = [User(username=f"w{i}", display_name=f"Bench Worker {i:03d}", role=Role.WORKER, team=team,
-                    part_time=i % 5 == 0, password_hash="x") for i in range(max(1, children // 50))]
+    workers = [
+        User(
+            username=f"w{i}",
+            display_name=f"Bench Worker {i:03d}",
+            role=Role.WORKER,
+            team=team,
+            part_time=i % 5 == 0,
+            password_hash="x",
+        )
+        for i in range(max(1, children // 50))
+    ]
     db.session.add_all([team, manager, *workers])
     db.session.flush()
-    child_rows = [dict(public_id=str(uuid.uuid4()), case_number=f"B{i:06d}", first_name="Benchchild",
-                       last_name=f"Example{i}", date_of_birth=date(2015, 1, 1), legal_status=STATUSES[i % 4].value,
-                       placement_start=date(2024, 1, 1), permanent_placement=i % 8 == 0,
-                       cp_visit_interval_working_days=10, team_id=team.id, created_at=now - timedelta(days=i % 90),
-                       address="", address_risk_notes="") for i in range(children)]
+    child_rows = [
+        dict(
+            public_id=str(uuid.uuid4()),
+            case_number=f"B{i:06d}",
+            first_name="Benchchild",
+            last_name=f"Example{i}",
+            date_of_birth=date(2015, 1, 1),
+            legal_status=STATUSES[i % 4].value,
+            placement_start=date(2024, 1, 1),
+            permanent_placement=i % 8 == 0,
+            cp_visit_interval_working_days=10,
+            team_id=team.id,
+            created_at=now - timedelta(days=i % 90),
+            address="",
+            address_risk_notes="",
+        )
+        for i in range(children)
+    ]
     db.session.execute(sa.insert(Child.__table__), child_rows)
     ids = db.session.scalars(sa.select(Child.id).order_by(Child.id)).all()
-    db.session.execute(sa.insert(Allocation.__table__), [
-        dict(child_id=cid, worker_id=workers[i % len(workers)].id, started_at=now)
-        for i, cid in enumerate(ids) if i % 10])
+    db.session.execute(
+        sa.insert(Allocation.__table__),
+        [
+            dict(child_id=cid, worker_id=workers[i % len(workers)].id, started_at=now)
+            for i, cid in enumerate(ids)
+            if i % 10
+        ],
+    )
     rows = []
     for i, cid in enumerate(ids):
         author = workers[i % len(workers)].id
         for v in range(visits if i % 7 else 0):
             visit_id = str(uuid.uuid4())
             day = (today - timedelta(days=3 + (i % 40) + 14 * v)).isoformat()
-            base = dict(child_id=cid, schema_version=1, revision=1, author_id=author, created_at=now, updated_at=now,
-                        conflict_state="none", review_state="submitted" if v == 0 else "signed_off",
-                        body_key_id="bench", body=b"placeholder", occurred_on=day)
-            rows.append({**base, "id": visit_id, "record_type": "visit", "child_seen": 1, "seen_alone": None,
-                         "visit_id": None})
-            rows.append({**base, "id": str(uuid.uuid4()), "record_type": "seen_alone", "child_seen": None,
-                         "seen_alone": int((i + v) % 3 != 0), "visit_id": visit_id, "occurred_on": None})
+            base = dict(
+                child_id=cid,
+                schema_version=1,
+                revision=1,
+                author_id=author,
+                created_at=now,
+                updated_at=now,
+                conflict_state="none",
+                review_state="submitted" if v == 0 else "signed_off",
+                body_key_id="bench",
+                body=b"placeholder",
+                occurred_on=day,
+            )
+            rows.append(
+                {**base, "id": visit_id, "record_type": "visit", "child_seen": 1, "seen_alone": None, "visit_id": None}
+            )
+            rows.append(
+                {
+                    **base,
+                    "id": str(uuid.uuid4()),
+                    "record_type": "seen_alone",
+                    "child_seen": None,
+                    "seen_alone": int((i + v) % 3 != 0),
+                    "visit_id": visit_id,
+                    "occurred_on": None,
+                }
+            )
         if i % 4 == 1:
-            rows.append(dict(id=str(uuid.uuid4()), child_id=cid, record_type="sos_map", schema_version=1, revision=1,
-                             author_id=author, created_at=now, updated_at=now, conflict_state="none",
-                             review_state="signed_off", body_key_id="bench", body=b"placeholder",
-                             occurred_on=(today - timedelta(days=30 * (i % 12))).isoformat(), child_seen=None,
-                             seen_alone=None, visit_id=None))
+            rows.append(
+                dict(
+                    id=str(uuid.uuid4()),
+                    child_id=cid,
+                    record_type="sos_map",
+                    schema_version=1,
+                    revision=1,
+                    author_id=author,
+                    created_at=now,
+                    updated_at=now,
+                    conflict_state="none",
+                    review_state="signed_off",
+                    body_key_id="bench",
+                    body=b"placeholder",
+                    occurred_on=(today - timedelta(days=30 * (i % 12))).isoformat(),
+                    child_seen=None,
+                    seen_alone=None,
+                    visit_id=None,
+                )
+            )
     for start in range(0, len(rows), 5000):
-        db.session.execute(sa.insert(records), rows[start:start + 5000])
+        db.session.execute(sa.insert(records), rows[start : start + 5000])
     # Bulk rows bypass the push, so keep the facts as the push would (and as migration 0020 + first read do).
-    for start in range(0, len(ids), 5000):
-        visit_facts.refresh(db.session, ids[start:start + 5000])
+    visit_facts.refresh(db.session, ids)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -127,9 +188,17 @@ def run(backend: str, children: int, repeat: int, visits: int = 4) -> dict:
                 db.engine.dispose()
         finally:
             drop_schema(schema)
-    return {"visits": visits, "children": children, "records": record_count, "seed_s": seeded, "dashboard_s": dash,
-            "queries": dash_queries, "visits_due_csv_s": csv_time, "caseload_s": caseload,
-            "caseload_queries": caseload_queries}
+    return {
+        "visits": visits,
+        "children": children,
+        "records": record_count,
+        "seed_s": seeded,
+        "dashboard_s": dash,
+        "queries": dash_queries,
+        "visits_due_csv_s": csv_time,
+        "caseload_s": caseload,
+        "caseload_queries": caseload_queries,
+    }
 
 
 def main() -> None:
@@ -137,20 +206,30 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--sizes", default="200,2000,20000")
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--visits", default="4", help="seen visits per visited child; several (e.g. 1,20) show "
-                        "whether the cost grows with history")
+    parser.add_argument(
+        "--visits",
+        default="4",
+        help="seen visits per visited child; several (1,20) show whether the cost grows with history",
+    )
     args = parser.parse_args()
-    results = [run(args.backend, int(size), args.repeat, int(visits))
-               for visits in args.visits.split(",") for size in args.sizes.split(",")]
+    results = [
+        run(args.backend, int(size), args.repeat, int(visits))
+        for visits in args.visits.split(",")
+        for size in args.sizes.split(",")
+    ]
     base = results[0]
     print(f"backend: {args.backend}; median of {args.repeat} requests each; times in milliseconds")
-    print(f"{'visits':>6} {'children':>9} {'records':>8} {'dashboard':>10} {'queries':>8} {'vs smallest':>12} "
-          f"{'/caseload':>10} {'dash÷caseload':>14} {'visits-due.csv':>15}")
+    print(
+        f"{'visits':>6} {'children':>9} {'records':>8} {'dashboard':>10} {'queries':>8} {'vs smallest':>12} "
+        f"{'/caseload':>10} {'dash÷caseload':>14} {'visits-due.csv':>15}"
+    )
     for r in results:
-        print(f"{r['visits']:>6} {r['children']:>9,} "
-              f"{r['records']:>8,} {r['dashboard_s'] * 1000:>10.0f} {r['queries']:>8} "
-              f"{r['dashboard_s'] / base['dashboard_s']:>11.1f}x {r['caseload_s'] * 1000:>10.0f} "
-              f"{r['dashboard_s'] / r['caseload_s']:>13.2f}x {r['visits_due_csv_s'] * 1000:>15.0f}")
+        print(
+            f"{r['visits']:>6} {r['children']:>9,} {r['records']:>8,} "
+            f"{r['dashboard_s'] * 1000:>10.0f} {r['queries']:>8} "
+            f"{r['dashboard_s'] / base['dashboard_s']:>11.1f}x {r['caseload_s'] * 1000:>10.0f} "
+            f"{r['dashboard_s'] / r['caseload_s']:>13.2f}x {r['visits_due_csv_s'] * 1000:>15.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ from fieldapp.models import Child, LegalStatus, Role, Team, User  # noqa: E402
 from fieldapp.records.store import push_context  # noqa: E402
 from sync import PushOp, apply_push  # noqa: E402
 from tests.delivery.receiver import Receiver  # noqa: E402
-from tests.record_cases import statutory_visit  # noqa: E402
+from tests.record_cases import seen_alone, statutory_visit  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"  # noqa: S105  (fictional bench users on a throwaway schema)
 SECRET = "bench-webhook-secret-0123456789"  # noqa: S105
@@ -44,28 +44,50 @@ def seed(count: int):
     manager = User(username="bench-manager", display_name="Bench Manager", role=Role.MANAGER, team=team)
     for user in (worker, manager):
         user.set_password(PASSWORD)
-    child = Child(case_number="BENCH-1", first_name="Benchy", last_name="Example", team=team,
-                  date_of_birth=datetime(2016, 1, 1).date(), legal_status=LegalStatus.CHILD_IN_NEED)
+    child = Child(
+        case_number="BENCH-1",
+        first_name="Benchy",
+        last_name="Example",
+        team=team,
+        date_of_birth=datetime(2016, 1, 1).date(),
+        legal_status=LegalStatus.CHILD_IN_NEED,
+    )
     db.session.add_all([team, worker, manager, child])
     db.session.flush()
     allocate(child, worker, by=None)
     ops = []
-    for seq in range(count):
-        record_id = str(uuid.uuid4())
-        body = {**statutory_visit(), "id": record_id, "child_id": child.public_id}
-        ops.append(PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type="visit", schema_version=1,
-                          device_id="bench", device_seq=seq, base_revision=0, child_id=child.public_id, body=body))
+    for _ in range(count):
+        record_id, note_id = str(uuid.uuid4()), str(uuid.uuid4())
+        # A statutory visit is signed off with its seen-alone record, sent beside it as the app does.
+        body = {**statutory_visit(), "id": record_id, "child_id": child.public_id, "seen_alone_record_id": note_id}
+        note = {**seen_alone(), "id": note_id, "child_id": child.public_id, "visit_id": record_id}
+        for kind, item in (("visit", body), ("seen_alone", note)):
+            ops.append(
+                PushOp(
+                    op_id=str(uuid.uuid4()),
+                    record_id=item["id"],
+                    record_type=kind,
+                    schema_version=1,
+                    device_id="bench",
+                    device_seq=len(ops),
+                    base_revision=0,
+                    child_id=child.public_id,
+                    body=item,
+                )
+            )
     apply_push(db.session, ops, push_context(worker.id, "bench", datetime.now(UTC)))
     db.session.commit()
-    return manager.username, [op.record_id for op in ops]
+    return manager.username, [op.record_id for op in ops if op.record_type == "visit"]
 
 
 def time_sign_offs(client, record_ids) -> list[float]:
     took = []
     for record_id in record_ids:
         started = time.perf_counter()
-        response = client.post(f"/records/{record_id}/review",
-                               data={"revision": "1", "comment": "Signed off in the benchmark.", "sign_off": "y"})
+        response = client.post(
+            f"/records/{record_id}/review",
+            data={"revision": "1", "comment": "Signed off in the benchmark.", "sign_off": "y"},
+        )
         took.append(time.perf_counter() - started)
         assert response.status_code == 302, response.status_code
     return took
@@ -73,8 +95,10 @@ def time_sign_offs(client, record_ids) -> list[float]:
 
 def describe(took: list[float]) -> str:
     ordered = sorted(took)
-    return (f"median {statistics.median(ordered) * 1000:6.1f} ms, "
-            f"p95 {ordered[int(len(ordered) * 0.95) - 1] * 1000:6.1f} ms")
+    return (
+        f"median {statistics.median(ordered) * 1000:6.1f} ms, "
+        f"p95 {ordered[int(len(ordered) * 0.95) - 1] * 1000:6.1f} ms"
+    )
 
 
 def main():
@@ -91,8 +115,12 @@ def main():
                 client = app.test_client()
                 client.post("/login", data={"username": manager, "password": PASSWORD})
                 without = time_sign_offs(client, record_ids[:half])
-                app.config.update(DELIVERY_WEBHOOK_URL=receiver.url, DELIVERY_WEBHOOK_SECRET=SECRET,
-                                  DELIVERY_ALLOWED_HOSTS=[receiver.host], DELIVERY_CA_BUNDLE=str(receiver.ca_path))
+                app.config.update(
+                    DELIVERY_WEBHOOK_URL=receiver.url,
+                    DELIVERY_WEBHOOK_SECRET=SECRET,
+                    DELIVERY_ALLOWED_HOSTS=[receiver.host],
+                    DELIVERY_CA_BUNDLE=str(receiver.ca_path),
+                )
                 with_delivery = time_sign_offs(client, record_ids[half:])
 
                 started = time.perf_counter()
@@ -105,15 +133,24 @@ def main():
                 for document in documents:
                     body = json.dumps(document, separators=(",", ":")).encode()
                     stamp = str(int(time.time()))
-                    requests.post(receiver.url, data=body, verify=str(receiver.ca_path), timeout=10, headers={
-                        "X-Fieldapp-Timestamp": stamp, "X-Fieldapp-Signature": "sha256=" + sign(SECRET, stamp, body),
-                        "X-Fieldapp-Delivery": document["delivery_id"], "Content-Type": "application/json"})
+                    requests.post(
+                        receiver.url,
+                        data=body,
+                        verify=str(receiver.ca_path),
+                        timeout=10,
+                        headers={
+                            "X-Fieldapp-Timestamp": stamp,
+                            "X-Fieldapp-Signature": "sha256=" + sign(SECRET, stamp, body),
+                            "X-Fieldapp-Delivery": document["delivery_id"],
+                            "Content-Type": "application/json",
+                        },
+                    )
                 bare_seconds = time.perf_counter() - started
 
                 drop = Path(workdir) / "drop"
                 drop.mkdir()
                 app.config.update(DELIVERY_WEBHOOK_URL=None, DELIVERY_FOLDER=str(drop))
-                folder_ids = record_ids[:min(half, 40)]
+                folder_ids = record_ids[: min(half, 40)]
                 from fieldapp.delivery.queue import enqueue_signed_off
 
                 for record_id in folder_ids:
@@ -126,11 +163,15 @@ def main():
             drop_schema(schema)
     print(f"delivery benchmark on {args.backend}, {args.records} visit records, signed off over the real view")
     print(f"  sign-off, no destination (baseline)  {describe(without)}")
-    print(f"  sign-off, webhook configured         {describe(with_delivery)}  "
-          f"ratio {statistics.median(with_delivery) / statistics.median(without):.2f}x")
+    print(
+        f"  sign-off, webhook configured         {describe(with_delivery)}  "
+        f"ratio {statistics.median(with_delivery) / statistics.median(without):.2f}x"
+    )
     print(f"  webhook exports  {delivered} in {webhook_seconds:.2f} s = {delivered / webhook_seconds:7.1f}/s")
-    print(f"  bare signed POST {len(documents)} in {bare_seconds:.2f} s = {len(documents) / bare_seconds:7.1f}/s "
-          f"(exports run at {bare_seconds / webhook_seconds:.2f}x the transport floor)")
+    print(
+        f"  bare signed POST {len(documents)} in {bare_seconds:.2f} s = {len(documents) / bare_seconds:7.1f}/s "
+        f"(exports run at {bare_seconds / webhook_seconds:.2f}x the transport floor)"
+    )
     print(f"  folder drop with archival PDF  {pdfs} in {folder_seconds:.2f} s = {pdfs / folder_seconds:6.1f}/s")
 
 

@@ -38,8 +38,9 @@ PASSWORD = "bench-password-not-secret"  # noqa: S105  (fictional bench users on 
 
 
 def make_app(backend: str, workdir: str):
-    app, schema = bench_app(backend, workdir, VAPID_SUBJECT="mailto:bench@example.invalid", SMTP_HOST=None,
-                            SAFETY_LIVENESS_CHECK=False)
+    app, schema = bench_app(
+        backend, workdir, VAPID_SUBJECT="mailto:bench@example.invalid", SMTP_HOST=None, SAFETY_LIVENESS_CHECK=False
+    )
     channels.generate_vapid_key(app.instance_path)
     return app, schema
 
@@ -47,23 +48,48 @@ def make_app(backend: str, workdir: str):
 def subscribe(user_id: int, push: PushService) -> str:
     browser = push.new_browser()
     info = browser.subscription(push.base_url)
-    db.session.add(PushSubscription(user_id=user_id, endpoint=info["endpoint"], p256dh=info["keys"]["p256dh"],
-                                    auth=info["keys"]["auth"]))
+    db.session.add(
+        PushSubscription(
+            user_id=user_id, endpoint=info["endpoint"], p256dh=info["keys"]["p256dh"], auth=info["keys"]["auth"]
+        )
+    )
     return browser.token
 
 
 def grow_sessions(team_id: int, start: int, stop: int) -> None:
     """Workers start-..stop-1, each with one active session ending in two hours (nothing due for 110 min)."""
     now, hash_ = utcnow(), User(username="x").password_hash or "not-a-login"
-    db.session.execute(sa.insert(User), [
-        {"username": f"bench.w{n}", "display_name": f"Bench Worker {n} (fictional)", "password_hash": hash_,
-         "role": Role.WORKER, "team_id": team_id} for n in range(start, stop)])
+    db.session.execute(
+        sa.insert(User),
+        [
+            {
+                "username": f"bench.w{n}",
+                "display_name": f"Bench Worker {n} (fictional)",
+                "password_hash": hash_,
+                "role": Role.WORKER,
+                "team_id": team_id,
+            }
+            for n in range(start, stop)
+        ],
+    )
     ids = dict(db.session.execute(sa.select(User.username, User.id).where(User.username.like("bench.w%"))).all())
-    db.session.execute(sa.insert(SafetySession), [
-        {"public_id": str(uuid.uuid4()), "worker_id": ids[f"bench.w{n}"], "team_id": team_id,
-         "address": f"{n} Example Street", "started_at": now, "expected_end": now + timedelta(hours=2),
-         "state": SessionState.ACTIVE, "next_step": "reminder-10", "next_due_at": now + timedelta(minutes=110)}
-        for n in range(start, stop)])
+    db.session.execute(
+        sa.insert(SafetySession),
+        [
+            {
+                "public_id": str(uuid.uuid4()),
+                "worker_id": ids[f"bench.w{n}"],
+                "team_id": team_id,
+                "address": f"{n} Example Street",
+                "started_at": now,
+                "expected_end": now + timedelta(hours=2),
+                "state": SessionState.ACTIVE,
+                "next_step": "reminder-10",
+                "next_due_at": now + timedelta(minutes=110),
+            }
+            for n in range(start, stop)
+        ],
+    )
     db.session.commit()
 
 
@@ -103,10 +129,19 @@ def burst(app, push: PushService, first_id: int, count: int, managers: int) -> l
     due_at = utcnow() + timedelta(seconds=0.5)
     due_mono = time.monotonic() + 0.5
     with app.app_context():
-        rows = db.session.execute(sa.select(SafetySession.id, SafetySession.public_id).where(
-            SafetySession.id >= first_id).order_by(SafetySession.id).limit(count)).all()
-        db.session.execute(sa.update(SafetySession).where(SafetySession.id.in_([r.id for r in rows])).values(
-            state=SessionState.OVERDUE, next_step="amber", next_due_at=due_at, version=SafetySession.version + 1))
+        rows = db.session.execute(
+            sa.select(SafetySession.id, SafetySession.public_id)
+            .where(SafetySession.id >= first_id)
+            .order_by(SafetySession.id)
+            .limit(count)
+        ).all()
+        db.session.execute(
+            sa.update(SafetySession)
+            .where(SafetySession.id.in_([r.id for r in rows]))
+            .values(
+                state=SessionState.OVERDUE, next_step="amber", next_due_at=due_at, version=SafetySession.version + 1
+            )
+        )
         db.session.commit()
     try:
         wait_pushes(push, count * managers, timeout=180)
@@ -114,7 +149,7 @@ def burst(app, push: PushService, first_id: int, count: int, managers: int) -> l
         print(f"  (incomplete: {error})")
     first: dict[str, float] = {}
     for received in push.received:
-        public_id = received.payload["tag"][len("safety-"):-len("-amber")]
+        public_id = received.payload["tag"][len("safety-") : -len("-amber")]
         first.setdefault(public_id, received.at)
     missing = len({r.public_id for r in rows} - set(first))
     if missing:
@@ -124,9 +159,11 @@ def burst(app, push: PushService, first_id: int, count: int, managers: int) -> l
 
 def report_burst(label: str, lags: list[float], goal_ms: float, baseline_push: float) -> None:
     p99 = percentile(lags, 99)
-    print(f"burst {label}: due -> first push per session: p50 {percentile(lags, 50):.0f} ms, p99 {p99:.0f} ms, "
-          f"max {max(lags):.0f} ms (goal p99 <= {goal_ms:.0f} ms: {'met' if p99 <= goal_ms else 'MISSED'}; "
-          f"{p99 / baseline_push:.0f}x one raw push)")
+    print(
+        f"burst {label}: due -> first push per session: p50 {percentile(lags, 50):.0f} ms, p99 {p99:.0f} ms, "
+        f"max {max(lags):.0f} ms (goal p99 <= {goal_ms:.0f} ms: {'met' if p99 <= goal_ms else 'MISSED'}; "
+        f"{p99 / baseline_push:.0f}x one raw push)"
+    )
 
 
 def main():
@@ -162,16 +199,20 @@ def run(app, push: PushService, args):
         db.session.commit()
         team_id = team.id
         grow_sessions(team_id, 0, 1000)
-    print(f"backend: {args.backend}; load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
-          "(figures scale with it: this is a shared machine)")
+    print(
+        f"backend: {args.backend}; load average at start {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+        "(figures scale with it: this is a shared machine)"
+    )
     baseline_push = raw_push_ms(app, push, managers[0])
     print(f"baseline: one raw pywebpush send to the loopback push service: {baseline_push:.1f} ms (median)")
     tick_1k = idle_tick_ms(app)
     with app.app_context():
         grow_sessions(team_id, 1000, 10000)
     tick_10k = idle_tick_ms(app)
-    print(f"sweep cost per tick, nothing due: 1,000 active {tick_1k:.2f} ms; 10,000 active {tick_10k:.2f} ms; "
-          f"ratio {tick_10k / tick_1k:.2f}x (goal: flat, ~1x)")
+    print(
+        f"sweep cost per tick, nothing due: 1,000 active {tick_1k:.2f} ms; 10,000 active {tick_10k:.2f} ms; "
+        f"ratio {tick_10k / tick_1k:.2f}x (goal: flat, ~1x)"
+    )
 
     tick = app.config["ESCALATOR_TICK_SECONDS"]
     stop = start_in_process(app)  # the embedded default: one escalator thread at the configured tick
@@ -191,8 +232,9 @@ def run(app, push: PushService, args):
                 db.session.commit()
                 username = worker.username
             client = requests.Session()  # a real HTTP client against a real server, as a tablet would be
-            login = client.post(f"{base}/login", data={"username": username, "password": PASSWORD},
-                                allow_redirects=False)
+            login = client.post(
+                f"{base}/login", data={"username": username, "password": PASSWORD}, allow_redirects=False
+            )
             assert login.status_code == 302
             before = len(push.received)
             began = time.monotonic()
@@ -200,9 +242,11 @@ def run(app, push: PushService, args):
             wait_pushes(push, before + 1, timeout=10)
             panic_ms.append((push.received[before].at - began) * 1000)
             wait_pushes(push, before + len(managers), timeout=10)
-        print(f"panic -> first delivery ({args.panics} panics, 10,000 active): p50 {percentile(panic_ms, 50):.0f} ms, "
-              f"p99 {percentile(panic_ms, 99):.0f} ms, max {max(panic_ms):.0f} ms (goal <= 1000 ms; "
-              f"{percentile(panic_ms, 50) / baseline_push:.1f}x one raw push)")
+        print(
+            f"panic -> first delivery ({args.panics} panics, 10,000 active): p50 {percentile(panic_ms, 50):.0f} ms, "
+            f"p99 {percentile(panic_ms, 99):.0f} ms, max {max(panic_ms):.0f} ms (goal <= 1000 ms; "
+            f"{percentile(panic_ms, 50) / baseline_push:.1f}x one raw push)"
+        )
         server.shutdown()
     finally:
         stop_in_process(app, stop)  # its last sweep finishes before the schema is dropped

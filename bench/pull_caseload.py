@@ -39,13 +39,26 @@ def seed(children: int, months: int) -> int:
     worker.set_password(PASSWORD)
     db.session.add_all([team, worker])
     db.session.flush()
-    kids = [dict(public_id=str(uuid.uuid4()), case_number=f"P{i:06d}", first_name="Benchchild",
-                 last_name=f"Example{i}", date_of_birth=date(2015, 1, 1), legal_status=LegalStatus.CHILD_IN_NEED.value,
-                 team_id=team.id, created_at=now, address="", address_risk_notes="") for i in range(children)]
+    kids = [
+        dict(
+            public_id=str(uuid.uuid4()),
+            case_number=f"P{i:06d}",
+            first_name="Benchchild",
+            last_name=f"Example{i}",
+            date_of_birth=date(2015, 1, 1),
+            legal_status=LegalStatus.CHILD_IN_NEED.value,
+            team_id=team.id,
+            created_at=now,
+            address="",
+            address_risk_notes="",
+        )
+        for i in range(children)
+    ]
     db.session.execute(sa.insert(Child.__table__), kids)
     ids = db.session.scalars(sa.select(Child.id).order_by(Child.id)).all()
-    db.session.execute(sa.insert(Allocation.__table__), [dict(child_id=c, worker_id=worker.id, started_at=now)
-                                                         for c in ids])
+    db.session.execute(
+        sa.insert(Allocation.__table__), [dict(child_id=c, worker_id=worker.id, started_at=now) for c in ids]
+    )
     cipher, rows = record_cipher(), []
     text = "Fictional observations of a fictional family. " * 30
     for child_id in ids:
@@ -59,15 +72,30 @@ def seed(children: int, months: int) -> int:
     record_rows, log_rows = [], []
     for seq, (record_id, child_id, record_type, when, visit_id, body) in enumerate(rows, start=1):
         key_id, blob = cipher.encrypt(body, f"{record_id}:1")
-        record_rows.append(dict(id=record_id, child_id=child_id, record_type=record_type, schema_version=1,
-                                revision=1, author_id=worker.id, created_at=now, updated_at=now, occurred_on=when,
-                                child_seen=1 if record_type == "visit" else None, visit_id=visit_id,
-                                seen_alone=1 if record_type == "seen_alone" else None, conflict_state="none",
-                                review_state="submitted", body_key_id=key_id, body=blob))
+        record_rows.append(
+            dict(
+                id=record_id,
+                child_id=child_id,
+                record_type=record_type,
+                schema_version=1,
+                revision=1,
+                author_id=worker.id,
+                created_at=now,
+                updated_at=now,
+                occurred_on=when,
+                child_seen=1 if record_type == "visit" else None,
+                visit_id=visit_id,
+                seen_alone=1 if record_type == "seen_alone" else None,
+                conflict_state="none",
+                review_state="submitted",
+                body_key_id=key_id,
+                body=blob,
+            )
+        )
         log_rows.append(dict(seq=seq, record_id=record_id, child_id=child_id, revision=1))
     for start in range(0, len(record_rows), 5000):
-        db.session.execute(sa.insert(records), record_rows[start:start + 5000])
-        db.session.execute(sa.insert(change_log), log_rows[start:start + 5000])
+        db.session.execute(sa.insert(records), record_rows[start : start + 5000])
+        db.session.execute(sa.insert(change_log), log_rows[start : start + 5000])
     db.session.execute(sa.insert(sync_counter).values(name="changes", value=len(rows)))
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
@@ -108,14 +136,19 @@ def main() -> None:
         response = client.post("/api/session", json={"username": "bench.worker", "password": PASSWORD})
         assert response.status_code == 200, response.get_data(as_text=True)[:300]
         device = str(uuid.uuid4())
-        client.post("/api/devices", json={"id": device, "name": "Bench tablet (fictional)"},
-                    headers={"X-Fieldapp-Device": device})
+        client.post(
+            "/api/devices",
+            json={"id": device, "name": "Bench tablet (fictional)"},
+            headers={"X-Fieldapp-Device": device},
+        )
         print(f"{args.backend}, {args.children} children, {stored} stored records ({args.months} months of history)")
         for label, months in (("window off (every record)", 0), ("window 6 months + latest map", 6)):
             app.config["PULL_WINDOW_MONTHS"] = months
             caseload, pull, pulled, pages = first_pull(client, device)
-            print(f"  {label:30}: /api/caseload {caseload:.3f} s; pull {pulled} records in {pages} pages "
-                  f"{pull:.3f} s; total {caseload + pull:.3f} s (goal ≤ 0.5 s)")
+            print(
+                f"  {label:30}: /api/caseload {caseload:.3f} s; pull {pulled} records in {pages} pages "
+                f"{pull:.3f} s; total {caseload + pull:.3f} s (goal ≤ 0.5 s)"
+            )
     finally:
         with app.app_context():
             db.engine.dispose()

@@ -35,15 +35,29 @@ GOAL_KB = 60
 PIN = "482915"
 PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway user in a temporary store)
 CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                 "--disable-default-apps", "--disable-extensions"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 
 
 def build_app(folder: Path):
     os.environ["FIELDAPP_INSTANCE_PATH"] = str(folder / "instance")
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}", "SECRET_KEY": "bench",
-                      "LOGIN_RATE_LIMIT": "1000 per minute"})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "SECRET_KEY": "bench",
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
     with app.app_context():
         db.create_all()
         generate_key(app.config["SEALING_KEYS_DIR"])
@@ -52,9 +66,15 @@ def build_app(folder: Path):
         worker.set_password(PASSWORD)
         db.session.add_all([team, worker])
         for number in range(22):  # a full-time caseload
-            child = Child(case_number=f"BENCH-{number}", first_name=f"Child{number}", last_name="Example",
-                          date_of_birth=date(2014, 1, 1 + number), legal_status=LegalStatus.CHILD_IN_NEED, team=team,
-                          address=f"{number} Example Street, Demo Town, ZZ99 9ZZ")
+            child = Child(
+                case_number=f"BENCH-{number}",
+                first_name=f"Child{number}",
+                last_name="Example",
+                date_of_birth=date(2014, 1, 1 + number),
+                legal_status=LegalStatus.CHILD_IN_NEED,
+                team=team,
+                address=f"{number} Example Street, Demo Town, ZZ99 9ZZ",
+            )
             db.session.add(child)
             db.session.flush()
             allocate(child, worker, by=None)
@@ -75,8 +95,13 @@ def transfer_sizes(app) -> dict:
         sizes[kind] += len(gzip.compress(body, 9))
         raw_total += len(body) if kind != "other" else 0
     shell = sizes["html"] + sizes["js"] + sizes["css"]
-    return {"gzip_bytes": sizes, "shell_gzip_kb": round(shell / 1024, 1), "shell_raw_kb": round(raw_total / 1024, 1),
-            "goal_kb": GOAL_KB, "within_goal": shell <= GOAL_KB * 1024}
+    return {
+        "gzip_bytes": sizes,
+        "shell_gzip_kb": round(shell / 1024, 1),
+        "shell_raw_kb": round(raw_total / 1024, 1),
+        "goal_kb": GOAL_KB,
+        "within_goal": shell <= GOAL_KB * 1024,
+    }
 
 
 def enrol(page, url):
@@ -193,19 +218,28 @@ def browser_figures(url: str, server) -> dict:
             page.close()
         browser.close()
     return {
-        "offline_cold_load_ms": {"median": round(statistics.median(loads), 1), "max": round(max(loads), 1),
-                                 "runs": [round(x, 1) for x in loads],
-                                 "baseline": ONLINE_FIRST_VISIT,
-                                 "baseline_median": round(statistics.median(baseline_loads), 1)},
-        "vault_unlock_ms": {"median": round(statistics.median(unlock_ms), 1), "max": round(max(unlock_ms), 1),
-                            "pbkdf2_iterations": 600000,
-                            "baseline_pbkdf2_alone_median": round(statistics.median(unlock["pbkdf2"]), 1)},
-        "encrypt_store_ms": {"per_item_median": round(statistics.median(store["single"]), 2),
-                             "baseline_plain_1000_total": round(store["plainTotal"], 1),
-                             "per_item_max": round(max(store["single"]), 2),
-                             "items_1000_total": round(store["total"], 1),
-                             "items_1000_per_item": round(store["total"] / store["count"], 2),
-                             "decrypt_list_all_ms": round(store["listMs"], 1), "drafts_listed": store["listed"]},
+        "offline_cold_load_ms": {
+            "median": round(statistics.median(loads), 1),
+            "max": round(max(loads), 1),
+            "runs": [round(x, 1) for x in loads],
+            "baseline": ONLINE_FIRST_VISIT,
+            "baseline_median": round(statistics.median(baseline_loads), 1),
+        },
+        "vault_unlock_ms": {
+            "median": round(statistics.median(unlock_ms), 1),
+            "max": round(max(unlock_ms), 1),
+            "pbkdf2_iterations": 600000,
+            "baseline_pbkdf2_alone_median": round(statistics.median(unlock["pbkdf2"]), 1),
+        },
+        "encrypt_store_ms": {
+            "per_item_median": round(statistics.median(store["single"]), 2),
+            "baseline_plain_1000_total": round(store["plainTotal"], 1),
+            "per_item_max": round(max(store["single"]), 2),
+            "items_1000_total": round(store["total"], 1),
+            "items_1000_per_item": round(store["total"] / store["count"], 2),
+            "decrypt_list_all_ms": round(store["listMs"], 1),
+            "drafts_listed": store["listed"],
+        },
     }
 
 
@@ -222,23 +256,35 @@ def main() -> None:
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     (out / "shell.json").write_text(json.dumps(results, indent=2))
-    t, load, unlock, store = (results["transfer"], results["offline_cold_load_ms"], results["vault_unlock_ms"],
-                              results["encrypt_store_ms"])
-    print(f"shell transfer, gzipped (HTML+JS+CSS): {t['shell_gzip_kb']} KB (goal ≤ {GOAL_KB} KB: "
-          f"{'met' if t['within_goal'] else 'MISSED'}, {t['shell_gzip_kb'] / GOAL_KB:.2f} of it); "
-          f"uncompressed {t['shell_raw_kb']} KB; "
-          f"icons+manifest {round(t['gzip_bytes']['other'] / 1024, 1)} KB gzipped")
-    print(f"offline cold load to unlock screen (server stopped, SW cold): median {load['median']} ms, "
-          f"max {load['max']} ms over {len(load['runs'])} loads; baseline ({ONLINE_FIRST_VISIT}) median "
-          f"{load['baseline_median']} ms, ratio {load['median'] / load['baseline_median']:.2f}")
-    print(f"vault unlock (PBKDF2-SHA256 600k + AES-KW unwrap): median {unlock['median']} ms, max {unlock['max']} ms; "
-          f"baseline PBKDF2 alone {unlock['baseline_pbkdf2_alone_median']} ms, "
-          f"ratio {unlock['median'] / unlock['baseline_pbkdf2_alone_median']:.2f}")
-    print(f"encrypt+store one draft: median {store['per_item_median']} ms (max {store['per_item_max']} ms); "
-          f"1,000 drafts: {store['items_1000_total']} ms ({store['items_1000_per_item']} ms/item); baseline "
-          f"unencrypted puts {store['baseline_plain_1000_total']} ms, ratio "
-          f"{store['items_1000_total'] / store['baseline_plain_1000_total']:.2f}; "
-          f"decrypt and list {store['drafts_listed']}: {store['decrypt_list_all_ms']} ms")
+    t, load, unlock, store = (
+        results["transfer"],
+        results["offline_cold_load_ms"],
+        results["vault_unlock_ms"],
+        results["encrypt_store_ms"],
+    )
+    print(
+        f"shell transfer, gzipped (HTML+JS+CSS): {t['shell_gzip_kb']} KB (goal ≤ {GOAL_KB} KB: "
+        f"{'met' if t['within_goal'] else 'MISSED'}, {t['shell_gzip_kb'] / GOAL_KB:.2f} of it); "
+        f"uncompressed {t['shell_raw_kb']} KB; "
+        f"icons+manifest {round(t['gzip_bytes']['other'] / 1024, 1)} KB gzipped"
+    )
+    print(
+        f"offline cold load to unlock screen (server stopped, SW cold): median {load['median']} ms, "
+        f"max {load['max']} ms over {len(load['runs'])} loads; baseline ({ONLINE_FIRST_VISIT}) median "
+        f"{load['baseline_median']} ms, ratio {load['median'] / load['baseline_median']:.2f}"
+    )
+    print(
+        f"vault unlock (PBKDF2-SHA256 600k + AES-KW unwrap): median {unlock['median']} ms, max {unlock['max']} ms; "
+        f"baseline PBKDF2 alone {unlock['baseline_pbkdf2_alone_median']} ms, "
+        f"ratio {unlock['median'] / unlock['baseline_pbkdf2_alone_median']:.2f}"
+    )
+    print(
+        f"encrypt+store one draft: median {store['per_item_median']} ms (max {store['per_item_max']} ms); "
+        f"1,000 drafts: {store['items_1000_total']} ms ({store['items_1000_per_item']} ms/item); baseline "
+        f"unencrypted puts {store['baseline_plain_1000_total']} ms, ratio "
+        f"{store['items_1000_total'] / store['baseline_plain_1000_total']:.2f}; "
+        f"decrypt and list {store['drafts_listed']}: {store['decrypt_list_all_ms']} ms"
+    )
 
 
 if __name__ == "__main__":

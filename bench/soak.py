@@ -31,8 +31,11 @@ from soak_checks import alert_checks, record_checks  # noqa: E402
 from soak_users import LEDGER, PASSWORD, Device, Manager  # noqa: E402
 from soak_world import World  # noqa: E402
 
-FAULTS = ((0.3, "kill a gunicorn worker", "kill_gunicorn_worker"), (0.5, "kill the supervised escalator",
-          "kill_escalator"), (0.7, "terminate every database connection", "terminate_connections"))
+FAULTS = (
+    (0.3, "kill a gunicorn worker", "kill_gunicorn_worker"),
+    (0.5, "kill the supervised escalator", "kill_escalator"),
+    (0.7, "terminate every database connection", "terminate_connections"),
+)
 
 
 def parse():
@@ -73,8 +76,9 @@ def run_load(world: World, url: str, args) -> tuple[Environment, list, float]:
         for at, what, method in FAULTS:
             gevent.sleep(max(0, started + at * seconds - time.monotonic()))
             try:
-                faults.append({"at_s": round(time.monotonic() - started), "fault": what,
-                               "result": getattr(world, method)()})
+                faults.append(
+                    {"at_s": round(time.monotonic() - started), "fault": what, "result": getattr(world, method)()}
+                )
             except Exception as error:  # noqa: BLE001  (reported, never hidden)
                 faults.append({"fault": what, "error": repr(error)})
 
@@ -97,9 +101,12 @@ def endpoint_table(env: Environment) -> dict:
     table = {}
     for (name, method), entry in sorted(env.stats.entries.items()):
         table[f"{method} {name}"] = {
-            "requests": entry.num_requests, "failures": entry.num_failures,
-            "p50_ms": entry.get_response_time_percentile(0.5), "p95_ms": entry.get_response_time_percentile(0.95),
-            "p99_ms": entry.get_response_time_percentile(0.99)}
+            "requests": entry.num_requests,
+            "failures": entry.num_failures,
+            "p50_ms": entry.get_response_time_percentile(0.5),
+            "p95_ms": entry.get_response_time_percentile(0.95),
+            "p99_ms": entry.get_response_time_percentile(0.99),
+        }
     return table
 
 

@@ -27,15 +27,15 @@ BATCH = 25
 
 @dataclass
 class Ledger:
-    sealed: dict = field(default_factory=dict)       # op id -> record id, every op any device sealed
-    applied: set = field(default_factory=set)        # op ids the server answered `applied` for
-    outboxes: list = field(default_factory=list)     # each device's outbox (what is still waiting)
-    sessions: dict = field(default_factory=dict)     # session public id -> "checked_out" | "overdue" | "panic"
+    sealed: dict = field(default_factory=dict)  # op id -> record id, every op any device sealed
+    applied: set = field(default_factory=set)  # op ids the server answered `applied` for
+    outboxes: list = field(default_factory=list)  # each device's outbox (what is still waiting)
+    sessions: dict = field(default_factory=dict)  # session public id -> "checked_out" | "overdue" | "panic"
     session_minutes: int = 1
-    repeat_sessions: bool = True                     # after a check-out, start another visit
-    workers: list = field(default_factory=list)      # (username) in order
+    repeat_sessions: bool = True  # after a check-out, start another visit
+    workers: list = field(default_factory=list)  # (username) in order
     managers: list = field(default_factory=list)
-    devices: list = field(default_factory=list)      # every Device user, for the final flush
+    devices: list = field(default_factory=list)  # every Device user, for the final flush
 
 
 LEDGER = Ledger()
@@ -54,8 +54,12 @@ class SignedIn(HttpUser):
                     time.sleep(1)
                     continue
                 self.client.headers["X-CSRFToken"] = response.json()["csrf_token"]
-            with self.client.post("/api/session", json={"username": username, "password": PASSWORD},
-                                  name="/api/session [sign in]", catch_response=True) as response:
+            with self.client.post(
+                "/api/session",
+                json={"username": username, "password": PASSWORD},
+                name="/api/session [sign in]",
+                catch_response=True,
+            ) as response:
                 if response.status_code == 200:
                     self.client.headers["X-CSRFToken"] = response.json()["csrf_token"]
                     return
@@ -114,9 +118,17 @@ class Device(SignedIn):
 
     def seal(self, child_id: str) -> None:
         record_id = str(uuid.uuid4())
-        op = {"op_id": str(uuid.uuid4()), "record_id": record_id, "record_type": "sos_map", "schema_version": 1,
-              "device_id": self.device_id, "device_seq": next(self.seq), "base_revision": 0, "child_id": child_id,
-              "body": {**sos_map(), "id": record_id, "child_id": child_id}}
+        op = {
+            "op_id": str(uuid.uuid4()),
+            "record_id": record_id,
+            "record_type": "sos_map",
+            "schema_version": 1,
+            "device_id": self.device_id,
+            "device_seq": next(self.seq),
+            "base_revision": 0,
+            "child_id": child_id,
+            "body": {**sos_map(), "id": record_id, "child_id": child_id},
+        }
         envelope = seal(json.dumps(op).encode(), b64url_decode(self.key["public_key"]), self.key["kid"])
         LEDGER.sealed[op["op_id"]] = record_id
         self.outbox.append({"op_id": op["op_id"], "envelope": envelope})
@@ -144,8 +156,12 @@ class Device(SignedIn):
         now = time.monotonic()
         if self.session is None and not self.safety_done and self.children:
             minutes = LEDGER.session_minutes
-            response = self.call("POST", "/api/safety/sessions", "/api/safety/sessions",
-                                 json={"minutes": minutes, "child_id": random.choice(self.children)})
+            response = self.call(
+                "POST",
+                "/api/safety/sessions",
+                "/api/safety/sessions",
+                json={"minutes": minutes, "child_id": random.choice(self.children)},
+            )
             self.session = response.json()["session"]["id"] if response else self.open_session()
             if self.session:
                 # 2 in 10 devices leave their session to go overdue, 1 in 10 presses panic (fixed, so even a
@@ -155,8 +171,12 @@ class Device(SignedIn):
                 LEDGER.sessions[self.session] = "open"
         elif self.session is not None and now >= self.check_out_at:
             if self.fate == "checked_out":
-                done = self.call("POST", f"/api/safety/sessions/{self.session}/check-out",
-                                 "/api/safety/sessions/<id>/check-out", json={})
+                done = self.call(
+                    "POST",
+                    f"/api/safety/sessions/{self.session}/check-out",
+                    "/api/safety/sessions/<id>/check-out",
+                    json={},
+                )
                 if done or self.open_session() is None:
                     LEDGER.sessions[self.session], self.session = "checked_out", None
                     self.safety_done = not LEDGER.repeat_sessions

@@ -27,22 +27,30 @@ CHILDREN_PER_WORKER = 3
 
 class World:
     def __init__(self, workdir: Path, devices: int, session_minutes: int, web_workers: int = 0):
-        self.tag = f"soak_{uuid.uuid4().hex[:8]}"   # schema, application_name and Redis prefix
+        self.tag = f"soak_{uuid.uuid4().hex[:8]}"  # schema, application_name and Redis prefix
         self.workdir, self.devices, self.session_minutes = workdir, devices, session_minutes
         self.admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
         url = sa.engine.make_url(PG_URL).update_query_dict(
-            {"options": f"-csearch_path={self.tag}", "application_name": self.tag})
+            {"options": f"-csearch_path={self.tag}", "application_name": self.tag}
+        )
         self.database_url = url.render_as_string(hide_password=False)
         self.env = {key: value for key, value in os.environ.items() if not key.startswith("FIELDAPP_")}
-        self.env.update({
-            "FIELDAPP_DATABASE_URL": self.database_url, "FIELDAPP_INSTANCE_PATH": str(workdir / "instance"),
-            "FIELDAPP_REDIS_URL": REDIS_URL, "FIELDAPP_REDIS_PREFIX": self.tag,
-            "FIELDAPP_LOGIN_RATE_LIMIT": "100000 per minute", "FIELDAPP_SECRET_KEY": uuid.uuid4().hex,
-            "FIELDAPP_ESCALATOR_TICK_SECONDS": "1", "FIELDAPP_VAPID_SUBJECT": "mailto:soak@example.invalid",
-            "FIELDAPP_SMTP_HOST": "127.0.0.1", "FIELDAPP_LOG_LEVEL": "INFO",
-            "FIELDAPP_SMTP_SECURITY": "none",  # the local sink speaks plain SMTP (the explicit opt-out)
-            "FIELDAPP_WEB_WORKERS": str(web_workers),  # 0: serve's own choice (2 x CPUs + 1 with Redis)
-        })
+        self.env.update(
+            {
+                "FIELDAPP_DATABASE_URL": self.database_url,
+                "FIELDAPP_INSTANCE_PATH": str(workdir / "instance"),
+                "FIELDAPP_REDIS_URL": REDIS_URL,
+                "FIELDAPP_REDIS_PREFIX": self.tag,
+                "FIELDAPP_LOGIN_RATE_LIMIT": "100000 per minute",
+                "FIELDAPP_SECRET_KEY": uuid.uuid4().hex,
+                "FIELDAPP_ESCALATOR_TICK_SECONDS": "1",
+                "FIELDAPP_VAPID_SUBJECT": "mailto:soak@example.invalid",
+                "FIELDAPP_SMTP_HOST": "127.0.0.1",
+                "FIELDAPP_LOG_LEVEL": "INFO",
+                "FIELDAPP_SMTP_SECURITY": "none",  # the local sink speaks plain SMTP (the explicit opt-out)
+                "FIELDAPP_WEB_WORKERS": str(web_workers),  # 0: serve's own choice (2 x CPUs + 1 with Redis)
+            }
+        )
         self.processes: dict[str, subprocess.Popen] = {}
         self.workers: list[str] = []
         self.managers: list[str] = []
@@ -76,20 +84,33 @@ class World:
         self.managers.append(self._user(db, User, "soak.duty", Role.MANAGER, duty, hashed.password_hash))
         for number in range(math.ceil(self.devices / TEAM_SIZE)):
             team = Team(name=f"Soak team {number} (fictional)")
-            db.session.add_all([team, EscalationPolicy(team=team, duty_team=duty, grace_minutes=self.grace_minutes,
-                                                       ack_minutes=1, reminder_minutes="")])
-            self.managers.append(self._user(db, User, f"soak.manager{number}", Role.MANAGER, team,
-                                            hashed.password_hash))
+            db.session.add_all(
+                [
+                    team,
+                    EscalationPolicy(
+                        team=team, duty_team=duty, grace_minutes=self.grace_minutes, ack_minutes=1, reminder_minutes=""
+                    ),
+                ]
+            )
+            self.managers.append(
+                self._user(db, User, f"soak.manager{number}", Role.MANAGER, team, hashed.password_hash)
+            )
             for member in range(min(TEAM_SIZE, self.devices - number * TEAM_SIZE)):
                 username = f"soak.worker{number}.{member}"
-                worker = db.session.get(User, self._user(db, User, username, Role.WORKER, team,
-                                                         hashed.password_hash, email=False))
+                worker = db.session.get(
+                    User, self._user(db, User, username, Role.WORKER, team, hashed.password_hash, email=False)
+                )
                 self.workers.append(username)
                 for kid in range(CHILDREN_PER_WORKER):
-                    child = Child(case_number=f"SOAK-{number}-{member}-{kid}", first_name="Soak",
-                                  last_name=f"Example{number}x{member}x{kid}", date_of_birth=date(2016, 1, 1),
-                                  legal_status=LegalStatus.CHILD_IN_NEED, team=team,
-                                  address=f"{kid} Soak Street, Fiction Town (fictional)")
+                    child = Child(
+                        case_number=f"SOAK-{number}-{member}-{kid}",
+                        first_name="Soak",
+                        last_name=f"Example{number}x{member}x{kid}",
+                        date_of_birth=date(2016, 1, 1),
+                        legal_status=LegalStatus.CHILD_IN_NEED,
+                        team=team,
+                        address=f"{kid} Soak Street, Fiction Town (fictional)",
+                    )
                     db.session.add(child)
                     db.session.flush()
                     allocate(child, worker, by=None)
@@ -98,34 +119,48 @@ class World:
 
     @staticmethod
     def _user(db, User, username, role, team, password_hash, email=True):
-        user = User(username=username, display_name=f"{username} (fictional)", role=role, team=team,
-                    email=f"{username}@example.invalid" if email else None)
+        user = User(
+            username=username,
+            display_name=f"{username} (fictional)",
+            role=role,
+            team=team,
+            email=f"{username}@example.invalid" if email else None,
+        )
         user.password_hash = password_hash
         db.session.add(user)
         db.session.flush()
         return user.id
 
     def run_cli(self, *args: str) -> None:
-        subprocess.run([sys.executable, "-m", "fieldapp", *args], env=self.env, cwd=self.workdir, check=True,
-                       capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "fieldapp", *args],
+            env=self.env,
+            cwd=self.workdir,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
 
     # -- processes -----------------------------------------------------------------------------------------------
     def start(self) -> str:
         smtp_log = self.workdir / "smtp.log"
-        self.processes["smtp"] = self._spawn("smtp", [sys.executable, str(ROOT / "bench" / "soak_smtp.py"),
-                                                      str(smtp_log)])
+        self.processes["smtp"] = self._spawn(
+            "smtp", [sys.executable, str(ROOT / "bench" / "soak_smtp.py"), str(smtp_log)]
+        )
         port = self._wait_for(self.workdir / "smtp.out", re.compile(r"port (\d+)"), 60)
         self.env["FIELDAPP_SMTP_PORT"] = port
         self.processes["serve"] = self._spawn("serve", [sys.executable, "-m", "fieldapp", "serve", "--port", "0"])
-        web_port = self._wait_for(self.workdir / "serve.out", re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)"),
-                                  120)
+        web_port = self._wait_for(
+            self.workdir / "serve.out", re.compile(r"Listening at: http://127\.0\.0\.1:(\d+)"), 120
+        )
         self.processes["escalator-2"] = self._spawn("escalator-2", [sys.executable, "-m", "fieldapp", "escalator"])
         return f"http://127.0.0.1:{web_port}"
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         out = open(self.workdir / f"{name}.out", "wb")  # noqa: SIM115  (lives as long as the process)
-        return subprocess.Popen(command, env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        return subprocess.Popen(
+            command, env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def _wait_for(self, path: Path, pattern: re.Pattern, timeout: float) -> str:
         deadline = time.monotonic() + timeout
@@ -141,10 +176,13 @@ class World:
         serve = psutil.Process(self.processes["serve"].pid)
         children = serve.children()
         gunicorn = [p for p in children if "gunicorn" in " ".join(p.cmdline())]
-        return {"supervisor (fieldapp serve)": [serve], "gunicorn master": gunicorn,
-                "gunicorn workers": [w for g in gunicorn for w in g.children()],
-                "escalator (supervised)": [p for p in children if p not in gunicorn],
-                "escalator 2": [psutil.Process(self.processes["escalator-2"].pid)]}
+        return {
+            "supervisor (fieldapp serve)": [serve],
+            "gunicorn master": gunicorn,
+            "gunicorn workers": [w for g in gunicorn for w in g.children()],
+            "escalator (supervised)": [p for p in children if p not in gunicorn],
+            "escalator 2": [psutil.Process(self.processes["escalator-2"].pid)],
+        }
 
     def memory(self) -> dict[str, list[float]]:
         found = {}
@@ -166,9 +204,12 @@ class World:
     def terminate_connections(self) -> int:
         """pg_terminate_backend for this soak's connections only (others' tests share the server)."""
         with self.admin.connect() as connection:
-            return len(connection.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :tag"),
-                {"tag": self.tag}).all())
+            return len(
+                connection.execute(
+                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :tag"),
+                    {"tag": self.tag},
+                ).all()
+            )
 
     # -- results -------------------------------------------------------------------------------------------------
     def query(self, sql: str, **params):

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from .config import instance_path_from_env, settings_from_env
 from .secret_files import create_private_sqlite_file, make_private_dir
+from .version import __version__
 
 MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
 
@@ -106,6 +107,3 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
-
-
-__version__ = "0.1.0"

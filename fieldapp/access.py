@@ -21,9 +21,9 @@ def children_visible_to(user: User) -> Select:
     """A SELECT of the children whose records `user` may open."""
     query = select(Child)
     if user.role == Role.WORKER:
-        return query.join(
-            Allocation, and_(Allocation.child_id == Child.id, Allocation.ended_at.is_(None))
-        ).where(Allocation.worker_id == user.id)
+        return query.join(Allocation, and_(Allocation.child_id == Child.id, Allocation.ended_at.is_(None))).where(
+            Allocation.worker_id == user.id
+        )
     if user.role == Role.MANAGER and user.team_id is not None:
         return query.where(Child.team_id == user.team_id)
     return query.where(false())

@@ -49,7 +49,10 @@ def _actor_id(actor: User | None) -> int | None:
 def record(action: str, child_public_id: str | None = None, detail: str = "", actor: User | None = None):
     """Add an audit event to the current transaction: it commits (or not) with the change it describes."""
     event = AuditEvent(
-        action=action, child_public_id=child_public_id, detail=detail, actor_id=_actor_id(actor),
+        action=action,
+        child_public_id=child_public_id,
+        detail=detail,
+        actor_id=_actor_id(actor),
         **_request_facts(),
     )
     db.session.add(event)
@@ -60,7 +63,10 @@ def record(action: str, child_public_id: str | None = None, detail: str = "", ac
 def record_now(action: str, child_public_id: str | None = None, detail: str = "", actor: User | None = None):
     """Write an audit event in its own transaction, so it survives the request being refused."""
     values = dict(
-        action=action, child_public_id=child_public_id, detail=detail, actor_id=_actor_id(actor),
+        action=action,
+        child_public_id=child_public_id,
+        detail=detail,
+        actor_id=_actor_id(actor),
         **_request_facts(),
     )
     with db.engine.begin() as connection:
@@ -72,6 +78,7 @@ def record_many(events: list[tuple[str, str | None, str]], actor: User | None = 
     if not events:
         return
     common = dict(at=utcnow(), actor_id=_actor_id(actor), **_request_facts())
-    db.session.execute(AuditEvent.__table__.insert(), [
-        dict(common, action=action, child_public_id=child, detail=detail) for action, child, detail in events
-    ])
+    db.session.execute(
+        AuditEvent.__table__.insert(),
+        [dict(common, action=action, child_public_id=child, detail=detail) for action, child, detail in events],
+    )

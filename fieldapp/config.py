@@ -77,6 +77,25 @@ DEFAULT_PUSH_HOSTS = ("fcm.googleapis.com,android.googleapis.com,updates.push.se
                       "push.services.mozilla.com,*.notify.windows.com,web.push.apple.com,*.push.apple.com")
 
 
+def safety_alert_settings() -> dict:
+    """How safety alerts are sent (web push keys, email) and the escalator's pace (FIELDAPP_* variables)."""
+    return {
+        "VAPID_PRIVATE_KEY": os.environ.get("FIELDAPP_VAPID_PRIVATE_KEY"),
+        "VAPID_SUBJECT": os.environ.get("FIELDAPP_VAPID_SUBJECT", "mailto:fieldapp-admin@example.invalid"),
+        "SMTP_HOST": os.environ.get("FIELDAPP_SMTP_HOST"),
+        "SMTP_PORT": int(os.environ.get("FIELDAPP_SMTP_PORT", "25")),
+        "SMTP_FROM": os.environ.get("FIELDAPP_SMTP_FROM", "fieldapp-safety@localhost"),
+        "SMTP_USERNAME": os.environ.get("FIELDAPP_SMTP_USERNAME"),
+        "SMTP_PASSWORD": os.environ.get("FIELDAPP_SMTP_PASSWORD"),
+        "DUTY_DESK_PHONE": os.environ.get("FIELDAPP_DUTY_DESK_PHONE", ""),
+        "TIMEZONE": os.environ.get("FIELDAPP_TIMEZONE", "Europe/London"),
+        "ESCALATOR_TICK_SECONDS": float(os.environ.get("FIELDAPP_ESCALATOR_TICK_SECONDS", "0.5")),
+        "SAFETY_DELIVERY_LEASE_SECONDS": int(os.environ.get("FIELDAPP_SAFETY_DELIVERY_LEASE_SECONDS", "60")),
+        # Panic and duress are sent from the request's own thread straight after commit, not at the next tick.
+        "SAFETY_DELIVER_ON_REQUEST": True,
+    }
+
+
 def safety_server_settings() -> dict:
     """Push-endpoint policy, the priority lane, escalator liveness and metrics (FIELDAPP_* variables)."""
     return {
@@ -160,6 +179,7 @@ def settings_from_env(instance_path: str) -> dict:
         "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 0)),
         "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
         **server_settings(),
+        **safety_alert_settings(),
         **safety_server_settings(),
         **delivery_settings(),
     }

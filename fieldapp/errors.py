@@ -32,8 +32,9 @@ def init_errors(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
-        return error_response(400, "csrf_failed",
-                              "This form had expired or was not sent by fieldapp. Reload the page and try again.")
+        return error_response(
+            400, "csrf_failed", "This form had expired or was not sent by fieldapp. Reload the page and try again."
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -115,14 +115,17 @@ def init_request_ids(app: Flask) -> None:
         request_id = g.get("request_id")
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
-            access_log.info("request", extra={
-                "method": request.method,
-                "route": request.url_rule.rule if request.url_rule else None,
-                "endpoint": request.endpoint,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
-                "user_id": _user_id(),
-            })
+            access_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "route": request.url_rule.rule if request.url_rule else None,
+                    "endpoint": request.endpoint,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - g.request_started) * 1000, 1),
+                    "user_id": _user_id(),
+                },
+            )
         return response
 
     @app.teardown_request

@@ -54,7 +54,7 @@ def create_private_sqlite_file(database_uri: str) -> None:
     prefix = "sqlite:///"
     if not database_uri.startswith(prefix):
         return
-    location = database_uri[len(prefix):].split("?", 1)[0]
+    location = database_uri[len(prefix) :].split("?", 1)[0]
     if not location or location == ":memory:" or location.startswith("file:"):
         return
     path = Path(location)

@@ -52,8 +52,12 @@ def add_security_headers(response):
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     # Pages about children must never linger in the browser's HTTP cache on a shared or lost device.
-    if response.mimetype in {"text/html", "application/json", "text/csv",
-                             "application/pdf"} and not request.path.startswith("/static/"):
+    if response.mimetype in {
+        "text/html",
+        "application/json",
+        "text/csv",
+        "application/pdf",
+    } and not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -20,9 +20,12 @@ COUNTER = "changes"
 def reserve_seqs(session: Session, count: int) -> int:
     """Reserve `count` consecutive seqs; returns the first."""
     for _attempt in range(2):
-        last = session.execute(update(sync_counter).where(sync_counter.c.name == COUNTER)
-                               .values(value=sync_counter.c.value + count)
-                               .returning(sync_counter.c.value)).scalar_one_or_none()
+        last = session.execute(
+            update(sync_counter)
+            .where(sync_counter.c.name == COUNTER)
+            .values(value=sync_counter.c.value + count)
+            .returning(sync_counter.c.value)
+        ).scalar_one_or_none()
         if last is not None:
             return last - count + 1
         savepoint = session.begin_nested()
@@ -42,10 +45,16 @@ def stamp_changes(session: Session, changed: list[tuple[str, int, int]]) -> None
     if session.get_bind().dialect.name == "postgresql" and _stamp_in_one_statement(session, changed):
         return
     first = reserve_seqs(session, len(changed))
-    insert_rows(session, (change_log, [
-        {"seq": first + offset, "record_id": record_id, "child_id": child_id, "revision": revision}
-        for offset, (record_id, child_id, revision) in enumerate(changed)
-    ]))
+    insert_rows(
+        session,
+        (
+            change_log,
+            [
+                {"seq": first + offset, "record_id": record_id, "child_id": child_id, "revision": revision}
+                for offset, (record_id, child_id, revision) in enumerate(changed)
+            ],
+        ),
+    )
 
 
 def _stamp_in_one_statement(session: Session, changed: list[tuple[str, int, int]]) -> bool:
@@ -56,9 +65,11 @@ def _stamp_in_one_statement(session: Session, changed: list[tuple[str, int, int]
     columns = [change_log.c.record_id, change_log.c.child_id, change_log.c.revision]
     arrays = ", ".join(array_params(dialect, columns, rows, "c", params))
     # Only parameters vary; the array expressions come from our own metadata.
-    statement = ("WITH reserved AS (UPDATE sync_counter SET value = value + %(count)s WHERE name = %(counter)s "  # noqa: S608
-                 "RETURNING value) INSERT INTO change_log (seq, record_id, child_id, revision) "
-                 "SELECT reserved.value - %(count)s + u.ord, u.record_id, u.child_id, u.revision FROM reserved, "
-                 "unnest(" + arrays + ") WITH ORDINALITY AS u(record_id, child_id, revision, ord)")
+    statement = (
+        "WITH reserved AS (UPDATE sync_counter SET value = value + %(count)s WHERE name = %(counter)s "  # noqa: S608
+        "RETURNING value) INSERT INTO change_log (seq, record_id, child_id, revision) "
+        "SELECT reserved.value - %(count)s + u.ord, u.record_id, u.child_id, u.revision FROM reserved, "
+        "unnest(" + arrays + ") WITH ORDINALITY AS u(record_id, child_id, revision, ord)"
+    )
     inserted = session.connection().exec_driver_sql(statement, params)
     return inserted.rowcount == len(changed)

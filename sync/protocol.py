@@ -73,14 +73,22 @@ class OpResult:
 
     def to_dict(self) -> dict:
         # By hand rather than asdict(): asdict deep-copies recursively and was 6% of a push's server time.
-        return {"op_id": self.op_id, "status": self.status.value, "record_id": self.record_id,
-                "revision": self.revision, "errors": [error.as_dict() for error in self.errors],
-                "conflict_id": self.conflict_id, "code": self.code, "message": self.message}
+        return {
+            "op_id": self.op_id,
+            "status": self.status.value,
+            "record_id": self.record_id,
+            "revision": self.revision,
+            "errors": [error.as_dict() for error in self.errors],
+            "conflict_id": self.conflict_id,
+            "code": self.code,
+            "message": self.message,
+        }
 
     @classmethod
     def from_dict(cls, data: dict) -> OpResult:
-        return cls(**{**data, "status": OpStatus(data["status"]),
-                      "errors": [FieldError(**e) for e in data.get("errors", [])]})
+        return cls(
+            **{**data, "status": OpStatus(data["status"]), "errors": [FieldError(**e) for e in data.get("errors", [])]}
+        )
 
 
 @dataclass

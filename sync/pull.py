@@ -11,6 +11,7 @@ from .crypto import BodyCipher
 from .protocol import PulledRecord, PullPage
 from .scope import scope_hash
 from .sql import key_in
+from .states import ConflictState, ReviewState
 from .tables import change_log, records
 
 DEFAULT_PAGE = 200
@@ -31,18 +32,35 @@ def in_window(window: PullWindow):
     visit, newer = records.alias("visit"), records.alias("newer")
     # A seen-alone record has no date of its own: it goes with its visit.
     with_old_visit = exists().where(visit.c.id == records.c.visit_id, visit.c.occurred_on < window.since)
-    keep = or_(records.c.occurred_on >= window.since,
-               and_(records.c.occurred_on.is_(None), ~with_old_visit),
-               records.c.review_state == "returned", records.c.conflict_state != "none")
+    keep = or_(
+        records.c.occurred_on >= window.since,
+        and_(records.c.occurred_on.is_(None), ~with_old_visit),
+        records.c.review_state == ReviewState.RETURNED,
+        records.c.conflict_state != ConflictState.NONE,
+    )
     if window.latest_types:
-        keep = or_(keep, and_(records.c.record_type.in_(sorted(window.latest_types)), ~exists().where(
-            newer.c.child_id == records.c.child_id, newer.c.record_type == records.c.record_type,
-            newer.c.occurred_on > records.c.occurred_on)))
+        keep = or_(
+            keep,
+            and_(
+                records.c.record_type.in_(sorted(window.latest_types)),
+                ~exists().where(
+                    newer.c.child_id == records.c.child_id,
+                    newer.c.record_type == records.c.record_type,
+                    newer.c.occurred_on > records.c.occurred_on,
+                ),
+            ),
+        )
     return keep
 
 
-def pull(session: Session, scope: dict[str, int], after: int, cipher: BodyCipher,
-         limit: int = DEFAULT_PAGE, window: PullWindow | None = None) -> PullPage:
+def pull(
+    session: Session,
+    scope: dict[str, int],
+    after: int,
+    cipher: BodyCipher,
+    limit: int = DEFAULT_PAGE,
+    window: PullWindow | None = None,
+) -> PullPage:
     """Records of in-scope children changed after seq `after` (current state, one entry per record)."""
     public_by_id = {child_id: public_id for public_id, child_id in scope.items()}
     page_scope = sorted(public_by_id)  # internal child ids
@@ -56,9 +74,14 @@ def pull(session: Session, scope: dict[str, int], after: int, cipher: BodyCipher
     # that wrote a record's current revision stands for the record; older ones are skipped, and one written
     # after the ceiling is left for the next pull.
     query = (
-        select(records, change_log.c.seq).join(change_log, change_log.c.record_id == records.c.id)
-        .where(change_log.c.seq > after, change_log.c.seq <= ceiling, change_log.c.revision == records.c.revision,
-               key_in(session, change_log.c.child_id, set(page_scope)))
+        select(records, change_log.c.seq)
+        .join(change_log, change_log.c.record_id == records.c.id)
+        .where(
+            change_log.c.seq > after,
+            change_log.c.seq <= ceiling,
+            change_log.c.revision == records.c.revision,
+            key_in(session, change_log.c.child_id, set(page_scope)),
+        )
     )
     if window is not None:
         query = query.where(in_window(window))
@@ -83,18 +106,34 @@ def _latest_per_record(rows: list) -> list:
 
 def pulled_record(row, child_public_id: str, cipher: BodyCipher) -> PulledRecord:
     return PulledRecord(
-        record_id=row.id, child_id=child_public_id, record_type=row.record_type,
-        schema_version=row.schema_version, revision=row.revision, review_state=row.review_state,
-        conflict_state=row.conflict_state, author_id=row.author_id, occurred_on=row.occurred_on,
+        record_id=row.id,
+        child_id=child_public_id,
+        record_type=row.record_type,
+        schema_version=row.schema_version,
+        revision=row.revision,
+        review_state=row.review_state,
+        conflict_state=row.conflict_state,
+        author_id=row.author_id,
+        occurred_on=row.occurred_on,
         body=cipher.decrypt(row.body_key_id, row.body, f"{row.id}:{row.revision}"),
     )
 
 
-def history(session: Session, child_id: int, child_public_id: str, window: PullWindow, cipher: BodyCipher,
-            offset: int = 0, limit: int = DEFAULT_PAGE) -> tuple[list[PulledRecord], bool]:
+def history(
+    session: Session,
+    child_id: int,
+    child_public_id: str,
+    window: PullWindow,
+    cipher: BodyCipher,
+    offset: int = 0,
+    limit: int = DEFAULT_PAGE,
+) -> tuple[list[PulledRecord], bool]:
     """The records of one child that a windowed pull leaves on the server, newest first, a page at a time."""
     rows = session.execute(
-        select(records).where(records.c.child_id == child_id, in_window(window).is_not(True))  # NULL: not sent
-        .order_by(records.c.occurred_on.desc(), records.c.id).offset(offset).limit(limit + 1)
+        select(records)
+        .where(records.c.child_id == child_id, in_window(window).is_not(True))  # NULL: not sent
+        .order_by(records.c.occurred_on.desc(), records.c.id)
+        .offset(offset)
+        .limit(limit + 1)
     ).all()
     return [pulled_record(row, child_public_id, cipher) for row in rows[:limit]], len(rows) > limit

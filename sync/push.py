@@ -21,6 +21,7 @@ from .crypto import BodyCipher
 from .protocol import FieldError, OpResult, OpStatus, PushOp
 from .revisions import apply_one, precheck, rejected
 from .sql import insert_rows, key_in
+from .states import ConflictState, ReviewState, RevisionKind
 from .tables import record_revisions, records, sync_counter, sync_ops
 
 Validator = Callable[[PushOp], list[FieldError]]  # schema (and any other) errors of an op's body
@@ -49,8 +50,10 @@ def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[Op
     _take_write_lock_first(session)
     hashes = [op.content_hash() for op in ops]
     stored, existing = _look_up(session, ops)
-    results: list[OpResult | None] = [_replayed(row, content_hash) if row is not None else None
-                                      for row, content_hash in zip(stored, hashes, strict=True)]
+    results: list[OpResult | None] = [
+        _replayed(row, content_hash) if row is not None else None
+        for row, content_hash in zip(stored, hashes, strict=True)
+    ]
     changed: list[tuple[str, int, int]] = []
     quick, careful = _plan(ops, results, ctx, existing)
     if quick and not _store_quickly(session, ops, hashes, quick, results, ctx, changed):
@@ -59,8 +62,11 @@ def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[Op
         results[index] = _apply_idempotently(session, ops[index], hashes[index], ctx, changed)
     stamp_changes(session, changed)
     if ctx.on_stored is not None:
-        stored = [(op, result) for op, result in zip(ops, results, strict=True)
-                  if result.status in (OpStatus.APPLIED, OpStatus.MERGED)]
+        stored = [
+            (op, result)
+            for op, result in zip(ops, results, strict=True)
+            if result.status in (OpStatus.APPLIED, OpStatus.MERGED)
+        ]
         if stored:
             ctx.on_stored(session, ctx, stored)
     return results
@@ -75,31 +81,47 @@ def _take_write_lock_first(session: Session) -> None:
 
 
 def _stored_rows(session: Session, ops: list[PushOp]) -> list:
-    found = {row.op_id: row for row in session.execute(
-        select(sync_ops.c.op_id, sync_ops.c.content_hash, sync_ops.c.result)
-        .where(key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})))}
+    found = {
+        row.op_id: row
+        for row in session.execute(
+            select(sync_ops.c.op_id, sync_ops.c.content_hash, sync_ops.c.result).where(
+                key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})
+            )
+        )
+    }
     return [found.get(op.op_id) for op in ops]
 
 
 def _replayed(row, content_hash: str) -> OpResult:
     """The stored answer to a replayed op, or a clear error if the op id now carries other content."""
     if row.content_hash != content_hash:
-        return OpResult(op_id=row.op_id, status=OpStatus.REJECTED, record_id=row.result["record_id"],
-                        code="op_id_reused",
-                        message="this op id was already used for different content; the device must mint a new op id")
+        return OpResult(
+            op_id=row.op_id,
+            status=OpStatus.REJECTED,
+            record_id=row.result["record_id"],
+            code="op_id_reused",
+            message="this op id was already used for different content; the device must mint a new op id",
+        )
     return OpResult.from_dict(row.result)
 
 
 def _look_up(session: Session, ops: list[PushOp]) -> tuple[list, set[str]]:
     """In one round trip: the stored op row (or None) of each op, and which of their records exist."""
-    found = session.execute(union_all(
-        select(literal("op").label("kind"), sync_ops.c.op_id.label("key"), sync_ops.c.content_hash,
-               sync_ops.c.result).where(key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})),
-        select(literal("record"), records.c.id, null(), null()).where(
-            key_in(session, records.c.id, {op.record_id for op in ops})),
-    )).all()
-    stored = {row.key: SimpleNamespace(op_id=row.key, content_hash=row.content_hash, result=row.result)
-              for row in found if row.kind == "op"}
+    found = session.execute(
+        union_all(
+            select(
+                literal("op").label("kind"), sync_ops.c.op_id.label("key"), sync_ops.c.content_hash, sync_ops.c.result
+            ).where(key_in(session, sync_ops.c.op_id, {op.op_id for op in ops})),
+            select(literal("record"), records.c.id, null(), null()).where(
+                key_in(session, records.c.id, {op.record_id for op in ops})
+            ),
+        )
+    ).all()
+    stored = {
+        row.key: SimpleNamespace(op_id=row.key, content_hash=row.content_hash, result=row.result)
+        for row in found
+        if row.kind == "op"
+    }
     return [stored.get(op.op_id) for op in ops], {row.key for row in found if row.kind == "record"}
 
 
@@ -117,8 +139,7 @@ def _plan(ops, results, ctx, existing: set[str]) -> tuple[list[tuple[int, OpResu
         if refusal is not None:
             quick.append((index, refusal))
         elif op.base_revision == 0 and op.record_id not in existing:
-            quick.append((index, OpResult(op_id=op.op_id, status=OpStatus.APPLIED, record_id=op.record_id,
-                                          revision=1)))
+            quick.append((index, OpResult(op_id=op.op_id, status=OpStatus.APPLIED, record_id=op.record_id, revision=1)))
         else:
             careful.append(index)
     return quick, careful
@@ -129,22 +150,54 @@ def _store_quickly(session, ops, hashes, quick, results, ctx, changed) -> bool:
     record_rows, revision_rows, op_rows = [], [], []
     for index, result in quick:
         op = ops[index]
-        op_rows.append(dict(op_id=op.op_id, device_id=op.device_id, device_seq=op.device_seq, record_id=op.record_id,
-                            author_id=ctx.author_id, content_hash=hashes[index], status=result.status.value,
-                            result=result.to_dict(), received_at=ctx.now))
+        op_rows.append(
+            dict(
+                op_id=op.op_id,
+                device_id=op.device_id,
+                device_seq=op.device_seq,
+                record_id=op.record_id,
+                author_id=ctx.author_id,
+                content_hash=hashes[index],
+                status=result.status.value,
+                result=result.to_dict(),
+                received_at=ctx.now,
+            )
+        )
         if result.status != OpStatus.APPLIED:
             continue
         # Encoded and encrypted once: the record and its first revision hold the same ciphertext (same
         # row context "<id>:1", so each decrypts where it stands and nowhere else).
         key_id, blob = ctx.cipher.encrypt_bytes(op.encoded_body, f"{op.record_id}:1")
-        record_rows.append(dict(
-            id=op.record_id, child_id=ctx.allowed_children[op.child_id], record_type=op.record_type,
-            schema_version=op.schema_version, revision=1, author_id=ctx.author_id, created_at=ctx.now,
-            updated_at=ctx.now, conflict_state="none", review_state="submitted", body_key_id=key_id, body=blob,
-            **{"occurred_on": None, "child_seen": None, **ctx.facts(op.record_type, op.body)}))
-        revision_rows.append(dict(record_id=op.record_id, revision=1, kind="device", author_id=ctx.author_id,
-                                  device_id=op.device_id, op_id=op.op_id, created_at=ctx.now, body_key_id=key_id,
-                                  body=blob))
+        record_rows.append(
+            dict(
+                id=op.record_id,
+                child_id=ctx.allowed_children[op.child_id],
+                record_type=op.record_type,
+                schema_version=op.schema_version,
+                revision=1,
+                author_id=ctx.author_id,
+                created_at=ctx.now,
+                updated_at=ctx.now,
+                conflict_state=ConflictState.NONE,
+                review_state=ReviewState.SUBMITTED,
+                body_key_id=key_id,
+                body=blob,
+                **{"occurred_on": None, "child_seen": None, **ctx.facts(op.record_type, op.body)},
+            )
+        )
+        revision_rows.append(
+            dict(
+                record_id=op.record_id,
+                revision=1,
+                kind=RevisionKind.DEVICE,
+                author_id=ctx.author_id,
+                device_id=op.device_id,
+                op_id=op.op_id,
+                created_at=ctx.now,
+                body_key_id=key_id,
+                body=blob,
+            )
+        )
     savepoint = session.begin_nested()
     try:
         insert_rows(session, (records, record_rows), (record_revisions, revision_rows), (sync_ops, op_rows))
@@ -166,10 +219,19 @@ def _apply_idempotently(session: Session, op: PushOp, content_hash: str, ctx: Pu
         savepoint = session.begin_nested()
         try:
             result = precheck(op, ctx) or apply_one(session, op, ctx)
-            session.execute(insert(sync_ops).values(
-                op_id=op.op_id, device_id=op.device_id, device_seq=op.device_seq, record_id=op.record_id,
-                author_id=ctx.author_id, content_hash=content_hash, status=result.status.value,
-                result=result.to_dict(), received_at=ctx.now))
+            session.execute(
+                insert(sync_ops).values(
+                    op_id=op.op_id,
+                    device_id=op.device_id,
+                    device_seq=op.device_seq,
+                    record_id=op.record_id,
+                    author_id=ctx.author_id,
+                    content_hash=content_hash,
+                    status=result.status.value,
+                    result=result.to_dict(),
+                    received_at=ctx.now,
+                )
+            )
             savepoint.commit()
         except IntegrityError:
             # Another request stored this op (or this record) first: answer from what it stored.

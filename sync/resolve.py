@@ -17,6 +17,7 @@ from .changes import stamp_changes
 from .crypto import BodyCipher
 from .protocol import FieldError
 from .revisions import revision_body
+from .states import ConflictKind, ConflictState, ReviewState, RevisionKind
 from .tables import conflicts, record_revisions, records
 
 SERVER, DEVICE = "server", "device"
@@ -68,9 +69,18 @@ def load_versions(session: Session, cipher: BodyCipher, conflict_id: int) -> Con
     return ConflictVersions(conflict, record, base, device, server, server_then, differing)
 
 
-def resolve_conflict(session: Session, cipher: BodyCipher, conflict_id: int, choices: dict, resolver_id: int,
-                     reason: str, now: datetime, expected_revision: int, validate: BodyValidator,
-                     facts: RecordFacts | None = None) -> int:
+def resolve_conflict(
+    session: Session,
+    cipher: BodyCipher,
+    conflict_id: int,
+    choices: dict,
+    resolver_id: int,
+    reason: str,
+    now: datetime,
+    expected_revision: int,
+    validate: BodyValidator,
+    facts: RecordFacts | None = None,
+) -> int:
     """Apply per-field `choices` ("server", "device" or {"value": ...}) as a new "resolution" revision.
 
     Every field where device and server differ must be chosen. `expected_revision` is the record revision
@@ -80,42 +90,53 @@ def resolve_conflict(session: Session, cipher: BodyCipher, conflict_id: int, cho
     if not reason:
         raise ResolutionError("a reason is required", [FieldError("/reason", "Give a reason for this resolution")])
     versions = _open_versions(session, cipher, conflict_id, expected_revision)
-    if versions.conflict.kind != "hard":
+    if versions.conflict.kind != ConflictKind.HARD:
         raise ResolutionError("a soft conflict was already merged; confirm it instead")
     body = _apply_choices(versions, choices)
     errors = validate(versions.record.record_type, body)
     if errors:
         raise ResolutionError("the resolved record would not pass its schema", errors)
     revision = _store_resolution(session, cipher, versions, body, resolver_id, now, facts)
-    summary = {key: ("edited" if isinstance(choice, dict) else choice) for key, choice in choices.items()
-               if key in versions.differing}
-    _close(session, versions, resolver_id, now, {"choices": summary, "reason": reason, "revision": revision},
-           revision)
+    summary = {
+        key: ("edited" if isinstance(choice, dict) else choice)
+        for key, choice in choices.items()
+        if key in versions.differing
+    }
+    _close(session, versions, resolver_id, now, {"choices": summary, "reason": reason, "revision": revision}, revision)
     return revision
 
 
-def confirm_soft(session: Session, cipher: BodyCipher, conflict_id: int, resolver_id: int, reason: str,
-                 now: datetime) -> None:
+def confirm_soft(
+    session: Session, cipher: BodyCipher, conflict_id: int, resolver_id: int, reason: str, now: datetime
+) -> None:
     """Confirm an automatic merge in one step: the merged revision stands, the conflict closes."""
     conflict = session.execute(select(conflicts).where(conflicts.c.id == conflict_id).with_for_update()).first()
     if conflict is None or conflict.state != "open":
         raise StaleResolution("this conflict is no longer open")
-    if conflict.kind != "soft":
+    if conflict.kind != ConflictKind.SOFT:
         raise ResolutionError("a hard conflict needs a choice for each field")
     record = session.execute(select(records).where(records.c.id == conflict.record_id).with_for_update()).one()
     versions = ConflictVersions(conflict, record, {}, {}, {}, {})
-    _close(session, versions, resolver_id, now,
-           {"confirmed": True, "reason": (reason or "").strip() or "Automatic merge confirmed"}, None)
+    _close(
+        session,
+        versions,
+        resolver_id,
+        now,
+        {"confirmed": True, "reason": (reason or "").strip() or "Automatic merge confirmed"},
+        None,
+    )
 
 
 def _open_versions(session, cipher, conflict_id, expected_revision) -> ConflictVersions:
     # Lock the conflict and its record so two support staff cannot resolve the same conflict twice.
-    locked = session.execute(select(conflicts.c.state, conflicts.c.record_id)
-                             .where(conflicts.c.id == conflict_id).with_for_update()).first()
+    locked = session.execute(
+        select(conflicts.c.state, conflicts.c.record_id).where(conflicts.c.id == conflict_id).with_for_update()
+    ).first()
     if locked is None or locked.state != "open":
         raise StaleResolution("this conflict is no longer open")
-    current = session.execute(select(records.c.revision).where(records.c.id == locked.record_id)
-                              .with_for_update()).scalar_one()
+    current = session.execute(
+        select(records.c.revision).where(records.c.id == locked.record_id).with_for_update()
+    ).scalar_one()
     if current != expected_revision:
         raise StaleResolution(f"the record changed (now revision {current}); look at it again")
     return load_versions(session, cipher, conflict_id)
@@ -149,14 +170,25 @@ def _store_resolution(session, cipher, versions, body, resolver_id, now, facts) 
     record = versions.record
     revision = record.revision + 1
     key_id, blob = cipher.encrypt(body, f"{record.id}:{revision}")
-    values = dict(revision=revision, updated_at=now, body_key_id=key_id, body=blob, review_state="submitted")
+    values = dict(revision=revision, updated_at=now, body_key_id=key_id, body=blob, review_state=ReviewState.SUBMITTED)
     if facts is not None:
         values.update(facts(record.record_type, body))
-    session.execute(update(records).where(records.c.id == record.id, records.c.revision == record.revision)
-                    .values(**values))
-    session.execute(insert(record_revisions).values(
-        record_id=record.id, revision=revision, kind="resolution", author_id=resolver_id, device_id=None,
-        op_id=None, created_at=now, body_key_id=key_id, body=blob))
+    session.execute(
+        update(records).where(records.c.id == record.id, records.c.revision == record.revision).values(**values)
+    )
+    session.execute(
+        insert(record_revisions).values(
+            record_id=record.id,
+            revision=revision,
+            kind=RevisionKind.RESOLUTION,
+            author_id=resolver_id,
+            device_id=None,
+            op_id=None,
+            created_at=now,
+            body_key_id=key_id,
+            body=blob,
+        )
+    )
     return revision
 
 
@@ -166,9 +198,18 @@ def _close(session, versions, resolver_id, now, resolution: dict, result_revisio
     if result_revision is not None:
         values["result_revision"] = result_revision
     session.execute(update(conflicts).where(conflicts.c.id == conflict.id).values(**values))
-    still_open = set(session.execute(select(conflicts.c.kind).where(
-        conflicts.c.record_id == record.id, conflicts.c.state == "open")).scalars())
-    state = "hard" if "hard" in still_open else "soft" if still_open else "none"
+    still_open = set(
+        session.execute(
+            select(conflicts.c.kind).where(conflicts.c.record_id == record.id, conflicts.c.state == "open")
+        ).scalars()
+    )
+    state = (
+        ConflictState.HARD
+        if ConflictKind.HARD in still_open
+        else ConflictState.SOFT
+        if still_open
+        else ConflictState.NONE
+    )
     session.execute(update(records).where(records.c.id == record.id).values(conflict_state=state))
     revision = result_revision or record.revision
     stamp_changes(session, [(record.id, record.child_id, revision)])  # the author's device pulls the outcome

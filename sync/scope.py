@@ -29,7 +29,8 @@ def writable_children(session: Session, worker_id: int) -> dict[str, int]:
     rows = session.execute(
         select(children_ref.c.public_id, children_ref.c.id)
         .join(allocations_ref, allocations_ref.c.child_id == children_ref.c.id)
-        .where(allocations_ref.c.worker_id == worker_id).distinct()
+        .where(allocations_ref.c.worker_id == worker_id)
+        .distinct()
     )
     return {public_id: child_id for public_id, child_id in rows}
 

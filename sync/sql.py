@@ -37,8 +37,9 @@ def insert_rows(session: Session, *batches: tuple) -> None:
             session.execute(table.insert(), rows)
         return
     params: dict = {}
-    inserts = [_unnest_insert(dialect, table, rows, f"t{number}_", params)
-               for number, (table, rows) in enumerate(batches)]
+    inserts = [
+        _unnest_insert(dialect, table, rows, f"t{number}_", params) for number, (table, rows) in enumerate(batches)
+    ]
     ctes = [f"w{number} AS ({statement})" for number, statement in enumerate(inserts[:-1])]
     session.connection().exec_driver_sql((f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1], params)
 

@@ -37,7 +37,8 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 # The current state of each record. Bodies are AES-GCM ciphertext; what queries need stays in clear.
 records = Table(
-    "records", metadata,
+    "records",
+    metadata,
     Column("id", String(36), primary_key=True),  # generated on the device
     Column("child_id", Integer, ForeignKey("children.id"), nullable=False),
     Column("record_type", String(40), nullable=False),
@@ -62,7 +63,8 @@ records = Table(
 
 # Every revision ever stored: nothing a worker wrote is lost, whatever a merge or resolution chose.
 record_revisions = Table(
-    "record_revisions", metadata,
+    "record_revisions",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("record_id", String(36), ForeignKey("records.id"), nullable=False),
     Column("revision", Integer, nullable=False),
@@ -78,7 +80,8 @@ record_revisions = Table(
 
 # One row per op ever received: the unique op id is what makes a replay a no-op.
 sync_ops = Table(
-    "sync_ops", metadata,
+    "sync_ops",
+    metadata,
     Column("op_id", String(64), primary_key=True),
     Column("device_id", String(64), nullable=False),
     Column("device_seq", BigInteger, nullable=False),
@@ -93,7 +96,8 @@ sync_ops = Table(
 
 # A device version that could not be applied as it stood, kept whole until someone resolves it.
 conflicts = Table(
-    "conflicts", metadata,
+    "conflicts",
+    metadata,
     Column("id", Integer, primary_key=True),
     Column("record_id", String(36), ForeignKey("records.id"), nullable=False, index=True),
     Column("kind", String(8), nullable=False),  # soft | hard
@@ -116,7 +120,8 @@ conflicts = Table(
 
 # Photos that travel sealed with a record (e.g. a child's Three Houses drawing), encrypted like bodies.
 record_attachments = Table(
-    "record_attachments", metadata,
+    "record_attachments",
+    metadata,
     Column("id", String(36), primary_key=True),  # the attachment id the record body refers to
     Column("record_id", String(36), ForeignKey("records.id"), nullable=False, index=True),
     Column("mime", String(40), nullable=False),
@@ -129,7 +134,8 @@ record_attachments = Table(
 # Pull cursor: seq numbers are handed out under a row lock at the end of each writing transaction,
 # so they become visible in commit order and a reader can never skip a change that commits late.
 change_log = Table(
-    "change_log", metadata,
+    "change_log",
+    metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("record_id", String(36), nullable=False),
     Column("child_id", Integer, nullable=False),
@@ -137,7 +143,8 @@ change_log = Table(
     Index("ix_change_log_child_seq", "child_id", "seq"),
 )
 sync_counter = Table(
-    "sync_counter", metadata,
+    "sync_counter",
+    metadata,
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
@@ -146,6 +153,15 @@ sync_counter = Table(
 children_ref = table("children", column("id"), column("public_id"), column("team_id"))
 allocations_ref = table("allocations", column("child_id"), column("worker_id"), column("ended_at"))
 
-__all__ = ["metadata", "records", "record_revisions", "record_attachments", "sync_ops", "conflicts", "change_log",
-           "sync_counter",
-           "children_ref", "allocations_ref"]
+__all__ = [
+    "metadata",
+    "records",
+    "record_revisions",
+    "record_attachments",
+    "sync_ops",
+    "conflicts",
+    "change_log",
+    "sync_counter",
+    "children_ref",
+    "allocations_ref",
+]

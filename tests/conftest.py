@@ -250,9 +250,16 @@ def make_record(app):
     from sync import OpStatus, PushOp, apply_push
 
     def factory(child, author, body: dict, record_id: str | None = None, base_revision: int = 0,
-                device_id: str = "test-device"):
+                device_id: str = "test-device", with_seen_alone: bool = True):
         record_id = record_id or str(uuid.uuid4())
         body = {**body, "id": record_id, "child_id": child.public_id}
+        if with_seen_alone and base_revision == 0 and body.get("seen_alone_record_id"):
+            # As the app does: a statutory visit's seen-alone note is its own record, sent with it and linked
+            # both ways (a manager cannot sign off the visit without it).
+            from tests.record_cases import seen_alone
+
+            note = factory(child, author, {**seen_alone(), "visit_id": record_id}, device_id=device_id)
+            body["seen_alone_record_id"] = note.record_id
         op = PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type=body["record_type"],
                     schema_version=body["schema_version"], device_id=device_id, device_seq=next(_counter),
                     base_revision=base_revision, child_id=child.public_id, body=body)

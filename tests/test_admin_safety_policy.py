@@ -21,8 +21,7 @@ def test_admin_sets_a_teams_policy_and_duty_number(client, make_team, make_user)
     answer = client.post(f"/admin/teams/{team.id}/safety", data={**GOOD, "duty_team_id": duty.id})
     assert answer.status_code == 302
     policy = stages.policy_for(team.id)
-    assert (policy.grace_minutes, policy.ack_minutes, policy.reminders, policy.duty_team_id) == (3, 4, [15, 5],
-                                                                                                 duty.id)
+    assert (policy.grace_minutes, policy.ack_minutes, policy.reminders, policy.duty_team_id) == (3, 4, [15, 5], duty.id)
     db.session.refresh(team)
     assert team.duty_phone == "+44 20 7946 0000"
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "admin_safety_policy_saved"))
@@ -30,13 +29,16 @@ def test_admin_sets_a_teams_policy_and_duty_number(client, make_team, make_user)
     assert f"teams/{team.id}/safety" in client.get("/admin/teams").get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("grace_minutes", "-1", "between 0 and 60"),
-    ("ack_minutes", "soon", "Not a valid integer"),
-    ("reminder_minutes", "10, x", "whole minutes"),
-    ("duty_phone", "call me", "digits"),
-    ("duty_team_id", "99999", "Not a valid choice"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("grace_minutes", "-1", "between 0 and 60"),
+        ("ack_minutes", "soon", "Not a valid integer"),
+        ("reminder_minutes", "10, x", "whole minutes"),
+        ("duty_phone", "call me", "digits"),
+        ("duty_team_id", "99999", "Not a valid choice"),
+    ],
+)
 def test_bad_policy_input_is_refused_with_a_message(client, make_team, make_user, field, value, message):
     team = make_team()
     login(client, make_user(Role.ADMIN))
@@ -56,9 +58,17 @@ def test_worker_phone_is_saved_from_the_user_form(client, make_team, make_user):
     team = make_team()
     worker = make_user(Role.WORKER, team)
     login(client, make_user(Role.ADMIN))
-    answer = client.post(f"/admin/users/{worker.id}", data={
-        "username": worker.username, "display_name": worker.display_name, "role": "worker", "team_id": team.id,
-        "active": "y", "phone": "07700 900999"})
+    answer = client.post(
+        f"/admin/users/{worker.id}",
+        data={
+            "username": worker.username,
+            "display_name": worker.display_name,
+            "role": "worker",
+            "team_id": team.id,
+            "active": "y",
+            "phone": "07700 900999",
+        },
+    )
     assert answer.status_code == 302, answer.get_data(as_text=True)[:2000]
     db.session.refresh(worker)
     assert worker.phone == "07700 900999"

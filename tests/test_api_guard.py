@@ -101,10 +101,15 @@ def test_data_endpoints_refuse_a_worker_without_a_live_registered_device(app, cl
     g.pop("_login_user", None)
     needing = [(e, m, u) for e, m, u in api_rules(app) if device_needed(e)]
     assert {"api.caseload", "api.sync_push", "api.sync_pull", "api.review.api_notifications"} <= {
-        e for e, _, _ in needing}
+        e for e, _, _ in needing
+    }
     for endpoint, method, url in needing:
-        for header, code in ((None, "device_required"), ("=cmd|' /C calc'!A0", "device_required"),
-                             (str(uuid.uuid4()), "device_required"), (other, "device_other_user")):
+        for header, code in (
+            (None, "device_required"),
+            ("=cmd|' /C calc'!A0", "device_required"),
+            (str(uuid.uuid4()), "device_required"),
+            (other, "device_other_user"),
+        ):
             response = call(client, method, url, header)
             assert (response.status_code, response.json["error"]) == (403, code), (endpoint, method, header)
     # With its own live device the worker gets past the guard (whatever the view then says).

@@ -59,13 +59,19 @@ def worker_on_device(app, client, make_team, make_user, make_child):
     return child, Device(client).register()
 
 
-@pytest.mark.parametrize(("path", "kind"), [("/api/session", "application/json"),
-                                            ("/api/sync/push", "application/json"),
-                                            ("/login", "application/x-www-form-urlencoded")])
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/api/session", "application/json"),
+        ("/api/sync/push", "application/json"),
+        ("/login", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_a_150_mb_body_is_refused_unread(client, worker_on_device, path, kind):
     body = EndlessZeros(150 * 1024 * 1024)
-    response = client.post(path, input_stream=body, content_type=kind,
-                           headers={"X-Fieldapp-Device": worker_on_device[1].id})
+    response = client.post(
+        path, input_stream=body, content_type=kind, headers={"X-Fieldapp-Device": worker_on_device[1].id}
+    )
     assert response.status_code == 413
     assert body.read_bytes == 0
 
@@ -73,8 +79,9 @@ def test_a_150_mb_body_is_refused_unread(client, worker_on_device, path, kind):
 def test_a_60_mb_envelope_is_refused(worker_on_device):
     child, device = worker_on_device
     envelope = {"v": 1, "kid": "k", "epk": "A", "iv": "A", "ct": "A" * (60 * 1024 * 1024)}
-    response = device.client.post("/api/sync/push", json={"ops": [{"op_id": "x", "envelope": envelope}]},
-                                  headers={"X-Fieldapp-Device": device.id})
+    response = device.client.post(
+        "/api/sync/push", json={"ops": [{"op_id": "x", "envelope": envelope}]}, headers={"X-Fieldapp-Device": device.id}
+    )
     assert response.status_code == 413
     assert response.json["error"] == "too_large" and "MiB" in response.json["message"]
 
@@ -86,8 +93,11 @@ def test_an_envelope_over_its_cap_is_refused_alone(worker_on_device):
     child, device = worker_on_device
     good = device.op(child.public_id, sos_map())
     big = {"v": 1, "kid": "k", "epk": "A", "iv": "A", "ct": "A" * (MAX_ENVELOPE_CHARS + 1)}
-    response = device.client.post("/api/sync/push", headers={"X-Fieldapp-Device": device.id}, json={"ops": [
-        {"op_id": good["op_id"], "envelope": device.envelope(good)}, {"op_id": "big", "envelope": big}]})
+    response = device.client.post(
+        "/api/sync/push",
+        headers={"X-Fieldapp-Device": device.id},
+        json={"ops": [{"op_id": good["op_id"], "envelope": device.envelope(good)}, {"op_id": "big", "envelope": big}]},
+    )
     assert response.status_code == 200
     first, second = response.json["results"]
     assert first["status"] == "applied"
@@ -104,13 +114,15 @@ def test_a_record_over_the_per_op_cap_is_refused_alone(worker_on_device):
     assert (result["status"], result["code"]) == ("rejected", "too_large") and "body" not in result
 
 
-@pytest.mark.parametrize("path", ["/api/sync/push", "/api/devices", "/api/notifications/read",
-                                  "/api/safety/sessions", "/api/safety/panic"])
+@pytest.mark.parametrize(
+    "path", ["/api/sync/push", "/api/devices", "/api/notifications/read", "/api/safety/sessions", "/api/safety/panic"]
+)
 @pytest.mark.parametrize("deep", [DEEP, DEEP_OBJECT], ids=["array", "object"])
 def test_json_nested_100000_deep_is_a_400_with_a_message(worker_on_device, path, deep):
     _, device = worker_on_device
-    response = device.client.post(path, data=deep, content_type="application/json",
-                                  headers={"X-Fieldapp-Device": device.id})
+    response = device.client.post(
+        path, data=deep, content_type="application/json", headers={"X-Fieldapp-Device": device.id}
+    )
     assert response.status_code == 400, response.get_data(as_text=True)[:300]
     assert response.json["error"] == "malformed_json" and "deep" in response.json["message"]
 
@@ -126,8 +138,11 @@ def test_deep_json_inside_a_sealed_item_is_refused_alone(worker_on_device):
     _, device = worker_on_device
     key = device.sealing_key()
     envelope = seal(DEEP.encode(), b64url_decode(key["public_key"]), key["kid"])
-    response = device.client.post("/api/sync/push", json={"ops": [{"op_id": "deep", "envelope": envelope}]},
-                                  headers={"X-Fieldapp-Device": device.id})
+    response = device.client.post(
+        "/api/sync/push",
+        json={"ops": [{"op_id": "deep", "envelope": envelope}]},
+        headers={"X-Fieldapp-Device": device.id},
+    )
     assert response.status_code == 200
     [result] = response.json["results"]
     assert (result["status"], result["code"]) == ("rejected", "malformed_op")
@@ -147,6 +162,10 @@ def test_an_oversized_photo_is_refused_before_it_is_decoded(worker_on_device):
 
 def test_ordinary_calls_still_fit(worker_on_device):
     _, device = worker_on_device
-    response = device.client.post("/api/notifications/read", data=json.dumps({"ids": [1]}),
-                                  content_type="application/json", headers={"X-Fieldapp-Device": device.id})
+    response = device.client.post(
+        "/api/notifications/read",
+        data=json.dumps({"ids": [1]}),
+        content_type="application/json",
+        headers={"X-Fieldapp-Device": device.id},
+    )
     assert response.status_code == 200

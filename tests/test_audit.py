@@ -36,9 +36,11 @@ def test_viewing_a_child_writes_an_audit_event_with_who_where_and_device(client,
     device_id = str(uuid.uuid4())
     db.session.add(Device(id=device_id, user=worker, name="Tablet"))
     db.session.commit()
-    response = client.get(f"/children/{child.public_id}", headers={"X-Fieldapp-Device": device_id,
-                                                                     "User-Agent": "TabletBrowser/1.0"},
-                          environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    response = client.get(
+        f"/children/{child.public_id}",
+        headers={"X-Fieldapp-Device": device_id, "User-Agent": "TabletBrowser/1.0"},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
     assert response.status_code == 200
     [event] = _events("view_child", child.public_id)
     assert event.actor_id == worker.id
@@ -46,10 +48,10 @@ def test_viewing_a_child_writes_an_audit_event_with_who_where_and_device(client,
     assert event.at.tzinfo is not None
 
 
-@pytest.mark.parametrize("header", ["=HYPERLINK(\"http://evil.example\")", "device-abc",
-                                    "6d2f6c1e-0b7a-4b53-9a51-2f1c0d6e8a47"])  # a UUID nobody registered
-def test_a_device_header_that_names_no_registered_device_never_reaches_the_trail(client, login_as, team_world,
-                                                                                  header):
+@pytest.mark.parametrize(
+    "header", ['=HYPERLINK("http://evil.example")', "device-abc", "6d2f6c1e-0b7a-4b53-9a51-2f1c0d6e8a47"]
+)  # a UUID nobody registered
+def test_a_device_header_that_names_no_registered_device_never_reaches_the_trail(client, login_as, team_world, header):
     _, worker, _, child = team_world
     login_as(worker)
     assert client.get(f"/children/{child.public_id}", headers={"X-Fieldapp-Device": header}).status_code == 200
@@ -112,7 +114,7 @@ def test_admin_exports_the_trail_as_csv(client, login_as, team_world, make_user)
 def test_csv_export_neutralises_spreadsheet_formulas(client, login_as, make_user, app):
     from fieldapp import audit
 
-    audit.record("login_failed", detail="=HYPERLINK(\"http://evil\")")
+    audit.record("login_failed", detail='=HYPERLINK("http://evil")')
     db.session.commit()
     login_as(make_user(Role.ADMIN))
     rows = list(csv.DictReader(io.StringIO(client.get("/admin/audit.csv").get_data(as_text=True))))

@@ -14,12 +14,20 @@ from tests.test_devices_api import login
 def visit(day: str, seen: bool = True) -> dict:
     if seen:
         return changed("visit", visit_type="child_protection_plan", visit_date=day, planned_date=day)
-    return changed("visit", visit_type="child_protection_plan", visit_date=day, planned_date=day, child_seen=False,
-                   child_not_seen_reason="Not at home", drop=("seen_alone_record_id",))
+    return changed(
+        "visit",
+        visit_type="child_protection_plan",
+        visit_date=day,
+        planned_date=day,
+        child_seen=False,
+        child_not_seen_reason="Not at home",
+        drop=("seen_alone_record_id",),
+    )
 
 
-def test_caseload_carries_last_seen_visit_due_date_and_latest_map(client, make_team, make_user, make_child,
-                                                                   make_record):
+def test_caseload_carries_last_seen_visit_due_date_and_latest_map(
+    client, make_team, make_user, make_child, make_record
+):
     team = make_team()
     worker = make_user(Role.WORKER, team)
     visited = make_child(team, worker, first_name="Aaa", legal_status=LegalStatus.CHILD_PROTECTION)
@@ -27,8 +35,11 @@ def test_caseload_carries_last_seen_visit_due_date_and_latest_map(client, make_t
     make_record(visited, worker, visit("2025-03-20"))
     make_record(visited, worker, visit("2025-03-27"))  # Thursday; CP default: 10 working days
     make_record(visited, worker, visit("2025-04-03", seen=False))  # not seen: does not count
-    make_record(visited, worker, changed("visit", visit_type="other", visit_date="2025-04-04",
-                                         drop=("child_seen", "seen_alone_record_id")))  # not statutory
+    make_record(
+        visited,
+        worker,
+        changed("visit", visit_type="other", visit_date="2025-04-04", drop=("child_seen", "seen_alone_record_id")),
+    )  # not statutory
     make_record(visited, worker, changed("sos_map", sos_map, mapped_on="2025-01-10"))
     latest = make_record(visited, worker, changed("sos_map", sos_map, mapped_on="2025-03-01"))
     make_record(never, worker, changed("sos_map", sos_map, mapped_on="2025-03-05"))
@@ -55,6 +66,7 @@ def test_caseload_carries_last_seen_visit_due_date_and_latest_map(client, make_t
 
 def test_caseload_due_date_in_the_future_is_not_overdue(client, make_team, make_user, make_child, make_record):
     from datetime import date, timedelta
+
     team = make_team()
     worker = make_user(Role.WORKER, team)
     child = make_child(team, worker, legal_status=LegalStatus.CHILD_PROTECTION)

@@ -76,7 +76,7 @@ def test_device_id_must_be_a_uuid(client, worker, bad_id):
     assert response.status_code == 400 and response.json["error"] == "invalid_device_id"
 
 
-@pytest.mark.parametrize("body", ['[1, 2]', '"text"', 'null', '{"id": 5, "name": 7}', '{"id": {"a": 1}}', "not json"])
+@pytest.mark.parametrize("body", ["[1, 2]", '"text"', "null", '{"id": 5, "name": 7}', '{"id": {"a": 1}}', "not json"])
 def test_malformed_registrations_get_a_4xx_json_answer(client, worker, body):
     login(client, worker)
     response = client.post("/api/devices", data=body, content_type="application/json")
@@ -84,7 +84,7 @@ def test_malformed_registrations_get_a_4xx_json_answer(client, worker, body):
     assert response.status_code == 400 and response.json["error"] == expected and response.json["message"]
 
 
-@pytest.mark.parametrize("body", ['[1]', '{"username": 5, "password": ["x"]}', '{}', "not json"])
+@pytest.mark.parametrize("body", ["[1]", '{"username": 5, "password": ["x"]}', "{}", "not json"])
 def test_malformed_sign_ins_get_a_4xx_json_answer(client, worker, body):
     response = client.post("/api/session", data=body, content_type="application/json")
     assert response.status_code == 401 and response.json["error"] == "invalid_credentials"
@@ -124,8 +124,12 @@ def test_revoked_device_gets_410_on_every_call_even_without_a_session(app, clien
     assert revoked.status_code == 302
     forget_cached_user()
 
-    for method, path in [("get", "/api/me"), ("get", "/api/caseload"), ("post", "/api/devices"),
-                         ("get", "/api/keys/sealing")]:
+    for method, path in [
+        ("get", "/api/me"),
+        ("get", "/api/caseload"),
+        ("post", "/api/devices"),
+        ("get", "/api/keys/sealing"),
+    ]:
         response = getattr(client, method)(path, headers={HEADER: device_id}, json={} if method == "post" else None)
         assert response.status_code == 410, path
         assert response.json["error"] == "device_revoked" and response.json["revoked_at"]
@@ -214,14 +218,16 @@ def test_api_changes_need_the_csrf_token_in_a_header(backend, tmp_path, request,
         client = app.test_client()
         token = client.get("/api/session").json["csrf_token"]
         assert client.post("/api/session", json={"username": "csrf.worker", "password": PASSWORD}).status_code == 400
-        signed_in = client.post("/api/session", json={"username": "csrf.worker", "password": PASSWORD},
-                                headers={"X-CSRFToken": token})
+        signed_in = client.post(
+            "/api/session", json={"username": "csrf.worker", "password": PASSWORD}, headers={"X-CSRFToken": token}
+        )
         assert signed_in.status_code == 200
         device_id = str(uuid.uuid4())
         refused = client.post("/api/devices", json={"id": device_id, "name": "x"})
         assert refused.status_code == 400 and refused.json["error"] == "csrf_failed"
-        accepted = client.post("/api/devices", json={"id": device_id, "name": "x"},
-                               headers={"X-CSRFToken": signed_in.json["csrf_token"]})
+        accepted = client.post(
+            "/api/devices", json={"id": device_id, "name": "x"}, headers={"X-CSRFToken": signed_in.json["csrf_token"]}
+        )
         assert accepted.status_code == 201
         db.session.remove()
         db.engine.dispose()

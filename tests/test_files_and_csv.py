@@ -57,8 +57,11 @@ def test_one_helper_writes_every_secret_file_private(tmp_path):
 
 def test_no_module_writes_a_secret_file_by_hand():
     package = Path(__file__).resolve().parents[1] / "fieldapp"
-    offenders = [str(path.relative_to(package)) for path in package.rglob("*.py")
-                 if "0o600" in path.read_text() and path.name != "secret_files.py"]
+    offenders = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "0o600" in path.read_text() and path.name != "secret_files.py"
+    ]
     assert offenders == []
 
 
@@ -68,7 +71,7 @@ FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
 @pytest.mark.parametrize("start", [s for s in FORMULA_STARTS if s != "\r"])  # no HTTP header carries a CR
 def test_audit_csv_escapes_formula_cells(client, make_user, start):
     admin = make_user(Role.ADMIN)
-    payload = f"{start}HYPERLINK(\"http://evil.example\",\"x\")"
+    payload = f'{start}HYPERLINK("http://evil.example","x")'
     headers = {"User-Agent": payload, "X-Fieldapp-Device": payload}
     client.post("/login", data={"username": admin.username, "password": "wrong-password"}, headers=headers)
     client.post("/login", data={"username": admin.username, "password": PASSWORD}, headers=headers)
@@ -92,6 +95,9 @@ def test_the_csv_helper_escapes_every_formula_start(start):
 
 def test_every_csv_is_written_through_the_one_helper():
     package = Path(__file__).resolve().parents[1] / "fieldapp"
-    writers = [str(path.relative_to(package)) for path in package.rglob("*.py")
-               if re.search(r"csv\.writer\(|_csv_safe", path.read_text()) and path.name != "csv_cells.py"]
+    writers = [
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if re.search(r"csv\.writer\(|_csv_safe", path.read_text()) and path.name != "csv_cells.py"
+    ]
     assert writers == []

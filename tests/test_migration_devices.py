@@ -56,7 +56,8 @@ def test_0002_creates_and_drops_the_devices_table(empty_store):
     model_columns = [c for c in db.metadata.tables["devices"].columns if c.name not in ADDED_AFTER_0002]
     assert set(columns) == {c.name for c in model_columns}
     assert {name for name, column in columns.items() if not column["nullable"]} == {
-        c.name for c in model_columns if not c.nullable}
+        c.name for c in model_columns if not c.nullable
+    }
     assert {fk["referred_table"] for fk in inspector.get_foreign_keys("devices")} == {"users"}
     assert "ix_devices_user_id" in {ix["name"] for ix in inspector.get_indexes("devices")}
     downgrade(revision="0001")

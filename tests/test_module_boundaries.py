@@ -28,7 +28,7 @@ def resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
     if not node.level:
         return node.module or ""
     base = module.split(".") if is_package else module.split(".")[:-1]
-    base = base[:len(base) - (node.level - 1)]
+    base = base[: len(base) - (node.level - 1)]
     return ".".join(base + ([node.module] if node.module else []))
 
 
@@ -55,8 +55,12 @@ def borrowed_private_names(path: Path, root: Path = ROOT) -> list[str]:
                 if alias.name.startswith(("fieldapp", "sync")) and area(alias.name) != area(module):
                     other_area_modules[alias.asname or alias.name.split(".")[0]] = alias.name
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in other_area_modules and private(node.attr)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in other_area_modules
+            and private(node.attr)
+        ):
             found.append(f"{module} uses {other_area_modules[node.value.id]}.{node.attr}")
     return found
 
@@ -77,9 +81,20 @@ def test_the_check_sees_both_kinds_of_borrowing(tmp_path):
     """The check itself: a module in one area borrowing from another is caught, within an area is allowed."""
     (tmp_path / "fieldapp" / "review").mkdir(parents=True)
     borrower = tmp_path / "fieldapp" / "review" / "views.py"
-    borrower.write_text("from ..cases.views import _child_or_404\nfrom ..cases import views\n"
-                        "from .forms import _own\nx = views._secret\n")
+    borrower.write_text(
+        "from ..cases.views import _child_or_404\nfrom ..cases import views\n"
+        "from .forms import _own\nx = views._secret\n"
+    )
     assert borrowed_private_names(borrower, tmp_path) == [
         "fieldapp.review.views imports fieldapp.cases.views._child_or_404",
         "fieldapp.review.views uses fieldapp.cases.views._secret",
     ]
+
+
+def test_the_readme_layout_names_every_area_package():
+    """A newcomer finds every area from the README's Layout section (issue 16)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") :]
+    layout = layout[: layout.index("```", layout.index("```") + 3)]
+    packages = sorted(path.parent.name for path in (ROOT / "fieldapp").glob("*/__init__.py"))
+    assert [name for name in packages if f"  {name}/" not in layout] == []

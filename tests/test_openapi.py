@@ -55,8 +55,14 @@ def signed_in_server(tmp_path, request):
         admin = User(username="fuzz.admin", display_name="Fuzz Admin", role=Role.ADMIN)
         for user in (worker, manager, support, admin):
             user.set_password(PASSWORD)
-        child = Child(case_number="FUZZ-1", first_name="Fuzz", last_name="Example", date_of_birth=date(2016, 1, 1),
-                      legal_status=LegalStatus.CHILD_IN_NEED, team=team)
+        child = Child(
+            case_number="FUZZ-1",
+            first_name="Fuzz",
+            last_name="Example",
+            date_of_birth=date(2016, 1, 1),
+            legal_status=LegalStatus.CHILD_IN_NEED,
+            team=team,
+        )
         db.session.add_all([team, worker, manager, support, admin, child])
         db.session.flush()
         allocate(child, worker, by=None)
@@ -66,15 +72,21 @@ def signed_in_server(tmp_path, request):
     url = f"http://127.0.0.1:{server.server_port}"
     client = app.test_client()
     token = client.get("/api/session").json["csrf_token"]
-    client.post("/api/session", json={"username": f"fuzz.{request.param}", "password": PASSWORD},
-                headers={"X-CSRFToken": token})
+    client.post(
+        "/api/session", json={"username": f"fuzz.{request.param}", "password": PASSWORD}, headers={"X-CSRFToken": token}
+    )
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
     headers = {"Cookie": f"{cookie.key}={cookie.value}", "X-CSRFToken": client.get("/api/session").json["csrf_token"]}
     if request.param == "worker":
         device = str(uuid.uuid4())
-        assert client.post("/api/devices", json={"id": device, "name": "Fuzz tablet"},
-                           headers={"X-CSRFToken": headers["X-CSRFToken"], "X-Fieldapp-Device": device}
-                           ).status_code == 201
+        assert (
+            client.post(
+                "/api/devices",
+                json={"id": device, "name": "Fuzz tablet"},
+                headers={"X-CSRFToken": headers["X-CSRFToken"], "X-Fieldapp-Device": device},
+            ).status_code
+            == 201
+        )
         headers["X-Fieldapp-Device"] = device
     yield url, headers
     server.shutdown()
@@ -84,11 +96,22 @@ def signed_in_server(tmp_path, request):
 
 def test_schemathesis_finds_no_server_error_and_answers_conform(signed_in_server):
     url, headers = signed_in_server
-    command = [os.path.join(os.path.dirname(sys.executable), "schemathesis"), "run", f"{url}/api/openapi.json",
-               "--url", url, "--max-examples", os.environ.get("FIELDAPP_FUZZ_EXAMPLES", "12"),
-               "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,"
-               "response_schema_conformance", "--generation-deterministic", "--request-timeout", "20",
-               "--exclude-path", "/api/session"]  # signing in/out with fuzz would end the session under test
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "schemathesis"),
+        "run",
+        f"{url}/api/openapi.json",
+        "--url",
+        url,
+        "--max-examples",
+        os.environ.get("FIELDAPP_FUZZ_EXAMPLES", "12"),
+        "--checks",
+        "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+        "--generation-deterministic",
+        "--request-timeout",
+        "20",
+        "--exclude-path",
+        "/api/session",
+    ]  # signing in/out with fuzz would end the session under test
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     finished = subprocess.run(command, capture_output=True, text=True, timeout=900)

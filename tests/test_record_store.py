@@ -32,8 +32,17 @@ def test_body_that_names_another_child_is_rejected(app, make_team, make_user, ma
     child, other = make_child(team, worker), make_child(team, worker)
     record_id = str(uuid.uuid4())
     body = {**sos_map(), "id": record_id, "child_id": other.public_id}
-    op = PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type="sos_map", schema_version=1,
-                device_id="d", device_seq=1, base_revision=0, child_id=child.public_id, body=body)
+    op = PushOp(
+        op_id=str(uuid.uuid4()),
+        record_id=record_id,
+        record_type="sos_map",
+        schema_version=1,
+        device_id="d",
+        device_seq=1,
+        base_revision=0,
+        child_id=child.public_id,
+        body=body,
+    )
     [result] = apply_push(db.session, [op], push_context(worker.id, "d", datetime.now(UTC)))
     assert result.status == OpStatus.REJECTED
     assert [e.path for e in result.errors] == ["/child_id"]

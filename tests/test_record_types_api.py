@@ -41,8 +41,10 @@ def test_definitions_need_a_signed_in_user(client):
 
 
 def test_council_renames_trademarked_methods(app, client, worker):
-    labels = {"terms": {"Signs of Safety": "Safety and Wellbeing", "Three Houses": "My Three Worlds"},
-              "types": {"three_houses": {"labels": {"worries": "Worries house"}, "sections": {"about": "Details"}}}}
+    labels = {
+        "terms": {"Signs of Safety": "Safety and Wellbeing", "Three Houses": "My Three Worlds"},
+        "types": {"three_houses": {"labels": {"worries": "Worries house"}, "sections": {"about": "Details"}}},
+    }
     (Path(app.instance_path) / "labels.json").write_text(json.dumps(labels))
     sos = client.get("/api/record-types/sos_map").get_json()
     houses = client.get("/api/record-types/three_houses").get_json()

@@ -89,8 +89,23 @@ def test_fast_validity_check_agrees_with_the_full_validator(case):
     assert _fast_validator(case.record_type)(case.body) == full
 
 
-MUTANT_VALUES = [None, "", "x" * 6000, 0, -1, 11, 3.5, True, [], {}, "2025-02-30", "2025-2-3", "10:61", "not-a-uuid",
-                 "00000000-0000-0000-0000-000000000000"]
+MUTANT_VALUES = [
+    None,
+    "",
+    "x" * 6000,
+    0,
+    -1,
+    11,
+    3.5,
+    True,
+    [],
+    {},
+    "2025-02-30",
+    "2025-2-3",
+    "10:61",
+    "not-a-uuid",
+    "00000000-0000-0000-0000-000000000000",
+]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.error_paths], ids=lambda c: c.name)

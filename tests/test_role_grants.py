@@ -29,9 +29,17 @@ def _admins(app, make_user):
 
 
 def _create_manager(client, team_id, username="new.manager"):
-    return client.post("/admin/users/new", data={
-        "username": username, "display_name": "New Manager", "role": "manager", "team_id": team_id,
-        "active": "y", "password": NEW_PASSWORD})
+    return client.post(
+        "/admin/users/new",
+        data={
+            "username": username,
+            "display_name": "New Manager",
+            "role": "manager",
+            "team_id": team_id,
+            "active": "y",
+            "password": NEW_PASSWORD,
+        },
+    )
 
 
 def test_a_new_manager_account_waits_for_a_second_admin(app, make_user, make_team, make_child):
@@ -72,9 +80,16 @@ def _pending_grant_id() -> int:
 def test_promoting_a_worker_to_admin_waits_and_can_be_refused(app, make_user):
     worker = make_user(Role.WORKER)
     a, b = _admins(app, make_user)
-    response = a.post(f"/admin/users/{worker.id}", data={
-        "username": worker.username, "display_name": worker.display_name, "role": "admin", "team_id": 0,
-        "active": "y"})
+    response = a.post(
+        f"/admin/users/{worker.id}",
+        data={
+            "username": worker.username,
+            "display_name": worker.display_name,
+            "role": "admin",
+            "team_id": 0,
+            "active": "y",
+        },
+    )
     assert response.status_code == 302
     assert _user(worker.username).role == Role.WORKER
     assert b.post(f"/admin/role-grants/{_pending_grant_id()}/refuse").status_code == 302
@@ -86,9 +101,16 @@ def test_moving_a_manager_to_another_team_is_a_grant_too(app, make_user, make_te
     home, other = make_team(), make_team()
     manager = make_user(Role.MANAGER, home)
     a, b = _admins(app, make_user)
-    a.post(f"/admin/users/{manager.id}", data={
-        "username": manager.username, "display_name": manager.display_name, "role": "manager",
-        "team_id": other.id, "active": "y"})
+    a.post(
+        f"/admin/users/{manager.id}",
+        data={
+            "username": manager.username,
+            "display_name": manager.display_name,
+            "role": "manager",
+            "team_id": other.id,
+            "active": "y",
+        },
+    )
     assert _user(manager.username).team_id == home.id
     b.post(f"/admin/role-grants/{_pending_grant_id()}/confirm")
     assert _user(manager.username).team_id == other.id
@@ -97,17 +119,25 @@ def test_moving_a_manager_to_another_team_is_a_grant_too(app, make_user, make_te
 def test_lowering_a_role_takes_effect_at_once(app, make_user, make_team):
     manager = make_user(Role.MANAGER, make_team())
     a, _ = _admins(app, make_user)
-    a.post(f"/admin/users/{manager.id}", data={
-        "username": manager.username, "display_name": manager.display_name, "role": "worker",
-        "team_id": manager.team_id, "active": "y"})
+    a.post(
+        f"/admin/users/{manager.id}",
+        data={
+            "username": manager.username,
+            "display_name": manager.display_name,
+            "role": "worker",
+            "team_id": manager.team_id,
+            "active": "y",
+        },
+    )
     assert _user(manager.username).role == Role.WORKER
 
 
 def test_the_cli_still_creates_the_first_admin_directly(app):
     from fieldapp.cli import main as fieldapp_cli
 
-    result = app.test_cli_runner().invoke(fieldapp_cli, ["users", "create", "first.admin", "--role", "admin"],
-                                          input=f"{NEW_PASSWORD}\n")
+    result = app.test_cli_runner().invoke(
+        fieldapp_cli, ["users", "create", "first.admin", "--role", "admin"], input=f"{NEW_PASSWORD}\n"
+    )
     assert result.exit_code == 0, result.output
     assert _user("first.admin").role == Role.ADMIN and _user("first.admin").active
     assert "role_granted_by_cli" in _actions()

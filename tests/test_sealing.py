@@ -73,13 +73,16 @@ def test_relabelling_an_envelope_with_another_key_id_is_refused(keys_dir):
         unseal({**envelope, "kid": second.kid}, swapped)
 
 
-@pytest.mark.parametrize("envelope, message", [
-    ("not json", "not JSON"),
-    ([1, 2], "JSON object"),
-    ({"v": 1, "kid": "x"}, "lacks"),
-    ({"v": 2, "kid": "x", "epk": "", "iv": "", "ct": ""}, "version"),
-    ({"v": 1, "kid": "0000000000000000", "epk": "", "iv": "", "ct": ""}, "does not hold"),
-])
+@pytest.mark.parametrize(
+    "envelope, message",
+    [
+        ("not json", "not JSON"),
+        ([1, 2], "JSON object"),
+        ({"v": 1, "kid": "x"}, "lacks"),
+        ({"v": 2, "kid": "x", "epk": "", "iv": "", "ct": ""}, "version"),
+        ({"v": 1, "kid": "0000000000000000", "epk": "", "iv": "", "ct": ""}, "does not hold"),
+    ],
+)
 def test_malformed_envelopes_get_a_clear_error(keys_dir, envelope, message):
     generate_key(keys_dir)
     with pytest.raises(SealError, match=message):
@@ -90,8 +93,12 @@ def test_bad_fields_are_seal_errors_not_crashes(keys_dir):
     generate_key(keys_dir)
     envelope = _sealed(keys_dir)
     keyring = SealingKeyring.load(keys_dir)
-    for broken in ({**envelope, "epk": "AAAA"}, {**envelope, "iv": "AAAA"}, {**envelope, "ct": "!!"},
-                   {**envelope, "ct": ""}):
+    for broken in (
+        {**envelope, "epk": "AAAA"},
+        {**envelope, "iv": "AAAA"},
+        {**envelope, "ct": "!!"},
+        {**envelope, "ct": ""},
+    ):
         with pytest.raises(SealError):
             unseal(broken, keyring)
 
@@ -112,8 +119,9 @@ def test_a_pem_from_the_environment_is_current_and_folder_keys_still_open(keys_d
     old = generate_key(keys_dir)
     before = _sealed(keys_dir, b"sealed to the folder key")
     private = ec.generate_private_key(ec.SECP256R1())
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     keyring = SealingKeyring.load(keys_dir, env_pem=pem)
     assert keyring.current_kid != old.kid
     assert unseal(before, keyring) == b"sealed to the folder key"

@@ -78,10 +78,16 @@ def test_throttle_follows_the_username_across_addresses(csrf_app, make_user):
     token_client = csrf_app.test_client()
     token = _csrf_token(token_client.get("/login").get_data(as_text=True))
     for number in range(3):
-        token_client.post("/login", data={"username": user.username, "password": "wrong", "csrf_token": token},
-                          environ_base={"REMOTE_ADDR": f"10.0.0.{number}"})
-    response = token_client.post("/login", data={"username": user.username, "password": "x", "csrf_token": token},
-                                 environ_base={"REMOTE_ADDR": "10.0.0.99"})
+        token_client.post(
+            "/login",
+            data={"username": user.username, "password": "wrong", "csrf_token": token},
+            environ_base={"REMOTE_ADDR": f"10.0.0.{number}"},
+        )
+    response = token_client.post(
+        "/login",
+        data={"username": user.username, "password": "x", "csrf_token": token},
+        environ_base={"REMOTE_ADDR": "10.0.0.99"},
+    )
     assert response.status_code == 429
 
 
@@ -115,8 +121,9 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_over_https(app, make
     assert cookie.http_only and cookie.same_site == "Lax" and not cookie.secure
 
     https = app.test_client()
-    response = https.post("/login", data={"username": user.username, "password": PASSWORD},
-                          base_url="https://fieldapp.example.invalid")
+    response = https.post(
+        "/login", data={"username": user.username, "password": PASSWORD}, base_url="https://fieldapp.example.invalid"
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     set_cookie = response.headers["Set-Cookie"]
     assert "Secure" in set_cookie and "HttpOnly" in set_cookie and "SameSite=Lax" in set_cookie

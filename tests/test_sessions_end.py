@@ -64,8 +64,13 @@ def test_cookie_captured_before_logout_reads_nothing_after(app, client, worker):
 def _admin_saves(app, make_user, worker, **fields):
     admin_client = app.test_client()
     login(admin_client, make_user(Role.ADMIN))
-    data = {"username": worker.username, "display_name": worker.display_name, "role": "worker",
-            "team_id": worker.team_id, **fields}
+    data = {
+        "username": worker.username,
+        "display_name": worker.display_name,
+        "role": "worker",
+        "team_id": worker.team_id,
+        **fields,
+    }
     response = admin_client.post(f"/admin/users/{worker.id}", data=data)
     assert response.status_code == 302, response.get_data(as_text=True)[:400]
 
@@ -88,8 +93,12 @@ def test_deactivation_ends_the_workers_sessions(app, client, worker, make_user):
 def test_device_revocation_ends_the_session_even_without_the_device_header(app, client, worker, make_user):
     login(client, worker)
     device_id = str(uuid.uuid4())
-    assert client.post("/api/devices", json={"id": device_id, "name": "Lost tablet"},
-                       headers={HEADER: device_id}).status_code == 201
+    assert (
+        client.post(
+            "/api/devices", json={"id": device_id, "name": "Lost tablet"}, headers={HEADER: device_id}
+        ).status_code
+        == 201
+    )
     stolen = capture(client)
     admin = make_user(Role.ADMIN)
     assert revoke_device(db.session.get(Device, device_id), admin)

@@ -53,8 +53,16 @@ def test_service_worker_is_served_from_the_root_with_its_version(app, client):
 def test_everything_precached_exists(app, client):
     script = client.get("/sw.js").get_data(as_text=True)
     precache = eval(re.search(r"const PRECACHE = (\[.*?\]);", script).group(1))  # noqa: S307  (a JSON list)
-    assert {"/app", "/manifest.webmanifest", "/static/js/app.js", "/static/js/vault.js", "/static/js/store.js",
-            "/static/js/outbox.js", "/static/css/app.css", "/static/icons/icon-512.png"} <= set(precache)
+    assert {
+        "/app",
+        "/manifest.webmanifest",
+        "/static/js/app.js",
+        "/static/js/vault.js",
+        "/static/js/store.js",
+        "/static/js/outbox.js",
+        "/static/css/app.css",
+        "/static/icons/icon-512.png",
+    } <= set(precache)
     for url in precache:
         with client.get(url) as response:
             assert response.status_code == 200, url

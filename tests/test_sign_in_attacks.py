@@ -13,11 +13,24 @@ from fieldapp.models import Role
 from tests.conftest import PASSWORD, login, make_app
 
 
-@pytest.mark.parametrize("target", [
-    "/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example", "%09//evil.example", "/%5Cevil.example",
-    "//evil.example", "https://evil.example/", "/\\evil.example", "%20//evil.example", "/%00/evil.example",
-    "javascript:alert(1)", "http:/evil.example", "/%E2%80%8B/evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "%09//evil.example",
+        "/%5Cevil.example",
+        "//evil.example",
+        "https://evil.example/",
+        "/\\evil.example",
+        "%20//evil.example",
+        "/%00/evil.example",
+        "javascript:alert(1)",
+        "http:/evil.example",
+        "/%E2%80%8B/evil.example",
+    ],
+)
 def test_next_never_leaves_the_site(client, make_user, target):
     user = make_user(Role.MANAGER)
     response = client.post(f"/login?next={target}", data={"username": user.username, "password": PASSWORD})
@@ -26,7 +39,7 @@ def test_next_never_leaves_the_site(client, make_user, target):
     parts = urlsplit(location)
     assert not parts.scheme and not parts.netloc, location
     assert location.startswith("/") and not location.startswith(("//", "/\\")), location
-    assert not any(ord(c) < 0x21 or ord(c) > 0x7e for c in location), location
+    assert not any(ord(c) < 0x21 or ord(c) > 0x7E for c in location), location
 
 
 def test_a_same_site_next_is_followed(client, make_user):
@@ -54,8 +67,14 @@ def test_sign_in_takes_as_long_for_an_unknown_user_as_for_a_known_one(client, ma
 
 @pytest.fixture
 def throttle_app(backend, tmp_path, request):
-    app = make_app(backend, tmp_path, request, LOGIN_RATE_LIMIT="3 per minute",
-                   LOGIN_USERNAME_RATE_LIMIT="10 per minute", LOGIN_ADDRESS_RATE_LIMIT="3 per minute")
+    app = make_app(
+        backend,
+        tmp_path,
+        request,
+        LOGIN_RATE_LIMIT="3 per minute",
+        LOGIN_USERNAME_RATE_LIMIT="10 per minute",
+        LOGIN_ADDRESS_RATE_LIMIT="3 per minute",
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -63,8 +82,9 @@ def throttle_app(backend, tmp_path, request):
 
 
 def _wrong(client, username, address):
-    return client.post("/login", data={"username": username, "password": "guess-guess-guess"},
-                       environ_base={"REMOTE_ADDR": address}).status_code
+    return client.post(
+        "/login", data={"username": username, "password": "guess-guess-guess"}, environ_base={"REMOTE_ADDR": address}
+    ).status_code
 
 
 def test_guessing_from_one_address_is_blocked(throttle_app, make_user):
@@ -83,8 +103,9 @@ def test_a_stranger_cannot_lock_a_worker_out(throttle_app, make_user):
     # Guessing is slowed: only the per-username budget got through to the password check ...
     assert statuses.count(400) == 10 and statuses.count(429) == 20
     # ... while the worker, from their own browser on a new address, still signs in.
-    response = own.post("/login", data={"username": user.username, "password": PASSWORD},
-                        environ_base={"REMOTE_ADDR": "192.0.2.44"})
+    response = own.post(
+        "/login", data={"username": user.username, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "192.0.2.44"}
+    )
     assert response.status_code == 302
     landing = own.get(response.headers["Location"]).get_data(as_text=True)
     assert "10 failed sign-in attempts" in landing  # the worker is told
@@ -97,8 +118,9 @@ def test_a_stranger_with_the_right_password_but_a_blocked_username_must_wait(thr
     stranger = throttle_app.test_client()
     for n in range(12):
         _wrong(stranger, user.username, f"198.51.100.{n}")
-    response = stranger.post("/login", data={"username": user.username, "password": PASSWORD},
-                             environ_base={"REMOTE_ADDR": "198.51.100.200"})
+    response = stranger.post(
+        "/login", data={"username": user.username, "password": PASSWORD}, environ_base={"REMOTE_ADDR": "198.51.100.200"}
+    )
     assert response.status_code == 429
 
 
@@ -120,11 +142,14 @@ class UnreadableBody:
     readline = readinto = read
 
 
-@pytest.mark.parametrize(("path", "content_type"), [
-    ("/api/session", "application/json"),
-    ("/login", "multipart/form-data; boundary=x"),
-    ("/login", "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/session", "application/json"),
+        ("/login", "multipart/form-data; boundary=x"),
+        ("/login", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_a_huge_sign_in_body_is_counted_and_refused_unread(throttle_app, make_user, path, content_type):
     user = make_user(Role.WORKER)
     client = throttle_app.test_client()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from .. import __version__
+from sync.states import ConflictState, ReviewState
+
+from ..version import __version__
 from . import bp
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -46,8 +48,8 @@ PULLED_RECORD = {
     "properties": {
         "record_id": {"type": "string"}, "child_id": {"type": "string"}, "record_type": {"type": "string"},
         "schema_version": {"type": "integer"}, "revision": {"type": "integer"},
-        "review_state": {"enum": ["submitted", "signed_off", "returned"]},
-        "conflict_state": {"enum": ["none", "soft", "hard"]}, "author_id": {"type": "integer"},
+        "review_state": {"enum": [state.value for state in ReviewState]},
+        "conflict_state": {"enum": [state.value for state in ConflictState]}, "author_id": {"type": "integer"},
         "occurred_on": {"type": ["string", "null"]}, "body": {"type": "object"},
     },
 }

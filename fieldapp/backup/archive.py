@@ -18,9 +18,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from .. import __version__
 from ..extensions import db
 from ..secret_files import PRIVATE_FILE_MODE
+from ..version import __version__
 from . import database, key_material
 from .sealed_file import open_stream, seal_stream
 
@@ -51,9 +51,15 @@ def write_backup(app: Flask, target: Path, passphrase: str) -> dict:
     with _private_folder() as folder:
         dump_path = folder / DUMP_NAMES[kind]
         database.dump(engine, dump_path)
-        manifest = {"format": BACKUP_PURPOSE, "version": 1, "fieldapp": __version__, "backend": kind,
-                    "schema": schema, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                    "tables": database.table_counts(engine, schema)}
+        manifest = {
+            "format": BACKUP_PURPOSE,
+            "version": 1,
+            "fieldapp": __version__,
+            "backend": kind,
+            "schema": schema,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "tables": database.table_counts(engine, schema),
+        }
         manifest["revision"] = _revision(engine)
         tar_path = folder / "backup.tar"
         with tarfile.open(tar_path, "w") as tar:
@@ -102,12 +108,14 @@ def restore_backup(app: Flask, source: Path, passphrase: str) -> dict:
         manifest, keys, dump_path = read_backup(source, passphrase, folder)
         kind = database.backend(engine)
         if manifest["backend"] != kind:
-            raise database.RestoreRefused(f"this backup holds a {manifest['backend']} database; the instance is "
-                                          f"configured for {kind}")
+            raise database.RestoreRefused(
+                f"this backup holds a {manifest['backend']} database; the instance is configured for {kind}"
+            )
         held = key_material.has_escrow_keys(app)
         if held:
-            raise database.RestoreRefused(f"this instance already holds keys ({held[0]}): restore only into an "
-                                          "empty instance")
+            raise database.RestoreRefused(
+                f"this instance already holds keys ({held[0]}): restore only into an empty instance"
+            )
         database.refuse_unless_empty(engine, manifest["schema"])
         database.load(engine, dump_path, manifest["schema"])
     engine.dispose()

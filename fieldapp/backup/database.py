@@ -80,9 +80,21 @@ def dump(engine: Engine, target: Path) -> None:
     url = engine.url
     args, env = _libpq(url)
     dumped = subprocess.run(  # noqa: S603  (our own argv; no shell)
-        [_tool("pg_dump"), *args, "--format=custom", "--no-owner", "--no-privileges",
-         f"--schema={schema_of(engine)}", f"--file={target}", url.database],
-        env=env, capture_output=True, text=True, timeout=3600)
+        [
+            _tool("pg_dump"),
+            *args,
+            "--format=custom",
+            "--no-owner",
+            "--no-privileges",
+            f"--schema={schema_of(engine)}",
+            f"--file={target}",
+            url.database,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if dumped.returncode != 0:
         raise RuntimeError(f"pg_dump failed: {dumped.stderr.strip()[-800:]}")
 
@@ -92,12 +104,17 @@ def refuse_unless_empty(engine: Engine, schema: str | None) -> None:
         tables = sa.inspect(engine).get_table_names()
     else:
         with engine.connect() as connection:
-            tables = list(connection.execute(sa.text(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = :schema"), {"schema": schema}
-            ).scalars())
+            tables = list(
+                connection.execute(
+                    sa.text("SELECT table_name FROM information_schema.tables WHERE table_schema = :schema"),
+                    {"schema": schema},
+                ).scalars()
+            )
     if tables:
-        raise RestoreRefused(f"the target database is not empty ({len(tables)} tables, e.g. {sorted(tables)[0]}): "
-                             "restore only into a new, empty database")
+        raise RestoreRefused(
+            f"the target database is not empty ({len(tables)} tables, e.g. {sorted(tables)[0]}): "
+            "restore only into a new, empty database"
+        )
 
 
 def load(engine: Engine, source: Path, schema: str | None) -> None:
@@ -108,22 +125,39 @@ def load(engine: Engine, source: Path, schema: str | None) -> None:
         return
     url = engine.url
     args, env = _libpq(url)
-    listed = subprocess.run([_tool("pg_restore"), "--list", str(source)], env=env,  # noqa: S603
-                            capture_output=True, text=True, timeout=600)
+    listed = subprocess.run(  # noqa: S603  (our own tool path and a file we wrote)
+        [_tool("pg_restore"), "--list", str(source)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if listed.returncode != 0:
         raise RuntimeError(f"the database dump in the backup cannot be read: {listed.stderr.strip()[-500:]}")
     listing = listed.stdout
     with engine.connect() as connection:
         exists = connection.execute(sa.text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema}).first()
     # A new database already has `public`: creating it again would fail, so leave that one entry out.
-    entries = [line for line in listing.splitlines()
-               if not (exists and f" SCHEMA - {schema} " in line + " ")]
+    entries = [line for line in listing.splitlines() if not (exists and f" SCHEMA - {schema} " in line + " ")]
     toc = source.with_suffix(".toc")
     toc.write_text("\n".join(entries) + "\n")
     result = subprocess.run(  # noqa: S603  (our own argv; no shell)
-        [_tool("pg_restore"), *args, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-         f"--use-list={toc}", f"--dbname={url.database}", str(source)],
-        env=env, capture_output=True, text=True, timeout=3600)
+        [
+            _tool("pg_restore"),
+            *args,
+            "--no-owner",
+            "--no-privileges",
+            "--exit-on-error",
+            "--single-transaction",
+            f"--use-list={toc}",
+            f"--dbname={url.database}",
+            str(source),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"pg_restore failed: {result.stderr.strip()[-800:]}")
 

@@ -25,16 +25,19 @@ SEALING_PEM = "pem"
 def _pem(key: SealingKey) -> str:
     from cryptography.hazmat.primitives import serialization
 
-    return key.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()).decode()
+    return key.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 def escrow_keys() -> dict:
     """The at-rest record keys and the sealing keys: what `keys export` writes."""
     cipher, keyring = load_record_cipher(), current_keyring()
     return {
-        "record_keys": {"current": cipher.current_key_id,
-                        "keys": {kid: base64.b64encode(key).decode() for kid, key in cipher.keys.items()}},
+        "record_keys": {
+            "current": cipher.current_key_id,
+            "keys": {kid: base64.b64encode(key).decode() for kid, key in cipher.keys.items()},
+        },
         "sealing_keys": {"current": keyring.current_kid, "keys": {kid: _pem(k) for kid, k in keyring.keys.items()}},
     }
 
@@ -107,6 +110,8 @@ def restore_other_keys(app: Flask, material: dict) -> list[str]:
     if os.environ.get("FIELDAPP_SECRET_KEY"):
         notes.append("FIELDAPP_SECRET_KEY is set and overrides the restored secret key")
     if os.environ.get("FIELDAPP_RECORD_KEYS"):
-        notes.append("FIELDAPP_RECORD_KEYS is set: restored record keys were merged into the instance file, "
-                     "but the environment's keys are used; add the restored ones there")
+        notes.append(
+            "FIELDAPP_RECORD_KEYS is set: restored record keys were merged into the instance file, "
+            "but the environment's keys are used; add the restored ones there"
+        )
     return notes

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 MAGIC = b"FIELDAPP-SEALED-FILE-1\n"
 CHUNK = 1 << 20
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 1 << 17, 8, 1   # ~128 MiB and ~0.5 s per guess: a stolen backup is slow to guess
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 1 << 17, 8, 1  # ~128 MiB and ~0.5 s per guess: a stolen backup is slow to guess
 MIN_PASSPHRASE = 12
 
 
@@ -49,9 +49,17 @@ def _nonce(prefix: bytes, index: int, last: bool) -> bytes:
 def seal_stream(source: BinaryIO, target: BinaryIO, passphrase: str, purpose: str) -> None:
     """Encrypt everything readable from `source` into `target`."""
     check_passphrase(passphrase)
-    header = {"kdf": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P, "cipher": "AES-256-GCM",
-              "salt": base64.b64encode(os.urandom(16)).decode(), "prefix": base64.b64encode(os.urandom(7)).decode(),
-              "chunk": CHUNK, "purpose": purpose}
+    header = {
+        "kdf": "scrypt",
+        "n": SCRYPT_N,
+        "r": SCRYPT_R,
+        "p": SCRYPT_P,
+        "cipher": "AES-256-GCM",
+        "salt": base64.b64encode(os.urandom(16)).decode(),
+        "prefix": base64.b64encode(os.urandom(7)).decode(),
+        "chunk": CHUNK,
+        "purpose": purpose,
+    }
     header_line = json.dumps(header, sort_keys=True).encode() + b"\n"
     aead, prefix = AESGCM(_key(passphrase, header)), base64.b64decode(header["prefix"])
     target.write(MAGIC + header_line)
@@ -92,8 +100,7 @@ def open_stream(source: BinaryIO, target: BinaryIO, passphrase: str, purpose: st
             target.write(aead.decrypt(_nonce(prefix, index, last), sealed, header_line))
         except InvalidTag:
             if index == 0:
-                raise WrongPassphrase("wrong passphrase: this file does not open with it (or it was altered)") \
-                    from None
+                raise WrongPassphrase("wrong passphrase: this file does not open with it (or it was altered)") from None
             raise NotASealedFile(f"part {index + 1} of the file was altered or is out of place") from None
         if last:
             return

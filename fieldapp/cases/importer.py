@@ -18,8 +18,14 @@ from ..models import Child, LegalStatus, Role, Team, User
 from .services import allocate
 
 REQUIRED_COLUMNS = {"case_number", "first_name", "last_name", "date_of_birth", "legal_status", "team"}
-OPTIONAL_COLUMNS = {"placement_start", "permanent_placement", "cp_visit_interval_working_days", "address",
-                    "address_risk_notes", "worker_username"}
+OPTIONAL_COLUMNS = {
+    "placement_start",
+    "permanent_placement",
+    "cp_visit_interval_working_days",
+    "address",
+    "address_risk_notes",
+    "worker_username",
+}
 TRUE_WORDS, FALSE_WORDS = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
 
 
@@ -103,6 +109,15 @@ def import_children(stream: TextIO, by: User | None = None) -> ImportResult:
     missing = REQUIRED_COLUMNS - set(reader.fieldnames or [])
     if missing:
         raise CsvImportError(1, f"missing column(s): {', '.join(sorted(missing))}")
+    # A misspelt optional column ("worker_usrname") would otherwise be skipped without a word, and its values
+    # (an allocation, an address's risk notes) lost: name it instead.
+    unknown = set(reader.fieldnames or []) - REQUIRED_COLUMNS - OPTIONAL_COLUMNS
+    if unknown:
+        raise CsvImportError(
+            1,
+            f"unknown column(s): {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(REQUIRED_COLUMNS | OPTIONAL_COLUMNS))})",
+        )
     teams = {t.name: t for t in db.session.scalars(select(Team))}
     workers = {
         u.username.lower(): u

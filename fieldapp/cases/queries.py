@@ -24,8 +24,12 @@ def caseload_for(user: User) -> list[tuple[Child, User | None]]:
 
 
 def audit_trail(child: Child, limit: int = 500) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.child_public_id == child.public_id)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.child_public_id == child.public_id)
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

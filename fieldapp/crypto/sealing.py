@@ -136,8 +136,9 @@ def generate_key(directory: str | os.PathLike) -> SealingKey:
     folder = make_private_dir(directory)
     private_key = ec.generate_private_key(ec.SECP256R1())
     key = SealingKey(kid_for(private_key.public_key()), private_key)
-    pem = key.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
+    pem = key.private_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     if not write_secret_file(folder / f"{key.kid}.pem", pem, exclusive=True):
         raise FileExistsError(f"sealing key {key.kid} already exists")
     # Replace `current` atomically: a request reading it mid-rotation sees the old or the new id, never half.

@@ -63,8 +63,9 @@ class Webhook:
         parts = urlsplit(self.url)
         if parts.scheme != "https":
             raise DestinationMisconfigured("the delivery webhook must be an https:// URL")
-        if parts.netloc.lower() not in {host.lower() for host in self.allowed_hosts} and \
-                (parts.hostname or "").lower() not in {host.lower() for host in self.allowed_hosts}:
+        if parts.netloc.lower() not in {host.lower() for host in self.allowed_hosts} and (
+            parts.hostname or ""
+        ).lower() not in {host.lower() for host in self.allowed_hosts}:
             raise DestinationMisconfigured("the delivery webhook's host is not in FIELDAPP_DELIVERY_ALLOWED_HOSTS")
         if not self.secret or len(self.secret) < 16:
             raise DestinationMisconfigured("FIELDAPP_DELIVERY_WEBHOOK_SECRET must be set (16 characters or more)")
@@ -73,12 +74,22 @@ class Webhook:
         self.check()
         body = json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
         timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-                   SIGNATURE_HEADER: "sha256=" + sign(self.secret, timestamp, body),
-                   DELIVERY_HEADER: document["delivery_id"], "Idempotency-Key": document["delivery_id"]}
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: "sha256=" + sign(self.secret, timestamp, body),
+            DELIVERY_HEADER: document["delivery_id"],
+            "Idempotency-Key": document["delivery_id"],
+        }
         try:
-            response = _http().post(self.url, data=body, headers=headers, timeout=(3.05, self.timeout),
-                                     allow_redirects=False, verify=self.ca_bundle or True)
+            response = _http().post(
+                self.url,
+                data=body,
+                headers=headers,
+                timeout=(3.05, self.timeout),
+                allow_redirects=False,
+                verify=self.ca_bundle or True,
+            )
         except requests.RequestException as error:
             raise DeliveryFailed(f"webhook unreachable: {error.__class__.__name__}") from None
         if not 200 <= response.status_code < 300:
@@ -101,8 +112,9 @@ class FolderDrop:
             # The PDF first, the JSON last: an engine that triggers on the JSON always finds its PDF.
             if pdf is not None:
                 write_atomically(Path(self.folder) / f"{stem}.pdf", pdf)
-            write_atomically(Path(self.folder) / f"{stem}.json",
-                             json.dumps(document, indent=2, ensure_ascii=False).encode())
+            write_atomically(
+                Path(self.folder) / f"{stem}.json", json.dumps(document, indent=2, ensure_ascii=False).encode()
+            )
         except OSError as error:
             raise DeliveryFailed(f"folder drop failed: {error.__class__.__name__}") from None
 
@@ -132,10 +144,15 @@ def configured_destinations() -> list[Webhook | FolderDrop]:
     config = current_app.config
     found: list[Webhook | FolderDrop] = []
     if config.get("DELIVERY_WEBHOOK_URL"):
-        found.append(Webhook(url=config["DELIVERY_WEBHOOK_URL"], secret=config.get("DELIVERY_WEBHOOK_SECRET") or "",
-                             allowed_hosts=list(config.get("DELIVERY_ALLOWED_HOSTS") or []),
-                             ca_bundle=config.get("DELIVERY_CA_BUNDLE"),
-                             timeout=float(config.get("DELIVERY_TIMEOUT_SECONDS", 10))))
+        found.append(
+            Webhook(
+                url=config["DELIVERY_WEBHOOK_URL"],
+                secret=config.get("DELIVERY_WEBHOOK_SECRET") or "",
+                allowed_hosts=list(config.get("DELIVERY_ALLOWED_HOSTS") or []),
+                ca_bundle=config.get("DELIVERY_CA_BUNDLE"),
+                timeout=float(config.get("DELIVERY_TIMEOUT_SECONDS", 10)),
+            )
+        )
     if config.get("DELIVERY_FOLDER"):
         found.append(FolderDrop(folder=config["DELIVERY_FOLDER"]))
     return found

@@ -12,9 +12,11 @@ class DeliveryCollector:
     """Read at scrape time from the database, so every web process reports the same figures."""
 
     def collect(self):
-        yield GaugeMetricFamily("fieldapp_delivery_oldest_undelivered_seconds",
-                                "Age of the oldest export job not yet delivered (0 when none waits).",
-                                value=queue.oldest_undelivered_age(utcnow()))
+        yield GaugeMetricFamily(
+            "fieldapp_delivery_oldest_undelivered_seconds",
+            "Age of the oldest export job not yet delivered (0 when none waits).",
+            value=queue.oldest_undelivered_age(utcnow()),
+        )
         jobs = GaugeMetricFamily("fieldapp_delivery_jobs", "Export jobs by state.", labels=["state"])
         for state, count in queue.queue_counts().items():
             jobs.add_metric([state], count)

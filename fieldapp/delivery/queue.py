@@ -26,13 +26,26 @@ def enqueue_signed_off(record_id: str, revision: int) -> list[ExportJob]:
     """One job per configured destination for this signed-off version (none when nothing is configured)."""
     jobs = []
     for destination in configured_destinations():
-        exists = db.session.scalars(select(ExportJob).where(
-            ExportJob.record_id == record_id, ExportJob.revision == revision,
-            ExportJob.destination == destination.name)).first()
+        exists = db.session.scalars(
+            select(ExportJob).where(
+                ExportJob.record_id == record_id,
+                ExportJob.revision == revision,
+                ExportJob.destination == destination.name,
+            )
+        ).first()
         if exists is None:  # a version signed off twice (after a return) is still delivered once
-            jobs.append(ExportJob(delivery_id=str(uuid.uuid4()), record_id=record_id, revision=revision,
-                                  destination=destination.name, state=ExportState.PENDING, attempts=0,
-                                  next_attempt_at=utcnow(), created_at=utcnow()))
+            jobs.append(
+                ExportJob(
+                    delivery_id=str(uuid.uuid4()),
+                    record_id=record_id,
+                    revision=revision,
+                    destination=destination.name,
+                    state=ExportState.PENDING,
+                    attempts=0,
+                    next_attempt_at=utcnow(),
+                    created_at=utcnow(),
+                )
+            )
     db.session.add_all(jobs)
     db.session.flush()
     return jobs
@@ -45,16 +58,30 @@ def lease() -> timedelta:
 
 def claim_due(now: datetime, limit: int = 20) -> list[ExportJob]:
     """Due jobs this process now holds under a lease (committed, so other workers skip them)."""
-    due = (select(ExportJob.id).where(ExportJob.state == ExportState.PENDING, ExportJob.next_attempt_at <= now)
-           .order_by(ExportJob.next_attempt_at).limit(limit))
+    due = (
+        select(ExportJob.id)
+        .where(ExportJob.state == ExportState.PENDING, ExportJob.next_attempt_at <= now)
+        .order_by(ExportJob.next_attempt_at)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     # One statement: the re-checked WHERE makes the claim atomic on SQLite too (its writes are serialised).
-    claimed = db.session.execute(
-        update(ExportJob).where(ExportJob.id.in_(due.scalar_subquery()), ExportJob.state == ExportState.PENDING,
-                                ExportJob.next_attempt_at <= now)
-        .values(next_attempt_at=now + lease(), attempts=ExportJob.attempts + 1)
-        .returning(ExportJob.id).execution_options(synchronize_session=False)).scalars().all()
+    claimed = (
+        db.session.execute(
+            update(ExportJob)
+            .where(
+                ExportJob.id.in_(due.scalar_subquery()),
+                ExportJob.state == ExportState.PENDING,
+                ExportJob.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + lease(), attempts=ExportJob.attempts + 1)
+            .returning(ExportJob.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
     db.session.commit()
     if not claimed:
         return []
@@ -72,8 +99,9 @@ def mark_failed(job: ExportJob, reason: str, now: datetime) -> None:
     if job.attempts >= current_app.config["DELIVERY_MAX_ATTEMPTS"]:
         job.state = ExportState.PARKED
     else:
-        cap = min(timedelta(seconds=current_app.config["DELIVERY_RETRY_BASE_SECONDS"] * 2 ** (job.attempts - 1)),
-                  MAX_BACKOFF)
+        cap = min(
+            timedelta(seconds=current_app.config["DELIVERY_RETRY_BASE_SECONDS"] * 2 ** (job.attempts - 1)), MAX_BACKOFF
+        )
         job.next_attempt_at = now + cap * random.uniform(0.5, 1.0)
     db.session.flush()
 
@@ -89,13 +117,21 @@ def retry_parked(job_id: int) -> ExportJob | None:
 
 
 def jobs_for_record(record_id: str) -> list[ExportJob]:
-    return list(db.session.scalars(select(ExportJob).where(ExportJob.record_id == record_id)
-                                   .order_by(ExportJob.revision, ExportJob.destination)))
+    return list(
+        db.session.scalars(
+            select(ExportJob)
+            .where(ExportJob.record_id == record_id)
+            .order_by(ExportJob.revision, ExportJob.destination)
+        )
+    )
 
 
 def parked_jobs(limit: int = 200) -> list[ExportJob]:
-    return list(db.session.scalars(select(ExportJob).where(ExportJob.state == ExportState.PARKED)
-                                   .order_by(ExportJob.created_at).limit(limit)))
+    return list(
+        db.session.scalars(
+            select(ExportJob).where(ExportJob.state == ExportState.PARKED).order_by(ExportJob.created_at).limit(limit)
+        )
+    )
 
 
 def queue_counts(record_ids=None) -> dict[str, int]:

@@ -31,8 +31,11 @@ def record_pdf(record_id: str):
         abort(409, "This record has no signed-off version yet.")
     except PdfUnavailable as missing:
         abort(503, str(missing))
-    audit.record("download_record_pdf", child_public_id=found.child.public_id,
-                 detail=f"{found.row.record_type} {found.row.id} version {revision}")
+    audit.record(
+        "download_record_pdf",
+        child_public_id=found.child.public_id,
+        detail=f"{found.row.record_type} {found.row.id} version {revision}",
+    )
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="record-{found.row.id}-v{revision}.pdf"'
@@ -51,8 +54,10 @@ def retry(job_id: int):
     job = queue.retry_parked(job_id)
     if job is None:
         abort(404, "No parked delivery with that number.")
-    audit.record("delivery_retried", detail=f"export job {job.id} record {job.record_id} version {job.revision} "
-                                           f"to {job.destination}")
+    audit.record(
+        "delivery_retried",
+        detail=f"export job {job.id} record {job.record_id} version {job.revision} to {job.destination}",
+    )
     flash(f"Delivery {job.id} will be tried again now.", "success")
     return redirect(url_for("delivery.dead_letters"))
 
@@ -74,6 +79,5 @@ def export_counts_for(user):
 
     if user.role == Role.ADMIN:
         return queue.queue_counts()
-    team_records = select(records.c.id).join(Child, Child.id == records.c.child_id).where(
-        Child.team_id == user.team_id)
+    team_records = select(records.c.id).join(Child, Child.id == records.c.child_id).where(Child.team_id == user.team_id)
     return queue.queue_counts(team_records)

@@ -44,8 +44,10 @@ class HeldOnDevice:
         if not self.known:
             return ["This device has not reported what it holds (it has not synced since reports began)."]
         plural = lambda n, one, many: f"{n} {one if n == 1 else many}"  # noqa: E731
-        return [plural(self.drafts, "unfinished draft", "unfinished drafts") + " not yet finalized",
-                plural(self.outbox, "finalized item", "finalized items") + " sealed but not yet delivered"]
+        return [
+            plural(self.drafts, "unfinished draft", "unfinished drafts") + " not yet finalized",
+            plural(self.outbox, "finalized item", "finalized items") + " sealed but not yet delivered",
+        ]
 
 
 def held_on(device: Device) -> HeldOnDevice:

@@ -74,8 +74,9 @@ def revoke_device(device: Device, by: User) -> bool:
     device.revoked_at = utcnow()
     device.revoked_by = by
     db.session.flush()
-    audit.record("device_revoked", detail=f"device={device.id} user={device.user.username} name={device.name}",
-                 actor=by)
+    audit.record(
+        "device_revoked", detail=f"device={device.id} user={device.user.username} name={device.name}", actor=by
+    )
     # A session is not bound to one device: a cookie copied off the lost tablet works without its device header.
     # So every session of the device's user ends; the worker signs in again on their other devices.
     end_sessions(device.user, f"device {device.id} revoked")
@@ -85,8 +86,10 @@ def revoke_device(device: Device, by: User) -> bool:
 def devices_by_user() -> list[tuple[User, list[Device]]]:
     """Every user who has registered a device, with their devices, newest first."""
     rows: dict[int, tuple[User, list[Device]]] = {}
-    query = select(Device, User).join(User, Device.user_id == User.id).order_by(
-        User.display_name, Device.registered_at.desc()
+    query = (
+        select(Device, User)
+        .join(User, Device.user_id == User.id)
+        .order_by(User.display_name, Device.registered_at.desc())
     )
     for device, user in db.session.execute(query):
         rows.setdefault(user.id, (user, []))[1].append(device)

@@ -35,8 +35,10 @@ def revoke(device_id: str):
     if request.form.get("confirm") != "yes":  # only the confirmation page's button revokes
         return redirect(url_for("devices.confirm_revoke", device_id=device.id))
     if revoke_device(device, current_user):
-        flash(f"Revoked “{device.name}” of {device.user.display_name}. It will wipe its data on its next contact.",
-              "success")
+        flash(
+            f"Revoked “{device.name}” of {device.user.display_name}. It will wipe its data on its next contact.",
+            "success",
+        )
     else:
         flash(f"“{device.name}” was already revoked.", "info")
     return redirect(url_for("devices.index"))

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from sync.states import ReviewState
 from sync.tables import records
 
 from ..extensions import db
@@ -26,7 +27,7 @@ class AwaitingSummary:
 
 
 def _awaiting_where(scope: Scope):
-    conditions = [records.c.review_state == "submitted", records.c.child_id.in_(scope.child_ids)]
+    conditions = [records.c.review_state == ReviewState.SUBMITTED, records.c.child_id.in_(scope.child_ids)]
     if scope.filters.worker_id is not None:
         conditions.append(records.c.author_id == scope.filters.worker_id)
     return conditions

@@ -34,8 +34,11 @@ class FieldRow:
 def field_rows(versions: ConflictVersions, display: RecordDisplay) -> list[FieldRow]:
     """One row per field any side has, in the form's order."""
     sides = (versions.base, versions.device, versions.server)
-    keys = [key for key in display.field_order({**versions.base, **versions.device, **versions.server})
-            if any(key in side for side in sides)]
+    keys = [
+        key
+        for key in display.field_order({**versions.base, **versions.device, **versions.server})
+        if any(key in side for side in sides)
+    ]
     rows = []
     for key in keys:
         base, device, server = (side.get(key, _ABSENT) for side in sides)
@@ -48,13 +51,23 @@ def field_rows(versions: ConflictVersions, display: RecordDisplay) -> list[Field
             default = SERVER
         schema = display.schema_of(key)
         kind = schema.get("type")
-        rows.append(FieldRow(
-            key=key, label=display.label(key), base=_shown(display, key, base), device=_shown(display, key, device),
-            server=_shown(display, key, server), device_changed=device_changed, server_changed=server_changed,
-            differs=differs, both_changed=key in versions.conflict.fields, default=default,
-            editable=differs and kind != "boolean" and "enum" not in schema and "const" not in schema,
-            edit_text=_as_text(server if server is not _ABSENT else device, schema),
-            widget="input" if kind in ("integer", "number") or schema.get("maxLength", 1000) <= 200 else "textarea"))
+        rows.append(
+            FieldRow(
+                key=key,
+                label=display.label(key),
+                base=_shown(display, key, base),
+                device=_shown(display, key, device),
+                server=_shown(display, key, server),
+                device_changed=device_changed,
+                server_changed=server_changed,
+                differs=differs,
+                both_changed=key in versions.conflict.fields,
+                default=default,
+                editable=differs and kind != "boolean" and "enum" not in schema and "const" not in schema,
+                edit_text=_as_text(server if server is not _ABSENT else device, schema),
+                widget="input" if kind in ("integer", "number") or schema.get("maxLength", 1000) <= 200 else "textarea",
+            )
+        )
     return rows
 
 
@@ -90,8 +103,9 @@ def parse_choices(form, rows: list[FieldRow], display: RecordDisplay) -> tuple[d
             choices[row.key] = choice
         elif choice == EDIT and row.editable:
             try:
-                choices[row.key] = {"value": _parse_value(form.get(f"edited-{row.key}", ""),
-                                                          display.schema_of(row.key))}
+                choices[row.key] = {
+                    "value": _parse_value(form.get(f"edited-{row.key}", ""), display.schema_of(row.key))
+                }
             except ValueError as error:
                 errors[row.key] = str(error)
         else:

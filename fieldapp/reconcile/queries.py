@@ -51,9 +51,17 @@ def open_conflicts(filters: QueueFilters) -> list:
     """Open conflicts, the oldest first, with what the queue shows: type, kind, team, worker, case number."""
     author, team = aliased(User), aliased(Team)
     query = (
-        select(conflicts.c.id, conflicts.c.kind, conflicts.c.created_at, conflicts.c.fields, records.c.record_type,
-               records.c.occurred_on, Child.case_number, team.name.label("team_name"),
-               author.display_name.label("author_name"))
+        select(
+            conflicts.c.id,
+            conflicts.c.kind,
+            conflicts.c.created_at,
+            conflicts.c.fields,
+            records.c.record_type,
+            records.c.occurred_on,
+            Child.case_number,
+            team.name.label("team_name"),
+            author.display_name.label("author_name"),
+        )
         .join(records, records.c.id == conflicts.c.record_id)
         .join(Child, Child.id == records.c.child_id)
         .outerjoin(team, team.id == Child.team_id)
@@ -75,16 +83,22 @@ def open_conflicts(filters: QueueFilters) -> list:
 def filter_choices() -> dict:
     return {
         "teams": db.session.execute(select(Team.id, Team.name).order_by(Team.name)).all(),
-        "workers": db.session.execute(select(User.id, User.display_name).where(User.role == Role.WORKER)
-                                      .order_by(User.display_name)).all(),
+        "workers": db.session.execute(
+            select(User.id, User.display_name).where(User.role == Role.WORKER).order_by(User.display_name)
+        ).all(),
     }
 
 
 def conflict_case(conflict_id: int):
     """What support needs to know about whose record it is: case number, team, author. Not the child's file."""
     return db.session.execute(
-        select(conflicts.c.id, Child.public_id, Child.case_number, Team.name.label("team_name"),
-               User.display_name.label("author_name"))
+        select(
+            conflicts.c.id,
+            Child.public_id,
+            Child.case_number,
+            Team.name.label("team_name"),
+            User.display_name.label("author_name"),
+        )
         .join(records, records.c.id == conflicts.c.record_id)
         .join(Child, Child.id == records.c.child_id)
         .outerjoin(Team, Team.id == Child.team_id)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from sync.resolve import ResolutionError, StaleResolution, load_versions
+from sync.states import ConflictKind
 
 from .. import audit
 from ..access import roles_required
@@ -29,8 +30,9 @@ def queue():
     rows = open_conflicts(filters)
     titles = {record_type: RecordDisplay(record_type).title for record_type in RECORD_TYPES}
     audit.record("view_conflict_queue", detail=f"{len(rows)} open conflicts listed")
-    return render_template("reconcile/queue.html", rows=rows, filters=filters, problems=problems, titles=titles,
-                           **filter_choices())
+    return render_template(
+        "reconcile/queue.html", rows=rows, filters=filters, problems=problems, titles=titles, **filter_choices()
+    )
 
 
 def _open_conflict_or_404(conflict_id: int):
@@ -46,16 +48,25 @@ def _page(case, versions, errors=None, reason="", status=200):
     display = RecordDisplay(versions.record.record_type)
     rows = field_rows(versions, display)
     posted = request.form if request.method == "POST" else {}
-    return render_template("reconcile/conflict.html", case=case, versions=versions, display=display, rows=rows,
-                           errors=errors or {}, reason=reason, posted=posted), status
+    return render_template(
+        "reconcile/conflict.html",
+        case=case,
+        versions=versions,
+        display=display,
+        rows=rows,
+        errors=errors or {},
+        reason=reason,
+        posted=posted,
+    ), status
 
 
 @bp.get("/<int:conflict_id>")
 @roles_required(Role.SUPPORT)
 def conflict(conflict_id: int):
     case, versions = _open_conflict_or_404(conflict_id)
-    audit.record("view_conflict", child_public_id=case.public_id,
-                 detail=f"conflict {conflict_id} on record {versions.record.id}")
+    audit.record(
+        "view_conflict", child_public_id=case.public_id, detail=f"conflict {conflict_id} on record {versions.record.id}"
+    )
     return _page(case, versions)
 
 
@@ -72,9 +83,12 @@ def resolve_view(conflict_id: int):
     case, versions = _open_conflict_or_404(conflict_id)
     expected_revision = _posted_revision()
     if expected_revision != versions.record.revision:  # choices made against other values: never apply them
-        abort(409, f"Not saved: the record changed (now version {versions.record.revision}) while you compared it. "
-                   "Open the conflict again to see the current values.")
-    reason = request.form.get("reason", "")[:MAX_REASON + 1]
+        abort(
+            409,
+            f"Not saved: the record changed (now version {versions.record.revision}) while you compared it. "
+            "Open the conflict again to see the current values.",
+        )
+    reason = request.form.get("reason", "")[: MAX_REASON + 1]
     rows = field_rows(versions, RecordDisplay(versions.record.record_type))
     choices, errors = parse_choices(request.form, rows, RecordDisplay(versions.record.record_type))
     if not reason.strip():
@@ -91,8 +105,9 @@ def resolve_view(conflict_id: int):
     except ResolutionError as refusal:
         db.session.rollback()
         case, versions = _open_conflict_or_404(conflict_id)
-        messages = {error.path.split("/")[1] if error.path.count("/") else "record": error.message
-                    for error in refusal.errors} or {"record": str(refusal)}
+        messages = {
+            error.path.split("/")[1] if error.path.count("/") else "record": error.message for error in refusal.errors
+        } or {"record": str(refusal)}
         return _page(case, versions, messages, reason)
     flash(f"Conflict resolved: the record is now version {revision}. The worker will be told.", "success")
     return redirect(url_for("reconcile.queue"))
@@ -102,7 +117,7 @@ def resolve_view(conflict_id: int):
 @roles_required(Role.SUPPORT)
 def confirm_view(conflict_id: int):
     case, versions = _open_conflict_or_404(conflict_id)
-    if versions.conflict.kind != "soft":
+    if versions.conflict.kind != ConflictKind.SOFT:
         abort(400, "Only an automatic merge can be confirmed in one step; choose a value for each field.")
     confirm(current_user, versions, case.public_id, request.form.get("reason", "")[:MAX_REASON])
     flash("Merge confirmed. The worker will be told.", "success")

@@ -24,14 +24,25 @@ def record_images(row, body: dict) -> dict[str, dict]:
     if not isinstance(reference, dict) or not isinstance(reference.get("attachment_id"), str):
         return {}
     stored = db_has_attachment(row.id, reference["attachment_id"])
-    return {field: {"url": url_for("review.record_attachment", record_id=row.id,
-                                   attachment_id=reference["attachment_id"]) if stored else None,
-                    "alt": "Photo of the child's drawing, as the worker took it"}}
+    return {
+        field: {
+            "url": url_for("review.record_attachment", record_id=row.id, attachment_id=reference["attachment_id"])
+            if stored
+            else None,
+            "alt": "Photo of the child's drawing, as the worker took it",
+        }
+    }
 
 
 def db_has_attachment(record_id: str, attachment_id: str) -> bool:
-    return db.session.execute(select(record_attachments.c.id).where(
-        record_attachments.c.id == attachment_id[:36], record_attachments.c.record_id == record_id)).first() is not None
+    return (
+        db.session.execute(
+            select(record_attachments.c.id).where(
+                record_attachments.c.id == attachment_id[:36], record_attachments.c.record_id == record_id
+            )
+        ).first()
+        is not None
+    )
 
 
 @bp.get("/records/<record_id>/attachments/<attachment_id>")
@@ -41,13 +52,19 @@ def record_attachment(record_id: str, attachment_id: str):
     if found is None:
         audit.record_now("view_denied", detail=f"attachment {attachment_id[:36]} of record {record_id[:36]}")
         abort(404, "No record here that you have access to.")
-    row = db.session.execute(select(record_attachments).where(
-        record_attachments.c.id == attachment_id[:36], record_attachments.c.record_id == found.row.id)).first()
+    row = db.session.execute(
+        select(record_attachments).where(
+            record_attachments.c.id == attachment_id[:36], record_attachments.c.record_id == found.row.id
+        )
+    ).first()
     if row is None:
         abort(404, "This record has no such photo.")
     data = record_cipher().decrypt_bytes(row.body_key_id, row.data, f"attachment:{row.id}")
-    audit.record("view_attachment", child_public_id=found.child.public_id,
-                 detail=f"{found.row.record_type} {found.row.id} photo {row.id}")
+    audit.record(
+        "view_attachment",
+        child_public_id=found.child.public_id,
+        detail=f"{found.row.record_type} {found.row.id} photo {row.id}",
+    )
     response = Response(data, mimetype=row.mime)
     # A child's picture must not stay behind on a shared or lost machine: not in the HTTP cache, and the
     # service worker never caches anything outside the app shell (templates/shell/sw.js).

@@ -65,8 +65,11 @@ class RecordDisplay:
             placed.update(section["fields"])
             if fields:
                 shown.append(ShownSection(section["title"], fields))
-        others = [(key, self.label(key), self.value(key, body[key])) for key in self.field_order(body)
-                  if key in body and key not in placed]
+        others = [
+            (key, self.label(key), self.value(key, body[key]))
+            for key in self.field_order(body)
+            if key in body and key not in placed
+        ]
         if others:
             shown.append(ShownSection("Other details", others))
         return shown
@@ -77,8 +80,10 @@ class RecordDisplay:
             return Shown(pairs=self._pairs(key, value))
         if isinstance(value, list):
             if all(isinstance(item, dict) for item in value) and value:
-                return Shown(items=[self._pairs(key, item) for item in value],
-                             item_label=self.ui.get("items", {}).get(key, self.label(key)))
+                return Shown(
+                    items=[self._pairs(key, item) for item in value],
+                    item_label=self.ui.get("items", {}).get(key, self.label(key)),
+                )
             return Shown(text=", ".join(self.scalar(key, item) for item in value) or "None")
         if key.rsplit(".", 1)[-1] in LINKED_RECORD_FIELDS and isinstance(value, str) and UUID.match(value):
             return Shown(text=f"Open the linked record ({value})", linked_record=value)

@@ -37,8 +37,12 @@ def api_notifications():
 def api_mark_read():
     data = request.get_json(silent=True)
     ids = data.get("ids") if isinstance(data, dict) else None
-    if not isinstance(ids, list) or not ids or len(ids) > 500 or not all(
-            isinstance(i, int) and not isinstance(i, bool) for i in ids):
+    if (
+        not isinstance(ids, list)
+        or not ids
+        or len(ids) > 500
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+    ):
         abort(400, 'Send {"ids": [notice ids]} (1 to 500 whole numbers).')
     return jsonify(marked=mark_read(current_user, ids))
 

@@ -18,9 +18,18 @@ from ..models import Child, RecordReview, User
 from ..records.store import record_cipher
 
 # What a timeline or list needs, without the encrypted body.
-RECORD_FACTS = (records.c.id, records.c.child_id, records.c.record_type, records.c.revision, records.c.author_id,
-                records.c.created_at, records.c.updated_at, records.c.occurred_on, records.c.conflict_state,
-                records.c.review_state)
+RECORD_FACTS = (
+    records.c.id,
+    records.c.child_id,
+    records.c.record_type,
+    records.c.revision,
+    records.c.author_id,
+    records.c.created_at,
+    records.c.updated_at,
+    records.c.occurred_on,
+    records.c.conflict_state,
+    records.c.review_state,
+)
 
 
 @dataclass
@@ -54,16 +63,23 @@ def timeline(child: Child) -> list:
 def record_bodies(child: Child, record_type: str) -> list[dict]:
     """Decrypted current bodies of one type for a child (e.g. every safety-scale rating, for the trend)."""
     cipher = record_cipher()
-    rows = db.session.execute(select(records.c.id, records.c.revision, records.c.body_key_id, records.c.body)
-                              .where(records.c.child_id == child.id, records.c.record_type == record_type))
+    rows = db.session.execute(
+        select(records.c.id, records.c.revision, records.c.body_key_id, records.c.body).where(
+            records.c.child_id == child.id, records.c.record_type == record_type
+        )
+    )
     return [cipher.decrypt(row.body_key_id, row.body, f"{row.id}:{row.revision}") for row in rows]
 
 
 def revisions_of(record_id: str) -> list:
     """The record's history, newest first, with who stored each revision."""
     return db.session.execute(
-        select(record_revisions.c.revision, record_revisions.c.kind, record_revisions.c.created_at,
-               User.display_name.label("by_name"))
+        select(
+            record_revisions.c.revision,
+            record_revisions.c.kind,
+            record_revisions.c.created_at,
+            User.display_name.label("by_name"),
+        )
         .outerjoin(User, User.id == record_revisions.c.author_id)
         .where(record_revisions.c.record_id == record_id)
         .order_by(record_revisions.c.revision.desc())
@@ -71,13 +87,21 @@ def revisions_of(record_id: str) -> list:
 
 
 def revision_row(record_id: str, revision: int):
-    return db.session.execute(select(record_revisions).where(
-        record_revisions.c.record_id == record_id, record_revisions.c.revision == revision)).first()
+    return db.session.execute(
+        select(record_revisions).where(
+            record_revisions.c.record_id == record_id, record_revisions.c.revision == revision
+        )
+    ).first()
 
 
 def reviews_of(record_id: str) -> list[RecordReview]:
-    return list(db.session.scalars(select(RecordReview).where(RecordReview.record_id == record_id)
-                                   .order_by(RecordReview.at.desc(), RecordReview.id.desc())))
+    return list(
+        db.session.scalars(
+            select(RecordReview)
+            .where(RecordReview.record_id == record_id)
+            .order_by(RecordReview.at.desc(), RecordReview.id.desc())
+        )
+    )
 
 
 def team_records_in_state(manager: User, review_state: str) -> list:
@@ -85,8 +109,13 @@ def team_records_in_state(manager: User, review_state: str) -> list:
     team_children = children_visible_to(manager).subquery()
     author = aliased(User)
     return db.session.execute(
-        select(*RECORD_FACTS, team_children.c.public_id, team_children.c.first_name, team_children.c.last_name,
-               author.display_name.label("author_name"))
+        select(
+            *RECORD_FACTS,
+            team_children.c.public_id,
+            team_children.c.first_name,
+            team_children.c.last_name,
+            author.display_name.label("author_name"),
+        )
         .join(team_children, team_children.c.id == records.c.child_id)
         .join(author, author.id == records.c.author_id)
         .where(records.c.review_state == review_state)

@@ -71,8 +71,11 @@ def ratings_trend(bodies: list[dict]) -> Trend | None:
         for rating in body.get("ratings", []):
             key = (rating["rated_by"], rating["name"].strip())
             if key not in people:
-                people[key] = Series(rating["name"].strip(), display.scalar("ratings.rated_by", rating["rated_by"]),
-                                     len(people) % SERIES_STYLES)
+                people[key] = Series(
+                    rating["name"].strip(),
+                    display.scalar("ratings.rated_by", rating["rated_by"]),
+                    len(people) % SERIES_STYLES,
+                )
             people[key].points.append((day, rating["score"]))
     if not people:
         return None

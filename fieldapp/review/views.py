@@ -7,6 +7,8 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from sync.states import REVIEWABLE, ReviewState
+
 from .. import audit
 from ..access import child_or_404, roles_required
 from ..extensions import db
@@ -54,7 +56,7 @@ def _record_or_404(record_id: str):
 
 
 def _can_review(found) -> bool:
-    return current_user.role == Role.MANAGER and found.row.review_state in ("submitted", "returned")
+    return current_user.role == Role.MANAGER and found.row.review_state in REVIEWABLE
 
 
 def _record_page(found, form: ReviewForm | None = None, status: int = 200):
@@ -63,17 +65,28 @@ def _record_page(found, form: ReviewForm | None = None, status: int = 200):
     if form is None and _can_review(found):
         form = ReviewForm(revision=str(found.row.revision))
     body = read_body(found.row)
-    return render_template("review/record.html", found=found, display=display, body=body,
-                           sections=display.sections(body), images=record_images(found.row, body), reviews=reviews,
-                           revisions=revisions_of(found.row.id), form=form if _can_review(found) else None), status
+    return render_template(
+        "review/record.html",
+        found=found,
+        display=display,
+        body=body,
+        sections=display.sections(body),
+        images=record_images(found.row, body),
+        reviews=reviews,
+        revisions=revisions_of(found.row.id),
+        form=form if _can_review(found) else None,
+    ), status
 
 
 @bp.get("/records/<record_id>")
 @login_required
 def record(record_id: str):
     found = _record_or_404(record_id)
-    audit.record("view_record", child_public_id=found.child.public_id,
-                 detail=f"{found.row.record_type} {found.row.id} version {found.row.revision}")
+    audit.record(
+        "view_record",
+        child_public_id=found.child.public_id,
+        detail=f"{found.row.record_type} {found.row.id} version {found.row.revision}",
+    )
     return _record_page(found)
 
 
@@ -83,11 +96,21 @@ def print_record(record_id: str):
     found = _record_or_404(record_id)
     display = RecordDisplay(found.row.record_type)
     body = read_body(found.row)
-    audit.record("print_record", child_public_id=found.child.public_id,
-                 detail=f"{found.row.record_type} {found.row.id} version {found.row.revision}")
+    audit.record(
+        "print_record",
+        child_public_id=found.child.public_id,
+        detail=f"{found.row.record_type} {found.row.id} version {found.row.revision}",
+    )
     reviews = [(review, review_comment(review)) for review in reviews_of(found.row.id)]
-    return render_template("review/print.html", found=found, display=display, sections=display.sections(body),
-                           images=record_images(found.row, body), reviews=reviews, printed_on=date.today())
+    return render_template(
+        "review/print.html",
+        found=found,
+        display=display,
+        sections=display.sections(body),
+        images=record_images(found.row, body),
+        reviews=reviews,
+        printed_on=date.today(),
+    )
 
 
 @bp.get("/records/<record_id>/versions/<int:revision>")
@@ -99,10 +122,14 @@ def record_revision(record_id: str, revision: int):
         abort(404, f"This record has no version {revision}.")
     body = record_cipher().decrypt(row.body_key_id, row.body, f"{row.record_id}:{row.revision}")
     display = RecordDisplay(found.row.record_type)
-    audit.record("view_record", child_public_id=found.child.public_id,
-                 detail=f"{found.row.record_type} {found.row.id} past version {revision}")
-    return render_template("review/revision.html", found=found, display=display, version=row,
-                           sections=display.sections(body))
+    audit.record(
+        "view_record",
+        child_public_id=found.child.public_id,
+        detail=f"{found.row.record_type} {found.row.id} past version {revision}",
+    )
+    return render_template(
+        "review/revision.html", found=found, display=display, version=row, sections=display.sections(body)
+    )
 
 
 @bp.post("/records/<record_id>/review")
@@ -124,16 +151,20 @@ def review(record_id: str):
         form.comment.errors = [str(refusal)]
         found = _record_or_404(record_id)
         return _record_page(found, form, status=409 if "changed" in str(refusal) else 200)
-    flash("Record signed off." if decision == ReviewDecision.SIGNED_OFF
-          else "Record returned to the worker with your reason.", "success")
+    flash(
+        "Record signed off."
+        if decision == ReviewDecision.SIGNED_OFF
+        else "Record returned to the worker with your reason.",
+        "success",
+    )
     return redirect(url_for("review.awaiting_signoff"))
 
 
 @bp.get("/review/awaiting")
 @roles_required(Role.MANAGER)
 def awaiting_signoff():
-    waiting = team_records_in_state(current_user, "submitted")
-    returned = team_records_in_state(current_user, "returned")
+    waiting = team_records_in_state(current_user, ReviewState.SUBMITTED)
+    returned = team_records_in_state(current_user, ReviewState.RETURNED)
     titles = {row.record_type: RecordDisplay(row.record_type).title for row in waiting + returned}
     audit.record("view_awaiting_signoff", detail=f"{len(waiting)} awaiting, {len(returned)} returned")
     return render_template("review/awaiting.html", waiting=waiting, returned=returned, titles=titles)

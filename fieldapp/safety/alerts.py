@@ -76,8 +76,9 @@ def describe_session(session: SafetySession, now: datetime) -> str:
     visit = f"case {session.child.case_number}" if session.child else "no child recorded"
     if session.last_location_at is not None:
         age = _minutes(now - session.last_location_at)
-        location = (f"{session.last_lat:.5f}, {session.last_lon:.5f} (±{session.last_accuracy_m or 0:.0f} m), "
-                    f"{age} min old")
+        location = (
+            f"{session.last_lat:.5f}, {session.last_lon:.5f} (±{session.last_accuracy_m or 0:.0f} m), {age} min old"
+        )
     else:
         location = "not shared"
     lines = [
@@ -113,38 +114,71 @@ def email_enabled() -> bool:
     return bool(current_app.config.get("SMTP_HOST"))
 
 
-def raise_alert(session: SafetySession | None, kind: AlertKind, *, stage_key: str, level: int,
-                to: list[User], now: datetime, actor: User | None = None, minutes: int = 0,
-                subscriptions_of=None, title: str | None = None, body: str | None = None) -> SafetyAlert:
+def raise_alert(
+    session: SafetySession | None,
+    kind: AlertKind,
+    *,
+    stage_key: str,
+    level: int,
+    to: list[User],
+    now: datetime,
+    actor: User | None = None,
+    minutes: int = 0,
+    subscriptions_of=None,
+    title: str | None = None,
+    body: str | None = None,
+) -> SafetyAlert:
     """Record the alert and queue its deliveries in the caller's transaction; the escalator sends them."""
     worker = session.worker.display_name if session else ""
     alert = SafetyAlert(
-        session_id=session.id if session else None, team_id=session.team_id if session else None,
-        kind=kind, stage_key=stage_key, level=level, triggered_at=now,
-        title=title or TITLES[kind].format(worker=worker, minutes=minutes), body=body or _body(kind, session, now),
+        session_id=session.id if session else None,
+        team_id=session.team_id if session else None,
+        kind=kind,
+        stage_key=stage_key,
+        level=level,
+        triggered_at=now,
+        title=title or TITLES[kind].format(worker=worker, minutes=minutes),
+        body=body or _body(kind, session, now),
     )
     if kind == AlertKind.TEST and actor is not None:
         alert.team_id = actor.team_id
     db.session.add(alert)
     db.session.flush()
     queued, priority = [], kind in PRIORITY_ALERT_KINDS
-    subscriptions_of = subscriptions_of or (lambda user_id: db.session.scalars(
-        select(PushSubscription.id).where(PushSubscription.user_id == user_id)).all())
+    subscriptions_of = subscriptions_of or (
+        lambda user_id: db.session.scalars(select(PushSubscription.id).where(PushSubscription.user_id == user_id)).all()
+    )
     for person in to:
         for subscription_id in subscriptions_of(person.id):
-            db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="push",
-                                          subscription_id=subscription_id, next_attempt_at=now, priority=priority))
+            db.session.add(
+                SafetyDelivery(
+                    alert_id=alert.id,
+                    recipient_id=person.id,
+                    channel="push",
+                    subscription_id=subscription_id,
+                    next_attempt_at=now,
+                    priority=priority,
+                )
+            )
             queued.append({"to": person.id, "channel": "push", "subscription": subscription_id})
         # Managers get email as well as push: a push accepted by the push service may still never be seen.
         if kind not in WORKER_KINDS and person.email and email_enabled():
-            db.session.add(SafetyDelivery(alert_id=alert.id, recipient_id=person.id, channel="email",
-                                          next_attempt_at=now, priority=priority))
+            db.session.add(
+                SafetyDelivery(
+                    alert_id=alert.id, recipient_id=person.id, channel="email", next_attempt_at=now, priority=priority
+                )
+            )
             queued.append({"to": person.id, "channel": "email"})
-    db.session.add(SafetyEvent(
-        session_id=alert.session_id, alert_id=alert.id, at=now, kind=f"alert_{kind.value}",
-        actor_id=actor.id if actor else None,
-        detail={"stage": stage_key, "level": level, "recipients": [p.id for p in to], "queued": queued},
-    ))
+    db.session.add(
+        SafetyEvent(
+            session_id=alert.session_id,
+            alert_id=alert.id,
+            at=now,
+            kind=f"alert_{kind.value}",
+            actor_id=actor.id if actor else None,
+            detail={"stage": stage_key, "level": level, "recipients": [p.id for p in to], "queued": queued},
+        )
+    )
     if session is not None and kind in news.TOLD_TO_WORKER:
         news.alert_raised(session, kind, stage_key, now, subscriptions_of)
     return alert  # deliveries and the event flush with the caller's next flush or commit
@@ -152,5 +186,12 @@ def raise_alert(session: SafetySession | None, kind: AlertKind, *, stage_key: st
 
 def log(session: SafetySession | None, kind: str, now: datetime, actor: User | None = None, **detail) -> None:
     """Append one event to the safety log (in the caller's transaction)."""
-    db.session.add(SafetyEvent(session_id=session.id if session else None, at=now, kind=kind,
-                               actor_id=actor.id if actor else None, detail=detail))
+    db.session.add(
+        SafetyEvent(
+            session_id=session.id if session else None,
+            at=now,
+            kind=kind,
+            actor_id=actor.id if actor else None,
+            detail=detail,
+        )
+    )

@@ -28,14 +28,18 @@ def teams_covered_by(manager: User) -> list[int]:
     """The manager's own team, plus every team whose escalation policy names theirs as the duty team."""
     if manager.team_id is None:
         return []
-    covered = db.session.scalars(select(EscalationPolicy.team_id).where(
-        EscalationPolicy.duty_team_id == manager.team_id))
+    covered = db.session.scalars(
+        select(EscalationPolicy.team_id).where(EscalationPolicy.duty_team_id == manager.team_id)
+    )
     return [manager.team_id, *covered]
 
 
 def visible_session(manager: User, public_id: str) -> SafetySession:
-    session = db.session.scalar(select(SafetySession).where(
-        SafetySession.public_id == public_id, SafetySession.team_id.in_(teams_covered_by(manager))))
+    session = db.session.scalar(
+        select(SafetySession).where(
+            SafetySession.public_id == public_id, SafetySession.team_id.in_(teams_covered_by(manager))
+        )
+    )
     if session is None:
         raise SafetyError("No safety session on your board with that id.", 404, "not_found")
     return session
@@ -43,11 +47,20 @@ def visible_session(manager: User, public_id: str) -> SafetySession:
 
 def board_sessions(manager: User, now: datetime) -> list[SafetySession]:
     """Open sessions of the covered teams, and those closed in the last hours (so others see what happened)."""
-    return list(db.session.scalars(select(SafetySession).where(
-        SafetySession.team_id.in_(teams_covered_by(manager)),
-        or_(SafetySession.state != SessionState.CLOSED, SafetySession.resolved_at >= now - RECENT,
-            SafetySession.checked_out_at >= now - RECENT),
-    ).order_by(SafetySession.expected_end)))
+    return list(
+        db.session.scalars(
+            select(SafetySession)
+            .where(
+                SafetySession.team_id.in_(teams_covered_by(manager)),
+                or_(
+                    SafetySession.state != SessionState.CLOSED,
+                    SafetySession.resolved_at >= now - RECENT,
+                    SafetySession.checked_out_at >= now - RECENT,
+                ),
+            )
+            .order_by(SafetySession.expected_end)
+        )
+    )
 
 
 def ordered(rows: list[dict]) -> list[dict]:
@@ -55,6 +68,7 @@ def ordered(rows: list[dict]) -> list[dict]:
 
     Alerts longest-waiting first; running ones by who is due first; closed ones most recent first.
     """
+
     def rank(row: dict) -> tuple:
         if row["level"] == "alert" and not row["acknowledged_by"]:
             return (0 if row["alert_kind"] in ("panic", "duress") else 1, row["alert_raised_at"] or "")
@@ -77,14 +91,22 @@ def level_of(session: SafetySession, now: datetime) -> str:
 
 def serialise(session: SafetySession, now: datetime) -> dict:
     """A session for the managers' board. Unlike the worker's view, this says whether it was duress or panic."""
-    kind = "duress" if session.duress else "panic" if session.panic_at else "overdue" if session.alert_raised_at \
-        else None
+    kind = (
+        "duress" if session.duress else "panic" if session.panic_at else "overdue" if session.alert_raised_at else None
+    )
     closed_at = session.resolved_at or session.checked_out_at if session.state == SessionState.CLOSED else None
     return {
-        "id": session.public_id, "level": level_of(session, now), "state": session.state.value, "alert_kind": kind,
-        "worker": session.worker.display_name, "address": session.address, "risk_notes": session.risk_notes,
-        "notes": session.notes, "case_number": session.child.case_number if session.child else None,
-        "expected_end": session.expected_end.isoformat(), "expected_end_local": alerts.local_time(session.expected_end),
+        "id": session.public_id,
+        "level": level_of(session, now),
+        "state": session.state.value,
+        "alert_kind": kind,
+        "worker": session.worker.display_name,
+        "address": session.address,
+        "risk_notes": session.risk_notes,
+        "notes": session.notes,
+        "case_number": session.child.case_number if session.child else None,
+        "expected_end": session.expected_end.isoformat(),
+        "expected_end_local": alerts.local_time(session.expected_end),
         "seconds_remaining": int((session.expected_end - now).total_seconds()),
         "alert_raised_at": session.alert_raised_at.isoformat() if session.alert_raised_at else None,
         "acknowledged_by": session.acknowledged_by.display_name if session.acknowledged_by else None,
@@ -96,9 +118,14 @@ def serialise(session: SafetySession, now: datetime) -> dict:
         "closed_at": closed_at.isoformat() if closed_at else None,
         "closed_at_local": alerts.local_time(closed_at) if closed_at else None,
         "checked_out_after_alert": session.outcome == "worker_checked_out",
-        "location": None if session.last_location_at is None else {
-            "lat": session.last_lat, "lon": session.last_lon, "accuracy_m": session.last_accuracy_m,
-            "age_seconds": int((now - session.last_location_at).total_seconds())},
+        "location": None
+        if session.last_location_at is None
+        else {
+            "lat": session.last_lat,
+            "lon": session.last_lon,
+            "accuracy_m": session.last_accuracy_m,
+            "age_seconds": int((now - session.last_location_at).total_seconds()),
+        },
     }
 
 
@@ -106,13 +133,26 @@ def acknowledge(session: SafetySession, manager: User, now: datetime) -> bool:
     """Take the alert: escalation stops and everyone sees who took it. False if someone else was first."""
     if session.state != SessionState.ALERT and not (session.state == SessionState.OVERDUE):
         raise SafetyError("Only an overdue or alerted session can be acknowledged.", 409, "conflict")
-    taken = db.session.execute(
-        update(SafetySession).where(SafetySession.id == session.id, SafetySession.acknowledged_at.is_(None),
-                                    SafetySession.version == session.version)
-        .values(state=SessionState.ACKNOWLEDGED, acknowledged_at=now, acknowledged_by_id=manager.id,
-                next_step=None, next_due_at=None, version=session.version + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount == 1
+    taken = (
+        db.session.execute(
+            update(SafetySession)
+            .where(
+                SafetySession.id == session.id,
+                SafetySession.acknowledged_at.is_(None),
+                SafetySession.version == session.version,
+            )
+            .values(
+                state=SessionState.ACKNOWLEDGED,
+                acknowledged_at=now,
+                acknowledged_by_id=manager.id,
+                next_step=None,
+                next_due_at=None,
+                version=session.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
     db.session.refresh(session)
     if taken:
         alerts.log(session, "acknowledged", now, manager)
@@ -142,12 +182,22 @@ def resolve(session: SafetySession, manager: User, now: datetime, outcome: str, 
 
 def test_alert(manager: User, now: datetime):
     """A labelled TEST alert to the manager's own devices and email."""
-    return alerts.raise_alert(None, AlertKind.TEST, stage_key=f"test-{now.timestamp():.0f}-{manager.id}", level=0,
-                              to=[manager], now=now, actor=manager)
+    return alerts.raise_alert(
+        None,
+        AlertKind.TEST,
+        stage_key=f"test-{now.timestamp():.0f}-{manager.id}",
+        level=0,
+        to=[manager],
+        now=now,
+        actor=manager,
+    )
 
 
 def latest_news(session: SafetySession) -> SafetyAlert | None:
     """The last message queued for the worker about this session, to send straight after the response."""
-    return db.session.scalar(select(SafetyAlert).where(
-        SafetyAlert.session_id == session.id, SafetyAlert.kind == AlertKind.WORKER_UPDATE)
-        .order_by(SafetyAlert.id.desc()).limit(1))
+    return db.session.scalar(
+        select(SafetyAlert)
+        .where(SafetyAlert.session_id == session.id, SafetyAlert.kind == AlertKind.WORKER_UPDATE)
+        .order_by(SafetyAlert.id.desc())
+        .limit(1)
+    )

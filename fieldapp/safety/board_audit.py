@@ -20,8 +20,14 @@ def audit_board_view(viewer: User, sessions: list[SafetySession], now: datetime)
     shown = {session.child.public_id for session in sessions if session.child is not None}
     if not shown:
         return
-    recent = set(db.session.scalars(select(AuditEvent.child_public_id).where(
-        AuditEvent.actor_id == viewer.id, AuditEvent.action == ACTION, AuditEvent.at >= now - REPEAT_AFTER,
-        AuditEvent.child_public_id.in_(shown))))
-    audit.record_many([(ACTION, child, "shown on the safety board") for child in sorted(shown - recent)],
-                      actor=viewer)
+    recent = set(
+        db.session.scalars(
+            select(AuditEvent.child_public_id).where(
+                AuditEvent.actor_id == viewer.id,
+                AuditEvent.action == ACTION,
+                AuditEvent.at >= now - REPEAT_AFTER,
+                AuditEvent.child_public_id.in_(shown),
+            )
+        )
+    )
+    audit.record_many([(ACTION, child, "shown on the safety board") for child in sorted(shown - recent)], actor=viewer)

@@ -9,9 +9,10 @@ from flask_login import current_user
 
 from ..access import roles_required
 from ..models import Role
-from . import api_bp, board, bp, deliver_after_response, report
+from . import api_bp, board, bp, report
 from .api import json_body, now, refusals_as_json, str_field
 from .board_audit import audit_board_view
+from .immediate import deliver_after_response
 from .sessions import SafetyError
 
 
@@ -28,8 +29,11 @@ def board_feed():
     sessions = board.board_sessions(current_user, at)
     audit_board_view(current_user, sessions, at)
     rows = board.ordered([board.serialise(s, at) for s in sessions])
-    return {"server_time": at.isoformat(), "sessions": rows,
-            "alerts": sum(1 for r in rows if r["level"] == "alert" and not r["acknowledged_by"])}
+    return {
+        "server_time": at.isoformat(),
+        "sessions": rows,
+        "alerts": sum(1 for r in rows if r["level"] == "alert" and not r["acknowledged_by"]),
+    }
 
 
 @api_bp.post("/safety/sessions/<public_id>/acknowledge")
@@ -87,5 +91,6 @@ def report_json():
 @refusals_as_json
 def report_page():
     month = _month()
-    return render_template("safety/report.html", title="Safety report", month=month,
-                           figures=report.monthly(current_user.team_id, month))
+    return render_template(
+        "safety/report.html", title="Safety report", month=month, figures=report.monthly(current_user.team_id, month)
+    )

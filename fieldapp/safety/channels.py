@@ -33,7 +33,7 @@ class VapidConfigError(ValueError):
 class Outcome:
     ok: bool
     detail: str
-    gone: bool = False       # the push service says the subscription no longer exists (404/410)
+    gone: bool = False  # the push service says the subscription no longer exists (404/410)
     status: int | None = None
 
 
@@ -112,8 +112,10 @@ def _requests_session() -> requests.Session:
 def push_timeout(app: Flask, priority: bool) -> tuple[float, float]:
     """(connect, read) seconds: short for the priority lane, so a dead endpoint costs little and only itself."""
     prefix = "PRIORITY" if priority else "PUSH"
-    return (float(app.config.get(f"{prefix}_CONNECT_TIMEOUT_SECONDS", 3)),
-            float(app.config.get(f"{prefix}_READ_TIMEOUT_SECONDS", 8)))
+    return (
+        float(app.config.get(f"{prefix}_CONNECT_TIMEOUT_SECONDS", 3)),
+        float(app.config.get(f"{prefix}_READ_TIMEOUT_SECONDS", 8)),
+    )
 
 
 def send_push(app: Flask, subscription: PushTarget, payload: dict, priority: bool = False) -> Outcome:
@@ -128,11 +130,15 @@ def send_push(app: Flask, subscription: PushTarget, payload: dict, priority: boo
     info = {"endpoint": subscription.endpoint, "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth}}
     try:
         response = webpush(
-            info, json.dumps(payload), vapid_private_key=vapid,
+            info,
+            json.dumps(payload),
+            vapid_private_key=vapid,
             # pywebpush writes aud/exp into the dict it is given: a fresh one every time.
             vapid_claims={"sub": validate_subject(app.config["VAPID_SUBJECT"])},
-            ttl=PUSH_TTL_SECONDS, timeout=push_timeout(app, priority),
-            requests_session=_requests_session(), headers={"Urgency": "high"},
+            ttl=PUSH_TTL_SECONDS,
+            timeout=push_timeout(app, priority),
+            requests_session=_requests_session(),
+            headers={"Urgency": "high"},
         )
     except WebPushException as error:
         status = error.response.status_code if error.response is not None else None
@@ -161,7 +167,8 @@ def smtp_connection(config) -> smtplib.SMTP:
         smtp.ehlo()
         if not smtp.has_extn("starttls"):
             raise smtplib.SMTPNotSupportedError(
-                "the mail server does not offer STARTTLS; set FIELDAPP_SMTP_SECURITY=none to send without TLS")
+                "the mail server does not offer STARTTLS; set FIELDAPP_SMTP_SECURITY=none to send without TLS"
+            )
         smtp.starttls(context=context)
         smtp.ehlo()
     except BaseException:

@@ -25,15 +25,18 @@ log = logging.getLogger("fieldapp.escalator")
 MAX_ATTEMPTS = 6
 
 
-def claim(now: datetime, limit: int, lease: timedelta, *, alert_id: int | None = None,
-          priority: bool | None = None) -> list[int]:
+def claim(
+    now: datetime, limit: int, lease: timedelta, *, alert_id: int | None = None, priority: bool | None = None
+) -> list[int]:
     """Atomically take up to `limit` due deliveries (optionally of one alert, or one lane); commits the claim."""
-    candidates = (select(SafetyDelivery.id).where(SafetyDelivery.state.in_(("pending", "sending")),
-                                                  SafetyDelivery.next_attempt_at <= now)
-                  # By recipient within a due moment: in a burst, every alert reaches one person before any
-                  # alert reaches its second (claim order is roughly send order).
-                  .order_by(SafetyDelivery.next_attempt_at, SafetyDelivery.recipient_id, SafetyDelivery.id)
-                  .limit(limit))
+    candidates = (
+        select(SafetyDelivery.id)
+        .where(SafetyDelivery.state.in_(("pending", "sending")), SafetyDelivery.next_attempt_at <= now)
+        # By recipient within a due moment: in a burst, every alert reaches one person before any
+        # alert reaches its second (claim order is roughly send order).
+        .order_by(SafetyDelivery.next_attempt_at, SafetyDelivery.recipient_id, SafetyDelivery.id)
+        .limit(limit)
+    )
     if alert_id is not None:
         candidates = candidates.where(SafetyDelivery.alert_id == alert_id)
     if priority is not None:
@@ -43,11 +46,17 @@ def claim(now: datetime, limit: int, lease: timedelta, *, alert_id: int | None =
     # The lease runs from the moment of claiming, not from `now` (when the sweep began): a long sweep would
     # otherwise hand out leases already expired, and another escalator would send the same delivery again.
     held_until = max(now, utcnow()) + lease
-    claimed = db.session.execute(
-        update(SafetyDelivery).where(SafetyDelivery.id.in_(candidates.scalar_subquery()))
-        .values(state="sending", next_attempt_at=held_until, attempts=SafetyDelivery.attempts + 1)
-        .returning(SafetyDelivery.id).execution_options(synchronize_session=False)
-    ).scalars().all()
+    claimed = (
+        db.session.execute(
+            update(SafetyDelivery)
+            .where(SafetyDelivery.id.in_(candidates.scalar_subquery()))
+            .values(state="sending", next_attempt_at=held_until, attempts=SafetyDelivery.attempts + 1)
+            .returning(SafetyDelivery.id)
+            .execution_options(synchronize_session=False)
+        )
+        .scalars()
+        .all()
+    )
     db.session.commit()
     return list(claimed)
 
@@ -61,8 +70,14 @@ def _payload(delivery: SafetyDelivery) -> dict:
     stage = "reminder" if alert.kind == AlertKind.REMINDER else alert.stage_key
     tag = f"safety-{public_id}-{stage}"
     # `url` stays a path for the service worker (it opens it on its own origin); `link` is absolute for email.
-    return {"title": alert.title, "body": alert.body, "url": url, "link": alerts.public_url(url), "tag": tag,
-            "kind": alert.kind.value}
+    return {
+        "title": alert.title,
+        "body": alert.body,
+        "url": url,
+        "link": alerts.public_url(url),
+        "tag": tag,
+        "kind": alert.kind.value,
+    }
 
 
 @dataclass(frozen=True)
@@ -85,8 +100,11 @@ class Claimed:
 
 def jobs_for(ids: list[int], start_by: float = float("inf")) -> list[Claimed]:
     # Three queries for the whole batch, not four per delivery: this sits between "due" and "sent".
-    deliveries = db.session.scalars(select(SafetyDelivery).where(SafetyDelivery.id.in_(ids)).options(
-        joinedload(SafetyDelivery.alert).joinedload(SafetyAlert.session), joinedload(SafetyDelivery.recipient)))
+    deliveries = db.session.scalars(
+        select(SafetyDelivery)
+        .where(SafetyDelivery.id.in_(ids))
+        .options(joinedload(SafetyDelivery.alert).joinedload(SafetyAlert.session), joinedload(SafetyDelivery.recipient))
+    )
     deliveries = list(deliveries.unique())
     wanted = {d.subscription_id for d in deliveries if d.subscription_id}
     rows = {r.id: r for r in db.session.scalars(select(PushSubscription).where(PushSubscription.id.in_(wanted)))}
@@ -94,8 +112,22 @@ def jobs_for(ids: list[int], start_by: float = float("inf")) -> list[Claimed]:
     for d in deliveries:
         row = rows.get(d.subscription_id)
         target = channels.PushTarget(row.endpoint, row.p256dh, row.auth) if row else None
-        jobs.append(Claimed(d.id, d.alert_id, d.alert.session_id, d.channel, d.recipient_id, d.subscription_id,
-                            d.attempts, target, _payload(d), d.recipient.email, d.priority, start_by))
+        jobs.append(
+            Claimed(
+                d.id,
+                d.alert_id,
+                d.alert.session_id,
+                d.channel,
+                d.recipient_id,
+                d.subscription_id,
+                d.attempts,
+                target,
+                _payload(d),
+                d.recipient.email,
+                d.priority,
+                start_by,
+            )
+        )
     return jobs
 
 
@@ -117,21 +149,48 @@ def _record_outcome(job: Claimed, outcome: channels.Outcome, now: datetime) -> N
     elif outcome.gone or job.attempts >= MAX_ATTEMPTS:
         values.update(state="dropped" if outcome.gone else "failed")
     else:
-        values.update(state="pending", next_attempt_at=now + timedelta(seconds=min(60, 2 ** job.attempts)))
-    db.session.execute(update(SafetyDelivery).where(SafetyDelivery.id == job.id).values(**values)
-                       .execution_options(synchronize_session=False))
-    db.session.add(SafetyEvent(
-        session_id=job.session_id, alert_id=job.alert_id, at=now, kind="delivery_attempt",
-        detail={"delivery": job.id, "channel": job.channel, "recipient": job.recipient_id, "attempt": job.attempts,
-                "ok": outcome.ok, "result": outcome.detail, "status": outcome.status, "priority": job.priority},
-    ))
+        values.update(state="pending", next_attempt_at=now + timedelta(seconds=min(60, 2**job.attempts)))
+    db.session.execute(
+        update(SafetyDelivery)
+        .where(SafetyDelivery.id == job.id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.add(
+        SafetyEvent(
+            session_id=job.session_id,
+            alert_id=job.alert_id,
+            at=now,
+            kind="delivery_attempt",
+            detail={
+                "delivery": job.id,
+                "channel": job.channel,
+                "recipient": job.recipient_id,
+                "attempt": job.attempts,
+                "ok": outcome.ok,
+                "result": outcome.detail,
+                "status": outcome.status,
+                "priority": job.priority,
+            },
+        )
+    )
     if outcome.gone and job.channel == "push" and job.subscription_id is not None:
         # The push service says this browser unsubscribed or expired, or the endpoint is no longer one we may
         # send to: stop using it, and say so in the log.
         db.session.execute(db.delete(PushSubscription).where(PushSubscription.id == job.subscription_id))
-        db.session.add(SafetyEvent(session_id=job.session_id, at=now, kind="subscription_dropped", detail={
-            "subscription": job.subscription_id, "user": job.recipient_id, "status": outcome.status,
-            "reason": outcome.detail}))
+        db.session.add(
+            SafetyEvent(
+                session_id=job.session_id,
+                at=now,
+                kind="subscription_dropped",
+                detail={
+                    "subscription": job.subscription_id,
+                    "user": job.recipient_id,
+                    "status": outcome.status,
+                    "reason": outcome.detail,
+                },
+            )
+        )
 
 
 def send_and_record(app: Flask, job: Claimed, clock) -> None:
@@ -152,8 +211,15 @@ def send_and_record(app: Flask, job: Claimed, clock) -> None:
             db.session.remove()
 
 
-def deliver_pending(now: datetime, limit: int = 64, alert_id: int | None = None, clock=None, *,
-                    priority: bool | None = None, wait: bool = True) -> int:
+def deliver_pending(
+    now: datetime,
+    limit: int = 64,
+    alert_id: int | None = None,
+    clock=None,
+    *,
+    priority: bool | None = None,
+    wait: bool = True,
+) -> int:
     """Claim due deliveries and hand each to its lane; returns how many were claimed.
 
     `wait=True` returns once every send is recorded (tests, `escalator --once`); the running escalator passes

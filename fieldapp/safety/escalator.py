@@ -32,8 +32,12 @@ STEP_RETRY = timedelta(seconds=60)  # a session whose step failed is looked at a
 
 
 def _due_sessions(now: datetime, limit: int):
-    query = (select(SafetySession).where(SafetySession.next_due_at <= now, SafetySession.state.in_(OPEN_STATES))
-             .order_by(SafetySession.next_due_at).limit(limit))
+    query = (
+        select(SafetySession)
+        .where(SafetySession.next_due_at <= now, SafetySession.state.in_(OPEN_STATES))
+        .order_by(SafetySession.next_due_at)
+        .limit(limit)
+    )
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(db.session.scalars(query))
@@ -59,8 +63,9 @@ class SweepCache:
 
     def subscriptions(self, user_id: int):
         if user_id not in self.subs:
-            self.subs[user_id] = list(db.session.scalars(
-                select(PushSubscription.id).where(PushSubscription.user_id == user_id)))
+            self.subs[user_id] = list(
+                db.session.scalars(select(PushSubscription.id).where(PushSubscription.user_id == user_id))
+            )
         return self.subs[user_id]
 
 
@@ -87,8 +92,16 @@ def take_step(session: SafetySession, now: datetime, cache: SweepCache | None = 
     # A late sweep skips a stale reminder: the visit has already ended.
     if not (step.kind == StepKind.REMINDER and now >= session.expected_end):
         to = cache.recipients(session, levels) if levels else [session.worker]
-        alerts.raise_alert(session, kind, stage_key=str(step), level=max(levels, default=0), to=to, now=now,
-                           minutes=step.number, subscriptions_of=cache.subscriptions)
+        alerts.raise_alert(
+            session,
+            kind,
+            stage_key=str(step),
+            level=max(levels, default=0),
+            to=to,
+            now=now,
+            minutes=step.number,
+            subscriptions_of=cache.subscriptions,
+        )
     following = stages.step_after(session.next_step, session, policy, now)
     session.next_step, session.next_due_at = following.name, following.due_at
     session.step_error = session.step_failed_at = None
@@ -97,8 +110,12 @@ def take_step(session: SafetySession, now: datetime, cache: SweepCache | None = 
 def _record_step_failure(session_id: int, step: str | None, now: datetime, error: BaseException) -> None:
     """Flag the session for the board and look again later; its claim (version bump) stands."""
     text = f"{error.__class__.__name__}: {error}"[:500]
-    db.session.execute(update(SafetySession).where(SafetySession.id == session_id).values(
-        step_error=text, step_failed_at=now, next_due_at=now + STEP_RETRY).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(SafetySession)
+        .where(SafetySession.id == session_id)
+        .values(step_error=text, step_failed_at=now, next_due_at=now + STEP_RETRY)
+        .execution_options(synchronize_session=False)
+    )
     db.session.add(SafetyEvent(session_id=session_id, at=now, kind="step_failed", detail={"step": step, "error": text}))
 
 
@@ -110,8 +127,10 @@ def escalate_due(now: datetime, limit: int = 200, passes: int = MAX_PASSES) -> i
         for session in batch:
             session_id, version, step = session.id, session.version, session.next_step
             claimed = db.session.execute(
-                update(SafetySession).where(SafetySession.id == session_id, SafetySession.version == version)
-                .values(version=version + 1).execution_options(synchronize_session=False)
+                update(SafetySession)
+                .where(SafetySession.id == session_id, SafetySession.version == version)
+                .values(version=version + 1)
+                .execution_options(synchronize_session=False)
             ).rowcount
             if claimed != 1:
                 db.session.expire(session)

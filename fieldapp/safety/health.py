@@ -67,32 +67,51 @@ class SafetyCollector:
 
     def collect(self):
         now = utcnow()
-        oldest_due = db.session.scalar(select(func.min(SafetySession.next_due_at)).where(
-            SafetySession.next_due_at <= now, SafetySession.state.in_(OPEN_STATES)))
-        yield _gauge("fieldapp_safety_sweep_lag_seconds",
-                     "How late the most overdue escalation step is (0 when nothing is waiting).",
-                     _age(now, oldest_due))
-        oldest_unsent = db.session.scalar(select(func.min(SafetyAlert.triggered_at)).join(
-            SafetyDelivery, SafetyDelivery.alert_id == SafetyAlert.id).where(
-            SafetyDelivery.state.in_(("pending", "sending"))))
-        yield _gauge("fieldapp_safety_oldest_unsent_alert_seconds",
-                     "Age of the oldest alert with a delivery not yet sent.", _age(now, oldest_unsent))
-        deliveries = GaugeMetricFamily("fieldapp_safety_deliveries", "Deliveries by channel and outcome (state).",
-                                       labels=["channel", "outcome"])
-        for channel, state, count in db.session.execute(select(
-                SafetyDelivery.channel, SafetyDelivery.state, func.count()).group_by(
-                SafetyDelivery.channel, SafetyDelivery.state)):
+        oldest_due = db.session.scalar(
+            select(func.min(SafetySession.next_due_at)).where(
+                SafetySession.next_due_at <= now, SafetySession.state.in_(OPEN_STATES)
+            )
+        )
+        yield _gauge(
+            "fieldapp_safety_sweep_lag_seconds",
+            "How late the most overdue escalation step is (0 when nothing is waiting).",
+            _age(now, oldest_due),
+        )
+        oldest_unsent = db.session.scalar(
+            select(func.min(SafetyAlert.triggered_at))
+            .join(SafetyDelivery, SafetyDelivery.alert_id == SafetyAlert.id)
+            .where(SafetyDelivery.state.in_(("pending", "sending")))
+        )
+        yield _gauge(
+            "fieldapp_safety_oldest_unsent_alert_seconds",
+            "Age of the oldest alert with a delivery not yet sent.",
+            _age(now, oldest_unsent),
+        )
+        deliveries = GaugeMetricFamily(
+            "fieldapp_safety_deliveries", "Deliveries by channel and outcome (state).", labels=["channel", "outcome"]
+        )
+        for channel, state, count in db.session.execute(
+            select(SafetyDelivery.channel, SafetyDelivery.state, func.count()).group_by(
+                SafetyDelivery.channel, SafetyDelivery.state
+            )
+        ):
             deliveries.add_metric([channel, state], count)
         yield deliveries
-        active = db.session.scalar(select(func.count()).select_from(SafetySession).where(
-            SafetySession.state.in_(OPEN_STATES)))
+        active = db.session.scalar(
+            select(func.count()).select_from(SafetySession).where(SafetySession.state.in_(OPEN_STATES))
+        )
         yield _gauge("fieldapp_safety_active_sessions", "Safety sessions not yet closed.", active or 0)
         newest = liveness.newest_beat()
-        yield _gauge("fieldapp_safety_escalator_heartbeat_age_seconds",
-                     "Seconds since the freshest escalator heartbeat (-1: never).",
-                     _age(now, newest) if newest else -1)
-        yield _gauge("fieldapp_safety_escalator_up", "1 when an escalator heartbeat is fresh.",
-                     1 if liveness.heartbeat_fresh(now, newest) else 0)
+        yield _gauge(
+            "fieldapp_safety_escalator_heartbeat_age_seconds",
+            "Seconds since the freshest escalator heartbeat (-1: never).",
+            _age(now, newest) if newest else -1,
+        )
+        yield _gauge(
+            "fieldapp_safety_escalator_up",
+            "1 when an escalator heartbeat is fresh.",
+            1 if liveness.heartbeat_fresh(now, newest) else 0,
+        )
 
 
 def _age(now, moment) -> float:
@@ -119,8 +138,11 @@ def _metrics_allowed() -> bool:
 @health_bp.get("/metrics")
 def metrics():
     if not _metrics_allowed():
-        return Response("metrics: loopback only, or set FIELDAPP_METRICS_TOKEN and send it as a Bearer token\n",
-                        status=403, mimetype="text/plain")
+        return Response(
+            "metrics: loopback only, or set FIELDAPP_METRICS_TOKEN and send it as a Bearer token\n",
+            status=403,
+            mimetype="text/plain",
+        )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(SafetyCollector())
     registry.register(DeliveryCollector())  # the case-record export queue (fieldapp/delivery/)

@@ -12,9 +12,9 @@ import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
-PRIORITY_THREADS = 32   # threads mostly wait on the network; short timeouts bound each one
+PRIORITY_THREADS = 32  # threads mostly wait on the network; short timeouts bound each one
 BULK_THREADS = 16
-BULK_IN_FLIGHT = 512    # claimed but unsent bulk deliveries a process holds at most (see start_by)
+BULK_IN_FLIGHT = 512  # claimed but unsent bulk deliveries a process holds at most (see start_by)
 
 
 class Lanes:

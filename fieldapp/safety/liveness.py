@@ -146,13 +146,16 @@ def notify_outage(newest: datetime | None) -> bool:
     log.error("no fresh escalator heartbeat %s: emailing managers, web requests sweep as a backstop", since)
     if not current_app.config.get("SMTP_HOST"):
         return True
-    body = (f"{BANNER}: no safety escalator process has checked in {since}.\n\n"
-            "Reminders, overdue alerts and escalations depend on it. Until it is running again, fieldapp's web "
-            "server sends due alerts when someone uses it, which may be late. Keep the safety board open and "
-            "phone any worker on a lone visit whose time has ended. In an emergency call 999.\n\n"
-            "For whoever runs fieldapp: start `fieldapp escalator` (see /readyz).")
-    managers = db.session.scalars(select(User).where(User.role == Role.MANAGER, User.active.is_(True),
-                                                     User.email.is_not(None)))
+    body = (
+        f"{BANNER}: no safety escalator process has checked in {since}.\n\n"
+        "Reminders, overdue alerts and escalations depend on it. Until it is running again, fieldapp's web "
+        "server sends due alerts when someone uses it, which may be late. Keep the safety board open and "
+        "phone any worker on a lone visit whose time has ended. In an emergency call 999.\n\n"
+        "For whoever runs fieldapp: start `fieldapp escalator` (see /readyz)."
+    )
+    managers = db.session.scalars(
+        select(User).where(User.role == Role.MANAGER, User.active.is_(True), User.email.is_not(None))
+    )
     for manager in managers:
         if manager.email:
             channels.send_email(current_app, manager.email, f"URGENT: {BANNER}", body)
@@ -168,17 +171,28 @@ def banner_context() -> dict:
     if not has_request_context() or not (current_user.is_authenticated and current_user.role == Role.MANAGER):
         return {"escalator_down": False}
     manager = current_user._get_current_object()
-    return {"escalator_down": _escalator_down_or_unknown(), "escalator_banner": BANNER,
-            "failed_safety_sessions": lambda: failed_sessions(manager)}
+    return {
+        "escalator_down": _escalator_down_or_unknown(),
+        "escalator_banner": BANNER,
+        "failed_safety_sessions": lambda: failed_sessions(manager),
+    }
 
 
 def failed_sessions(manager: User) -> list:
     """Open sessions on this manager's board whose last escalation step failed."""
     from .board import teams_covered_by
 
-    return list(db.session.scalars(select(SafetySession).where(
-        SafetySession.team_id.in_(teams_covered_by(manager)), SafetySession.step_error.is_not(None),
-        SafetySession.state != SessionState.CLOSED).order_by(SafetySession.step_failed_at)))
+    return list(
+        db.session.scalars(
+            select(SafetySession)
+            .where(
+                SafetySession.team_id.in_(teams_covered_by(manager)),
+                SafetySession.step_error.is_not(None),
+                SafetySession.state != SessionState.CLOSED,
+            )
+            .order_by(SafetySession.step_failed_at)
+        )
+    )
 
 
 def _escalator_down_or_unknown() -> bool:

@@ -60,8 +60,12 @@ def pressed_time(received_at: datetime, pressed_raw, sent_raw) -> datetime:
 
 
 def _too_old() -> SafetyError:
-    return SafetyError("This panic was pressed more than 24 hours ago: it is too old to raise as an alert. "
-                       "If you still need help, call 999.", 422, "too_old")
+    return SafetyError(
+        "This panic was pressed more than 24 hours ago: it is too old to raise as an alert. "
+        "If you still need help, call 999.",
+        422,
+        "too_old",
+    )
 
 
 def receive(worker: User, received_at: datetime, body: dict) -> tuple[SafetySession, SafetyAlert | None]:
@@ -76,8 +80,15 @@ def receive(worker: User, received_at: datetime, body: dict) -> tuple[SafetySess
     pressed_at = pressed_time(received_at, body.get("pressed_at"), body.get("sent_at"))
     address = body.get("address") if isinstance(body.get("address"), str) else ""
     session, alert = sessions.panic(worker, received_at, address=address[:500], pressed_at=pressed_at)
-    db.session.add(PanicPress(client_id=client_id, user_id=worker.id, session_id=session.id,
-                              pressed_at=pressed_at, received_at=received_at))
+    db.session.add(
+        PanicPress(
+            client_id=client_id,
+            user_id=worker.id,
+            session_id=session.id,
+            pressed_at=pressed_at,
+            received_at=received_at,
+        )
+    )
     try:
         db.session.flush()
     except IntegrityError:

@@ -15,8 +15,12 @@ def start_in_process(app: Flask, tick: float | None = None) -> threading.Event:
 
     stop, wake = threading.Event(), threading.Event()
     app.extensions["fieldapp_escalator_wake"] = wake
-    thread = threading.Thread(target=run_forever, args=(app, stop, tick or app.config["ESCALATOR_TICK_SECONDS"], wake),
-                              name="fieldapp-escalator", daemon=True)
+    thread = threading.Thread(
+        target=run_forever,
+        args=(app, stop, tick or app.config["ESCALATOR_TICK_SECONDS"], wake),
+        name="fieldapp-escalator",
+        daemon=True,
+    )
     thread.start()
     app.extensions["fieldapp_escalator_thread"] = thread
     return stop

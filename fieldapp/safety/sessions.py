@@ -35,9 +35,15 @@ class SafetyError(ValueError):
 
 def open_session_for(worker: User) -> SafetySession | None:
     """The worker's running session as *they* see it: a duress check-out counts as checked out."""
-    return db.session.scalar(select(SafetySession).where(
-        SafetySession.worker_id == worker.id, SafetySession.checked_out_at.is_(None),
-        SafetySession.state != SessionState.CLOSED).order_by(SafetySession.id.desc()))
+    return db.session.scalar(
+        select(SafetySession)
+        .where(
+            SafetySession.worker_id == worker.id,
+            SafetySession.checked_out_at.is_(None),
+            SafetySession.state != SessionState.CLOSED,
+        )
+        .order_by(SafetySession.id.desc())
+    )
 
 
 def own_session(worker: User, public_id: str) -> SafetySession:
@@ -53,8 +59,9 @@ def _schedule(session: SafetySession, now: datetime) -> None:
     session.version += 1
 
 
-def start(worker: User, now: datetime, minutes: int, child_public_id: str | None = None,
-          address: str = "", notes: str = "") -> SafetySession:
+def start(
+    worker: User, now: datetime, minutes: int, child_public_id: str | None = None, address: str = "", notes: str = ""
+) -> SafetySession:
     """Start a timed visit; the server owns the timer from here."""
     if open_session_for(worker) is not None:
         raise SafetyError("You already have a safety session running: check out of it first.", 409, "conflict")
@@ -69,9 +76,17 @@ def start(worker: User, now: datetime, minutes: int, child_public_id: str | None
     if not address:
         raise SafetyError("Give the address of the visit, or choose the child being visited.")
     session = SafetySession(
-        worker=worker, worker_id=worker.id, team_id=worker.team_id, child=child, address=address[:500],
-        notes=(notes or "").strip()[:2000], risk_notes=child.address_risk_notes if child else "",
-        started_at=now, expected_end=now + timedelta(minutes=minutes), state=SessionState.ACTIVE, version=0,
+        worker=worker,
+        worker_id=worker.id,
+        team_id=worker.team_id,
+        child=child,
+        address=address[:500],
+        notes=(notes or "").strip()[:2000],
+        risk_notes=child.address_risk_notes if child else "",
+        started_at=now,
+        expected_end=now + timedelta(minutes=minutes),
+        state=SessionState.ACTIVE,
+        version=0,
     )
     db.session.add(session)
     _schedule(session, now)
@@ -90,8 +105,15 @@ def extend(session: SafetySession, now: datetime, minutes: int) -> None:
         session.state = SessionState.ACTIVE
         _schedule(session, now)
     # Once managers are alerted only a manager stops the escalation: an extension might be made under threat.
-    alerts.log(session, "extended", now, session.worker, minutes=minutes, state_before=was.value,
-               expected_end=session.expected_end.isoformat())
+    alerts.log(
+        session,
+        "extended",
+        now,
+        session.worker,
+        minutes=minutes,
+        state_before=was.value,
+        expected_end=session.expected_end.isoformat(),
+    )
 
 
 def update_location(session: SafetySession, now: datetime, lat, lon, accuracy) -> None:
@@ -105,8 +127,9 @@ def update_location(session: SafetySession, now: datetime, lat, lon, accuracy) -
     session.last_lat, session.last_lon, session.last_accuracy_m, session.last_location_at = lat, lon, accuracy, now
 
 
-def set_pins(worker: User, checkout_pin: str, duress_pin: str, *, password: str | None = None,
-             now: datetime | None = None) -> None:
+def set_pins(
+    worker: User, checkout_pin: str, duress_pin: str, *, password: str | None = None, now: datetime | None = None
+) -> None:
     """Store both PINs hashed; changing PINs already set needs the account password. Logged, never the PINs.
 
     They must differ, or a duress check-out could not be told from a normal one.
@@ -149,14 +172,27 @@ def _is_duress(worker: User, pin: str | None) -> bool:
 def _raise_everyone(session: SafetySession, kind: AlertKind, now: datetime, minutes: int = 0) -> SafetyAlert:
     """Panic and duress skip the ladder: every level at once, then repeat until acknowledged."""
     policy = stages.policy_for(session.team_id)
-    count = db.session.scalar(select(db.func.count()).select_from(SafetyAlert).where(
-        SafetyAlert.session_id == session.id, SafetyAlert.kind == kind)) or 0
+    count = (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(SafetyAlert)
+            .where(SafetyAlert.session_id == session.id, SafetyAlert.kind == kind)
+        )
+        or 0
+    )
     session.state, session.alert_raised_at = SessionState.ALERT, session.alert_raised_at or now
     session.acknowledged_at = session.acknowledged_by_id = None
     session.next_step, session.next_due_at = "repeat-1", now + timedelta(minutes=policy.ack_minutes)
     session.version += 1
-    return alerts.raise_alert(session, kind, stage_key=f"{kind.value}-{count + 1}", level=2,
-                              to=stages.recipients(session, policy, (1, 2)), now=now, minutes=minutes)
+    return alerts.raise_alert(
+        session,
+        kind,
+        stage_key=f"{kind.value}-{count + 1}",
+        level=2,
+        to=stages.recipients(session, policy, (1, 2)),
+        now=now,
+        minutes=minutes,
+    )
 
 
 def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> SafetyAlert | None:
@@ -178,25 +214,38 @@ def check_out(session: SafetySession, now: datetime, pin: str | None = None) -> 
 
 def wrong_checkout_pin(session: SafetySession, now: datetime, alert_at: int) -> SafetyAlert | None:
     """Log a wrong check-out PIN; the `alert_at`-th in one session alerts every level as a possible duress."""
-    earlier = db.session.scalar(select(db.func.count()).select_from(SafetyEvent).where(
-        SafetyEvent.session_id == session.id, SafetyEvent.kind == "wrong_checkout_pin")) or 0
+    earlier = (
+        db.session.scalar(
+            select(db.func.count())
+            .select_from(SafetyEvent)
+            .where(SafetyEvent.session_id == session.id, SafetyEvent.kind == "wrong_checkout_pin")
+        )
+        or 0
+    )
     alerts.log(session, "wrong_checkout_pin", now, session.worker, count=earlier + 1)
     if earlier + 1 != alert_at:
         return None
     return _raise_everyone(session, AlertKind.WRONG_PINS, now, minutes=earlier + 1)
 
 
-def panic(worker: User, now: datetime, address: str = "",
-          pressed_at: datetime | None = None) -> tuple[SafetySession, SafetyAlert]:
+def panic(
+    worker: User, now: datetime, address: str = "", pressed_at: datetime | None = None
+) -> tuple[SafetySession, SafetyAlert]:
     """Panic from a running session, or from none (a session is opened on the spot so the alert has a home).
 
     `pressed_at` is when the worker pressed it, if earlier than `now` (sent late from the device's offline queue).
     """
     session = open_session_for(worker)
     if session is None:
-        session = SafetySession(worker=worker, worker_id=worker.id, team_id=worker.team_id,
-                                address=(address or "").strip()[:500] or "Not given (panic outside a visit)",
-                                started_at=pressed_at or now, expected_end=now, version=0)
+        session = SafetySession(
+            worker=worker,
+            worker_id=worker.id,
+            team_id=worker.team_id,
+            address=(address or "").strip()[:500] or "Not given (panic outside a visit)",
+            started_at=pressed_at or now,
+            expected_end=now,
+            version=0,
+        )
         db.session.add(session)
         db.session.flush()
     session.panic_at, session.panic_pressed_at = now, pressed_at or now

@@ -21,7 +21,7 @@ class StepKind(enum.StrEnum):
     GRACE = "grace"
     AMBER = "amber"
     LEVEL_2 = "level-2"
-    REPEAT = "repeat"      # numbered by repetition: "repeat-3"
+    REPEAT = "repeat"  # numbered by repetition: "repeat-3"
 
 
 NUMBERED = (StepKind.REMINDER, StepKind.REPEAT)
@@ -38,8 +38,8 @@ class StepName:
     def parse(cls, text: str) -> StepName:
         for kind in NUMBERED:
             prefix = f"{kind.value}-"
-            if text.startswith(prefix) and text[len(prefix):].isdigit():
-                return cls(kind, int(text[len(prefix):]))
+            if text.startswith(prefix) and text[len(prefix) :].isdigit():
+                return cls(kind, int(text[len(prefix) :]))
         try:
             return cls(StepKind(text))
         except ValueError:
@@ -51,7 +51,7 @@ class StepName:
 
 @dataclass(frozen=True)
 class Step:
-    name: str          # str(StepName): "reminder-10", "grace", "amber", "level-2", "repeat-3"
+    name: str  # str(StepName): "reminder-10", "grace", "amber", "level-2", "repeat-3"
     due_at: datetime
 
     @property
@@ -64,8 +64,12 @@ def policy_for(team_id: int | None) -> EscalationPolicy:
     policy = None
     if team_id is not None:
         policy = db.session.scalar(select(EscalationPolicy).where(EscalationPolicy.team_id == team_id))
-    return policy or EscalationPolicy(team_id=team_id, grace_minutes=DEFAULT_GRACE_MINUTES,
-                                      ack_minutes=DEFAULT_ACK_MINUTES, reminder_minutes=DEFAULT_REMINDERS)
+    return policy or EscalationPolicy(
+        team_id=team_id,
+        grace_minutes=DEFAULT_GRACE_MINUTES,
+        ack_minutes=DEFAULT_ACK_MINUTES,
+        reminder_minutes=DEFAULT_REMINDERS,
+    )
 
 
 def first_step(session: SafetySession, policy: EscalationPolicy, now: datetime) -> Step:
@@ -99,16 +103,23 @@ def step_after(step: str, session: SafetySession, policy: EscalationPolicy, now:
 def _managers_of(team_id: int | None, exclude: int | None) -> list[User]:
     if team_id is None:
         return []
-    return [u for u in db.session.scalars(
-        select(User).where(User.team_id == team_id, User.role == Role.MANAGER, User.active.is_(True))
-        .order_by(User.id)) if u.id != exclude]
+    return [
+        u
+        for u in db.session.scalars(
+            select(User)
+            .where(User.team_id == team_id, User.role == Role.MANAGER, User.active.is_(True))
+            .order_by(User.id)
+        )
+        if u.id != exclude
+    ]
 
 
 _WORKER = object()
 
 
-def recipients(session: SafetySession, policy: EscalationPolicy, levels: tuple[int, ...],
-               exclude=_WORKER) -> list[User]:
+def recipients(
+    session: SafetySession, policy: EscalationPolicy, levels: tuple[int, ...], exclude=_WORKER
+) -> list[User]:
     """Level 1: the worker's line managers. Level 2: the duty team's managers. Never the worker themself."""
     exclude = session.worker_id if exclude is _WORKER else exclude
     line = _managers_of(session.team_id, exclude)

@@ -34,11 +34,16 @@ def subscribe(user: User, endpoint: str, p256dh: str, auth: str, device_id: str 
         raise SafetyError("This push endpoint is registered to another account.", 409, "endpoint_taken")
     if subscription is None:
         limit = current_app.config.get("PUSH_MAX_SUBSCRIPTIONS_PER_USER", 5)
-        count = db.session.scalar(select(func.count()).select_from(PushSubscription)
-                                  .where(PushSubscription.user_id == user.id))
+        count = db.session.scalar(
+            select(func.count()).select_from(PushSubscription).where(PushSubscription.user_id == user.id)
+        )
         if count >= limit:
-            raise SafetyError(f"You already receive alerts on {count} devices (the most allowed): turn alerts off "
-                              "on one you no longer use first.", 409, "too_many_subscriptions")
+            raise SafetyError(
+                f"You already receive alerts on {count} devices (the most allowed): turn alerts off "
+                "on one you no longer use first.",
+                409,
+                "too_many_subscriptions",
+            )
         subscription = PushSubscription(endpoint=endpoint, user_id=user.id)
         db.session.add(subscription)
     subscription.p256dh, subscription.auth = p256dh, auth
@@ -48,5 +53,6 @@ def subscribe(user: User, endpoint: str, p256dh: str, auth: str, device_id: str 
 
 
 def unsubscribe(user: User, endpoint: str) -> None:
-    db.session.execute(db.delete(PushSubscription).where(PushSubscription.endpoint == endpoint,
-                                                         PushSubscription.user_id == user.id))
+    db.session.execute(
+        db.delete(PushSubscription).where(PushSubscription.endpoint == endpoint, PushSubscription.user_id == user.id)
+    )

@@ -25,19 +25,34 @@ def children_options(user: User) -> list[dict]:
     if user.role != Role.WORKER:
         return []
     children = db.session.scalars(children_visible_to(user).order_by("first_name"))
-    return [{"id": c.public_id, "label": f"{c.full_name} ({c.case_number})", "case_number": c.case_number}
-            for c in children]
+    return [
+        {"id": c.public_id, "label": f"{c.full_name} ({c.case_number})", "case_number": c.case_number} for c in children
+    ]
 
 
 def updates_for(worker: User, now: datetime) -> list[dict]:
     """Messages to the worker about their alerts (raised, taken, resolved) of the last hours, newest first."""
     rows = db.session.scalars(
-        select(SafetyAlert).join(SafetySession, SafetyAlert.session_id == SafetySession.id)
-        .where(SafetySession.worker_id == worker.id, SafetyAlert.kind == AlertKind.WORKER_UPDATE,
-               SafetyAlert.triggered_at >= now - RECENT)
-        .order_by(SafetyAlert.triggered_at.desc(), SafetyAlert.id.desc()).limit(20))
-    return [{"id": a.id, "title": a.title, "body": a.body, "at": a.triggered_at.isoformat(),
-             "at_local": alerts.local_time(a.triggered_at)} for a in rows]
+        select(SafetyAlert)
+        .join(SafetySession, SafetyAlert.session_id == SafetySession.id)
+        .where(
+            SafetySession.worker_id == worker.id,
+            SafetyAlert.kind == AlertKind.WORKER_UPDATE,
+            SafetyAlert.triggered_at >= now - RECENT,
+        )
+        .order_by(SafetyAlert.triggered_at.desc(), SafetyAlert.id.desc())
+        .limit(20)
+    )
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "body": a.body,
+            "at": a.triggered_at.isoformat(),
+            "at_local": alerts.local_time(a.triggered_at),
+        }
+        for a in rows
+    ]
 
 
 def page_context(user: User, session: SafetySession | None, now: datetime) -> dict:
@@ -45,7 +60,9 @@ def page_context(user: User, session: SafetySession | None, now: datetime) -> di
     grace = stages.policy_for(user.team_id).grace_minutes
     context = {
         "me": {"name": user.display_name, "role": user.role.value, "has_pins": sessions.has_pins(user)},
-        "children": children_options(user), "duty_phone": duty_phone(user), "grace_minutes": grace,
+        "children": children_options(user),
+        "duty_phone": duty_phone(user),
+        "grace_minutes": grace,
         "updates": updates_for(user, now),
     }
     if session is not None:

@@ -9,8 +9,9 @@ from flask_wtf.csrf import generate_csrf
 from ..access import roles_required
 from ..extensions import db
 from ..models import Role, SafetySession, SessionState
-from . import api_bp, bp, channels, deliver_after_response, panic, sessions, subscriptions, worker_feed
+from . import api_bp, bp, channels, panic, sessions, subscriptions, worker_feed
 from .api import int_field, json_body, now, refusals_as_json, str_field
+from .immediate import deliver_after_response
 from .sessions import SafetyError
 
 
@@ -19,13 +20,19 @@ def worker_view(session: SafetySession | None, at) -> dict:
     if session is None or session.checked_out_at is not None or session.state == SessionState.CLOSED:
         return {"session": None, "server_time": at.isoformat()}
     state = session.state.value if session.state != SessionState.ACKNOWLEDGED else "alert"
-    return {"server_time": at.isoformat(), "session": {
-        "id": session.public_id, "state": state, "address": session.address, "notes": session.notes,
-        "child": session.child.full_name if session.child else None,
-        "expected_end": session.expected_end.isoformat(),
-        "seconds_remaining": int((session.expected_end - at).total_seconds()),
-        "sharing_location": session.last_location_at is not None,
-    }}
+    return {
+        "server_time": at.isoformat(),
+        "session": {
+            "id": session.public_id,
+            "state": state,
+            "address": session.address,
+            "notes": session.notes,
+            "child": session.child.full_name if session.child else None,
+            "expected_end": session.expected_end.isoformat(),
+            "seconds_remaining": int((session.expected_end - at).total_seconds()),
+            "sharing_location": session.last_location_at is not None,
+        },
+    }
 
 
 @bp.get("/safety")
@@ -39,8 +46,11 @@ def worker_page():
 @roles_required(Role.WORKER, Role.MANAGER)
 def me():
     at, session = now(), sessions.open_session_for(current_user)
-    return {**worker_view(session, at), **worker_feed.page_context(current_user, session, at),
-            "csrf_token": generate_csrf()}
+    return {
+        **worker_view(session, at),
+        **worker_feed.page_context(current_user, session, at),
+        "csrf_token": generate_csrf(),
+    }
 
 
 @api_bp.post("/safety/sessions")
@@ -48,9 +58,14 @@ def me():
 @refusals_as_json
 def start_session():
     body, at = json_body(), now()
-    session = sessions.start(current_user, at, int_field(body, "minutes"),
-                             child_public_id=str_field(body, "child_id", 64) or None,
-                             address=str_field(body, "address", 500), notes=str_field(body, "notes"))
+    session = sessions.start(
+        current_user,
+        at,
+        int_field(body, "minutes"),
+        child_public_id=str_field(body, "child_id", 64) or None,
+        address=str_field(body, "address", 500),
+        notes=str_field(body, "notes"),
+    )
     return worker_view(session, at), 201
 
 
@@ -103,9 +118,14 @@ def panic_view():
     body, at = json_body(), now()
     session, alert = panic.receive(current_user, at, body)
     pressed = session.panic_pressed_at or at
-    response = jsonify(state="alert", session=session.public_id, pressed_at=pressed.isoformat(),
-                       received_at=(session.panic_at or at).isoformat(), repeated=alert is None,
-                       message="Panic alert raised: your managers are being alerted now. If you can, call 999.")
+    response = jsonify(
+        state="alert",
+        session=session.public_id,
+        pressed_at=pressed.isoformat(),
+        received_at=(session.panic_at or at).isoformat(),
+        repeated=alert is None,
+        message="Panic alert raised: your managers are being alerted now. If you can, call 999.",
+    )
     deliver_after_response(response, alert)
     return response
 
@@ -115,8 +135,13 @@ def panic_view():
 @refusals_as_json
 def set_pins():
     body = json_body()
-    sessions.set_pins(current_user, str_field(body, "checkout_pin", 16), str_field(body, "duress_pin", 16),
-                      password=str_field(body, "password", 1024) or None, now=now())
+    sessions.set_pins(
+        current_user,
+        str_field(body, "checkout_pin", 16),
+        str_field(body, "duress_pin", 16),
+        password=str_field(body, "password", 1024) or None,
+        now=now(),
+    )
     return {"ok": True, "message": "Your check-out PIN and duress PIN are saved."}
 
 

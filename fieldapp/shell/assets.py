@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, url_for
 
-from .. import __version__
+from ..version import __version__
 
 SHELL_TEMPLATE = "shell/app.html"
 WORKER_TEMPLATE = "shell/sw.js"
@@ -24,9 +24,11 @@ def shell_static_files(app: Flask) -> list[str]:
 
 
 def precache_urls(app: Flask) -> list[str]:
-    return [url_for("shell.app_shell"), url_for("shell.manifest")] + [url_for(e) for e in OFFLINE_PAGES] + [
-        url_for("static", filename=name) for name in shell_static_files(app)
-    ]
+    return (
+        [url_for("shell.app_shell"), url_for("shell.manifest")]
+        + [url_for(e) for e in OFFLINE_PAGES]
+        + [url_for("static", filename=name) for name in shell_static_files(app)]
+    )
 
 
 def shell_version(app: Flask | None = None) -> str:

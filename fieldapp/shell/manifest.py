@@ -10,8 +10,12 @@ BACKGROUND_COLOUR = "#f3f5f7"
 
 def web_app_manifest() -> dict:
     def icon(filename: str, size: int, purpose: str) -> dict:
-        return {"src": url_for("static", filename=f"icons/{filename}"), "sizes": f"{size}x{size}",
-                "type": "image/png", "purpose": purpose}
+        return {
+            "src": url_for("static", filename=f"icons/{filename}"),
+            "sizes": f"{size}x{size}",
+            "type": "image/png",
+            "purpose": purpose,
+        }
 
     return {
         "id": url_for("shell.app_shell"),

@@ -23,8 +23,7 @@ def app_shell():
 @bp.get("/sw.js")
 def service_worker():
     app = current_app._get_current_object()
-    body = render_template(WORKER_TEMPLATE, version=shell_version(app), precache=precache_urls(app),
-                           shell_url="/app")
+    body = render_template(WORKER_TEMPLATE, version=shell_version(app), precache=precache_urls(app), shell_url="/app")
     response = make_response(body)
     response.mimetype = "text/javascript"
     response.headers["Service-Worker-Allowed"] = "/"

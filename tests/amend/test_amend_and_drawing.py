@@ -21,21 +21,33 @@ PHOTO = b"\x89PNG fictional drawing bytes MARKER-DRAWING"
 
 
 def test_a_correction_after_sign_off_is_an_amendment_awaiting_sign_off_again(
-        client, login_as, make_team, make_user, make_child, make_record):
+    client, login_as, make_team, make_user, make_child, make_record
+):
     people = team_with_child(make_team, make_user, make_child)
     stored = make_record(people.child, people.worker, statutory_visit())
     login_as(people.manager)
-    client.post(f"/records/{stored.record_id}/review", data={"revision": "1", "comment": "Good.",
-                                                            "sign_off": "Sign off"})
+    client.post(
+        f"/records/{stored.record_id}/review", data={"revision": "1", "comment": "Good.", "sign_off": "Sign off"}
+    )
     db.session.expire_all()
     assert get_record_row(stored.record_id).review_state == "signed_off"
-    amended = make_record(people.child, people.worker, {**statutory_visit(), "observations": "Corrected (fictional)."},
-                          record_id=stored.record_id, base_revision=1)
+    amended = make_record(
+        people.child,
+        people.worker,
+        {**statutory_visit(), "observations": "Corrected (fictional)."},
+        record_id=stored.record_id,
+        base_revision=1,
+    )
     assert (amended.status.value, amended.revision) == ("applied", 2)
     row = get_record_row(stored.record_id)
     assert row.review_state == "submitted"
-    kinds = dict(db.session.execute(select(record_revisions.c.revision, record_revisions.c.kind)
-                                    .where(record_revisions.c.record_id == stored.record_id)).all())
+    kinds = dict(
+        db.session.execute(
+            select(record_revisions.c.revision, record_revisions.c.kind).where(
+                record_revisions.c.record_id == stored.record_id
+            )
+        ).all()
+    )
     assert kinds == {1: "device", 2: "amendment"}
     assert stored.record_id in client.get("/review/awaiting").get_data(as_text=True).split("Returned")[0]
 
@@ -44,14 +56,20 @@ def _record_with_drawing(make_record, people):
     photo_id = str(uuid.uuid4())
     body = {**three_houses(), "drawing": {"attachment_id": photo_id, "mime": "image/png", "size": len(PHOTO)}}
     stored = make_record(people.child, people.worker, body)
-    store_attachments(db.session, record_cipher(), stored.record_id,
-                      [{"id": photo_id, "mime": "image/png", "size": len(PHOTO), "data": PHOTO}], datetime.now(UTC))
+    store_attachments(
+        db.session,
+        record_cipher(),
+        stored.record_id,
+        [{"id": photo_id, "mime": "image/png", "size": len(PHOTO), "data": PHOTO}],
+        datetime.now(UTC),
+    )
     db.session.commit()
     return stored.record_id, photo_id
 
 
 def test_the_drawing_is_shown_to_worker_and_manager_on_record_sign_off_and_print(
-        client, login_as, make_team, make_user, make_child, make_record):
+    client, login_as, make_team, make_user, make_child, make_record
+):
     people = team_with_child(make_team, make_user, make_child)
     record_id, photo_id = _record_with_drawing(make_record, people)
     url = f"/records/{record_id}/attachments/{photo_id}"
@@ -72,8 +90,12 @@ def test_the_drawing_is_shown_to_worker_and_manager_on_record_sign_off_and_print
 def test_the_drawing_is_refused_to_everyone_else(client, login_as, make_team, make_user, make_child, make_record):
     people = team_with_child(make_team, make_user, make_child)
     record_id, photo_id = _record_with_drawing(make_record, people)
-    outsiders = [make_user(Role.WORKER, people.team), make_user(Role.MANAGER, make_team()), people.support,
-                 make_user(Role.ADMIN)]
+    outsiders = [
+        make_user(Role.WORKER, people.team),
+        make_user(Role.MANAGER, make_team()),
+        people.support,
+        make_user(Role.ADMIN),
+    ]
     for person in outsiders:
         login_as(person)
         assert client.get(f"/records/{record_id}/attachments/{photo_id}").status_code == 404, person.role

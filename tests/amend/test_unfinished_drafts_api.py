@@ -32,13 +32,34 @@ def world(app, client, make_team, make_user, make_child):
 def unfinished_op(device: ApiDevice, child: str, text: str = MARKER, **changes) -> dict:
     child_id = child
     record_id = str(uuid.uuid4())
-    draft = {"id": str(uuid.uuid4()), "kind": "record", "recordType": "visit", "childId": child_id,
-             "recordId": record_id, "baseRevision": 0, "groupId": record_id,
-             "body": {"record_type": "visit", "schema_version": 1, "id": record_id, "child_id": child_id,
-                      "observations": text}}  # unfinished: far from passing the visit schema
-    return {"kind": "unfinished_draft", "op_id": str(uuid.uuid4()), "device_id": device.id, "device_seq": 1,
-            "child_id": child_id, "record_id": record_id, "record_type": "visit", "draft": draft,
-            "attachments": [], **changes}
+    draft = {
+        "id": str(uuid.uuid4()),
+        "kind": "record",
+        "recordType": "visit",
+        "childId": child_id,
+        "recordId": record_id,
+        "baseRevision": 0,
+        "groupId": record_id,
+        "body": {
+            "record_type": "visit",
+            "schema_version": 1,
+            "id": record_id,
+            "child_id": child_id,
+            "observations": text,
+        },
+    }  # unfinished: far from passing the visit schema
+    return {
+        "kind": "unfinished_draft",
+        "op_id": str(uuid.uuid4()),
+        "device_id": device.id,
+        "device_seq": 1,
+        "child_id": child_id,
+        "record_id": record_id,
+        "record_type": "visit",
+        "draft": draft,
+        "attachments": [],
+        **changes,
+    }
 
 
 def count(model_or_table) -> int:
@@ -65,8 +86,16 @@ def test_an_unfinished_draft_for_a_child_never_allocated_is_refused(world, make_
     assert count(UnfinishedDraft) == 0
 
 
-@pytest.mark.parametrize("changes", [{"draft": "text"}, {"record_id": "not-a-uuid"}, {"record_type": "essay"},
-                                     {"child_id": None}, {"attachments": {"a": 1}}])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"draft": "text"},
+        {"record_id": "not-a-uuid"},
+        {"record_type": "essay"},
+        {"child_id": None},
+        {"attachments": {"a": 1}},
+    ],
+)
 def test_a_malformed_unfinished_draft_is_refused_with_a_reason(world, changes):
     _, child, device = world
     [result] = device.push(unfinished_op(device, child.public_id, **changes)).json["results"]
@@ -97,8 +126,12 @@ def test_the_next_device_takes_the_draft_once(app, world, client):
     assert len(again["drafts"]) == 1  # the same device may ask again (its first answer may have been lost)
     assert client.get("/api/drafts/unfinished", headers={HEADER: nxt.id}).json["drafts"] == []
     other = ApiDevice(client).register()
-    assert client.post("/api/drafts/unfinished/take", json={"ids": [op["op_id"]]},
-                       headers={HEADER: other.id}).json["drafts"] == []
+    assert (
+        client.post("/api/drafts/unfinished/take", json={"ids": [op["op_id"]]}, headers={HEADER: other.id}).json[
+            "drafts"
+        ]
+        == []
+    )
     assert "unfinished_draft_taken" in set(db.session.scalars(select(AuditEvent.action)))
 
 
@@ -115,8 +148,10 @@ def test_another_worker_never_sees_the_draft(world, client, make_user, login_as)
 
 def test_the_device_reports_counts_only_and_bad_reports_are_4xx(world, client):
     _, _, device = world
-    assert client.post("/api/devices/report", json={"drafts": 2, "outbox": 5},
-                       headers={HEADER: device.id}).status_code == 200
+    assert (
+        client.post("/api/devices/report", json={"drafts": 2, "outbox": 5}, headers={HEADER: device.id}).status_code
+        == 200
+    )
     row = db.session.get(Device, device.id)
     db.session.refresh(row)
     assert (row.reported_drafts, row.reported_outbox) == (2, 5) and row.reported_at is not None

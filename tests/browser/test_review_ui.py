@@ -17,7 +17,7 @@ from fieldapp.records.store import get_record_row, push_context, read_body
 from sync import PushOp, apply_push
 from sync.tables import conflicts
 from tests.browser.conftest import assert_accessible, sign_in
-from tests.record_cases import safety_rating, sos_map, statutory_visit
+from tests.record_cases import safety_rating, seen_alone, sos_map, statutory_visit
 
 pytestmark = pytest.mark.browser
 
@@ -78,7 +78,9 @@ def test_support_resolves_a_hard_conflict_field_by_field(live_server, seeded, pa
 
 
 def test_manager_signs_off_a_record(live_server, seeded, page):
-    stored = store(live_server.app, seeded.child, seeded.worker, statutory_visit())
+    visit, note = statutory_visit(), seen_alone()  # a statutory visit is signed off with its seen-alone record
+    stored = store(live_server.app, seeded.child, seeded.worker, visit, record_id=visit["id"])
+    store(live_server.app, seeded.child, seeded.worker, note, record_id=note["id"])
     store(live_server.app, seeded.child, seeded.worker, safety_rating())
     store(live_server.app, seeded.child, seeded.worker, {**safety_rating(), "rated_on": "2025-05-01"})
 

@@ -33,12 +33,18 @@ def signed_off_visit(make_record, people, **changes):
 def signed_off_drawing(make_record, people):
     """A Three Houses record whose drawing is a real PNG stored encrypted beside it, then signed off."""
     attachment_id = str(uuid.uuid4())
-    body = {**three_houses(), "drawing": {"attachment_id": attachment_id, "mime": "image/png",
-                                          "size": len(DRAWING_PNG)}}
+    body = {
+        **three_houses(),
+        "drawing": {"attachment_id": attachment_id, "mime": "image/png", "size": len(DRAWING_PNG)},
+    }
     result = make_record(people.child, people.worker, body)
-    store_attachments(db.session, record_cipher(), result.record_id,
-                      [{"id": attachment_id, "mime": "image/png", "size": len(DRAWING_PNG), "data": DRAWING_PNG}],
-                      utcnow())
+    store_attachments(
+        db.session,
+        record_cipher(),
+        result.record_id,
+        [{"id": attachment_id, "mime": "image/png", "size": len(DRAWING_PNG), "data": DRAWING_PNG}],
+        utcnow(),
+    )
     db.session.commit()
     sign_off(people.manager, result.record_id)
     return result.record_id

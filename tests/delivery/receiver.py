@@ -17,8 +17,15 @@ import trustme
 
 
 class Receiver:
-    def __init__(self, secret: str, tmp_path, fail_share: float = 0.0, seed: int = 7, always_fail: bool = False,
-                 redirect_to: str | None = None):
+    def __init__(
+        self,
+        secret: str,
+        tmp_path,
+        fail_share: float = 0.0,
+        seed: int = 7,
+        always_fail: bool = False,
+        redirect_to: str | None = None,
+    ):
         self.secret, self.fail_share, self.always_fail, self.redirect_to = secret, fail_share, always_fail, redirect_to
         self.random = random.Random(seed)
         self.lock = threading.Lock()
@@ -62,8 +69,9 @@ class Receiver:
     def _verify(self, headers, body: bytes) -> bool:
         timestamp = headers.get("X-Fieldapp-Timestamp", "")
         given = headers.get("X-Fieldapp-Signature", "")
-        expected = "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + body,
-                                        hashlib.sha256).hexdigest()
+        expected = (
+            "sha256=" + hmac.new(self.secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        )
         fresh = timestamp.isdigit() and abs(time.time() - int(timestamp)) < 300
         return fresh and hmac.compare_digest(given, expected)
 

@@ -74,7 +74,8 @@ def test_the_childs_drawing_is_embedded(people, make_record):
 
 
 def test_the_record_page_offers_the_pdf_to_those_who_may_read_it_and_audits_it(
-        people, make_record, client, make_team, make_user):
+    people, make_record, client, make_team, make_user
+):
     record_id = signed_off_visit(make_record, people)
     login(client, people.worker)
     page = client.get(f"/records/{record_id}").get_data(as_text=True)
@@ -127,7 +128,8 @@ def test_a_reader_polling_the_drop_folder_never_sees_a_partial_file(app, people,
         stop.set()
         reader.join()
     assert problems == []
-    assert {f"fieldapp-{record_id}-v1.{ext}" for record_id in record_ids for ext in ("json", "pdf")} == \
-        {path.name for path in drop.iterdir()}
+    assert {f"fieldapp-{record_id}-v1.{ext}" for record_id in record_ids for ext in ("json", "pdf")} == {
+        path.name for path in drop.iterdir()
+    }
     assert seen  # the reader really was reading while files arrived
     assert db.session.scalars(select(ExportJob.state)).all() == [ExportState.DELIVERED] * 12

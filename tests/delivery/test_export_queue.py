@@ -10,6 +10,7 @@ from sqlalchemy import select
 from fieldapp.delivery import queue
 from fieldapp.extensions import db
 from fieldapp.models import ExportJob, ExportState, ReviewDecision, utcnow
+from fieldapp.records.store import get_record_row, read_body
 from fieldapp.review.queries import visible_record
 from fieldapp.review.services import ReviewRefused, review_record
 from tests.conftest import login
@@ -20,8 +21,12 @@ from tests.review.helpers import team_with_child
 
 @pytest.fixture
 def people(app, make_team, make_user, make_child, tmp_path):
-    app.config.update(DELIVERY_WEBHOOK_URL="https://case-system.example.gov.uk/in", DELIVERY_WEBHOOK_SECRET="s" * 20,
-                      DELIVERY_ALLOWED_HOSTS=["case-system.example.gov.uk"], DELIVERY_FOLDER=str(tmp_path))
+    app.config.update(
+        DELIVERY_WEBHOOK_URL="https://case-system.example.gov.uk/in",
+        DELIVERY_WEBHOOK_SECRET="s" * 20,
+        DELIVERY_ALLOWED_HOSTS=["case-system.example.gov.uk"],
+        DELIVERY_FOLDER=str(tmp_path),
+    )
     return team_with_child(make_team, make_user, make_child)
 
 
@@ -33,7 +38,9 @@ def test_sign_off_creates_one_job_per_destination_with_a_stable_delivery_id(peop
     record_id = signed_off_visit(make_record, people)
     found = jobs()
     assert [(job.record_id, job.revision, job.destination, job.state) for job in found] == [
-        (record_id, 1, "folder", ExportState.PENDING), (record_id, 1, "webhook", ExportState.PENDING)]
+        (record_id, 1, "folder", ExportState.PENDING),
+        (record_id, 1, "webhook", ExportState.PENDING),
+    ]
     assert len({job.delivery_id for job in found}) == 2
 
 
@@ -62,11 +69,21 @@ def test_no_destination_configured_means_no_jobs(app, people, make_record):
 
 def test_an_amendment_signed_off_is_delivered_again_as_its_own_version(people, make_record):
     record_id = signed_off_visit(make_record, people)
-    make_record(people.child, people.worker, {**statutory_visit(), "observations": "Amended."},
-                record_id=record_id, base_revision=1)
+    note_id = read_body(get_record_row(record_id))["seen_alone_record_id"]  # the amendment keeps its note
+    make_record(
+        people.child,
+        people.worker,
+        {**statutory_visit(), "observations": "Amended.", "seen_alone_record_id": note_id},
+        record_id=record_id,
+        base_revision=1,
+    )
     sign_off(people.manager, record_id, revision=2)
     assert sorted((job.revision, job.destination) for job in jobs()) == [
-        (1, "folder"), (1, "webhook"), (2, "folder"), (2, "webhook")]
+        (1, "folder"),
+        (1, "webhook"),
+        (2, "folder"),
+        (2, "webhook"),
+    ]
 
 
 def test_a_claimed_job_is_not_claimed_again_until_its_lease_expires(people, make_record):

@@ -29,9 +29,17 @@ def people(make_team, make_user, make_child):
 
 
 def configure(app, receiver: Receiver, **extra):
-    app.config.update({"DELIVERY_WEBHOOK_URL": receiver.url, "DELIVERY_WEBHOOK_SECRET": SECRET,
-                       "DELIVERY_ALLOWED_HOSTS": [receiver.host], "DELIVERY_CA_BUNDLE": str(receiver.ca_path),
-                       "DELIVERY_FOLDER": None, "DELIVERY_RETRY_BASE_SECONDS": 0.05, **extra})
+    app.config.update(
+        {
+            "DELIVERY_WEBHOOK_URL": receiver.url,
+            "DELIVERY_WEBHOOK_SECRET": SECRET,
+            "DELIVERY_ALLOWED_HOSTS": [receiver.host],
+            "DELIVERY_CA_BUNDLE": str(receiver.ca_path),
+            "DELIVERY_FOLDER": None,
+            "DELIVERY_RETRY_BASE_SECONDS": 0.05,
+            **extra,
+        }
+    )
 
 
 def states() -> dict[str, int]:
@@ -39,14 +47,20 @@ def states() -> dict[str, int]:
 
 
 def test_the_receiver_gets_the_signed_off_version_with_labels_and_attachments_by_reference(
-        app, people, make_record, tmp_path):
+    app, people, make_record, tmp_path
+):
     with Receiver(SECRET, tmp_path) as receiver:
         configure(app, receiver)
         visit_id = signed_off_visit(make_record, people, observations="Kitchen clean; Sam showed me his room.")
         drawing_id = signed_off_drawing(make_record, people)
         # A later edit must not leak into the delivery of the version that was signed off.
-        make_record(people.child, people.worker, {**statutory_visit(), "observations": "LATER EDIT"},
-                    record_id=visit_id, base_revision=1)
+        make_record(
+            people.child,
+            people.worker,
+            {**statutory_visit(), "observations": "LATER EDIT"},
+            record_id=visit_id,
+            base_revision=1,
+        )
         assert deliver_due() == 2
     assert receiver.refused_signatures == 0
     documents = {doc["record"]["id"]: doc for doc in receiver.deliveries.values()}
@@ -76,8 +90,7 @@ def test_a_wrong_secret_is_refused_by_the_receiver_and_retried(app, people, make
 
 @pytest.mark.parametrize("problem", ["host not allow-listed", "plain http", "redirect"])
 def test_the_server_only_posts_to_the_allow_listed_https_receiver(app, people, make_record, tmp_path, problem):
-    with Receiver(SECRET, tmp_path) as elsewhere, \
-            Receiver(SECRET, tmp_path, redirect_to=elsewhere.url) as receiver:
+    with Receiver(SECRET, tmp_path) as elsewhere, Receiver(SECRET, tmp_path, redirect_to=elsewhere.url) as receiver:
         configure(app, receiver)
         if problem == "host not allow-listed":
             app.config["DELIVERY_ALLOWED_HOSTS"] = ["case-system.example.gov.uk"]
@@ -92,7 +105,8 @@ def test_the_server_only_posts_to_the_allow_listed_https_receiver(app, people, m
 
 
 def test_a_permanently_failing_destination_is_parked_and_shown_to_admins(
-        app, people, make_record, tmp_path, client, make_user):
+    app, people, make_record, tmp_path, client, make_user
+):
     with Receiver(SECRET, tmp_path, always_fail=True) as receiver:
         configure(app, receiver, DELIVERY_MAX_ATTEMPTS=3, DELIVERY_RETRY_BASE_SECONDS=0.01)
         signed_off_visit(make_record, people)
@@ -114,27 +128,36 @@ def worker_environment(app) -> dict:
     options = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}).get("connect_args", {}).get("options")
     if options:  # the PostgreSQL fixture's private schema
         url += ("&" if "?" in url else "?") + "options=" + options.replace("=", "%3D")
-    env = {**os.environ, "FIELDAPP_DATABASE_URL": url, "FIELDAPP_INSTANCE_PATH": app.instance_path,
-           "FIELDAPP_SECRET_KEY": app.config["SECRET_KEY"],
-           "FIELDAPP_DELIVERY_WEBHOOK_URL": app.config["DELIVERY_WEBHOOK_URL"],
-           "FIELDAPP_DELIVERY_WEBHOOK_SECRET": SECRET,
-           "FIELDAPP_DELIVERY_ALLOWED_HOSTS": ",".join(app.config["DELIVERY_ALLOWED_HOSTS"]),
-           "FIELDAPP_DELIVERY_CA_BUNDLE": app.config["DELIVERY_CA_BUNDLE"],
-           "FIELDAPP_DELIVERY_RETRY_BASE_SECONDS": "0.05", "FIELDAPP_DELIVERY_MAX_ATTEMPTS": "50",
-           # A killed worker's claims come back after this; short here so the test need not wait minutes.
-           "FIELDAPP_DELIVERY_LEASE_SECONDS": "4"}
+    env = {
+        **os.environ,
+        "FIELDAPP_DATABASE_URL": url,
+        "FIELDAPP_INSTANCE_PATH": app.instance_path,
+        "FIELDAPP_SECRET_KEY": app.config["SECRET_KEY"],
+        "FIELDAPP_DELIVERY_WEBHOOK_URL": app.config["DELIVERY_WEBHOOK_URL"],
+        "FIELDAPP_DELIVERY_WEBHOOK_SECRET": SECRET,
+        "FIELDAPP_DELIVERY_ALLOWED_HOSTS": ",".join(app.config["DELIVERY_ALLOWED_HOSTS"]),
+        "FIELDAPP_DELIVERY_CA_BUNDLE": app.config["DELIVERY_CA_BUNDLE"],
+        "FIELDAPP_DELIVERY_RETRY_BASE_SECONDS": "0.05",
+        "FIELDAPP_DELIVERY_MAX_ATTEMPTS": "50",
+        # A killed worker's claims come back after this; short here so the test need not wait minutes.
+        "FIELDAPP_DELIVERY_LEASE_SECONDS": "4",
+    }
     env.pop("FIELDAPP_DELIVERY_FOLDER", None)
     return env
 
 
 def start_worker(env, log):
     fieldapp_command = str(Path(sys.executable).parent / "fieldapp")
-    return subprocess.Popen([fieldapp_command, "deliver", "--tick", "0.05"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=log, start_new_session=True)
+    return subprocess.Popen(
+        [fieldapp_command, "deliver", "--tick", "0.05"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+        start_new_session=True,
+    )
 
 
-def test_200_sign_offs_reach_a_flaky_receiver_exactly_once_through_a_killed_worker(
-        app, people, make_record, tmp_path):
+def test_200_sign_offs_reach_a_flaky_receiver_exactly_once_through_a_killed_worker(app, people, make_record, tmp_path):
     with Receiver(SECRET, tmp_path, fail_share=0.3, seed=19) as receiver:
         configure(app, receiver)
         record_ids = {signed_off_visit(make_record, people) for _ in range(200)}

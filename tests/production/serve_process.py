@@ -21,8 +21,14 @@ class ServeProcess:
     def __init__(self, workdir: Path, env: dict, *args: str):
         self.log_path = workdir / "serve.log"
         self.log = open(self.log_path, "wb")  # noqa: SIM115  (closed in stop())
-        self.process = subprocess.Popen([*FIELDAPP, "serve", "--port", "0", *args], env=env, cwd=workdir,
-                                        stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.process = subprocess.Popen(
+            [*FIELDAPP, "serve", "--port", "0", *args],
+            env=env,
+            cwd=workdir,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.port = int(self.wait_for_line(lambda line: LISTENING.search(line), 60).group(1))
         self.url = f"http://127.0.0.1:{self.port}"
 
@@ -66,6 +72,12 @@ class ServeProcess:
 
 def fieldapp_env(instance: Path, **extra: str) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith("FIELDAPP_")}
-    env.update({"FIELDAPP_INSTANCE_PATH": str(instance), "FIELDAPP_ESCALATOR_TICK_SECONDS": "0.5",
-                "FIELDAPP_VAPID_SUBJECT": "mailto:serve-tests@example.invalid", **extra})
+    env.update(
+        {
+            "FIELDAPP_INSTANCE_PATH": str(instance),
+            "FIELDAPP_ESCALATOR_TICK_SECONDS": "0.5",
+            "FIELDAPP_VAPID_SUBJECT": "mailto:serve-tests@example.invalid",
+            **extra,
+        }
+    )
     return env

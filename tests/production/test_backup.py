@@ -107,17 +107,21 @@ def full_instance(app, make_team, make_user, make_child, make_record):
 
 
 def bodies(record_ids) -> dict:
-    return {record_id: read_body(db.session.execute(sa.select(records).where(records.c.id == record_id)).one())
-            for record_id in record_ids}
+    return {
+        record_id: read_body(db.session.execute(sa.select(records).where(records.c.id == record_id)).one())
+        for record_id in record_ids
+    }
 
 
 def keys_of(app) -> dict:
     with app.app_context():
         keyring, cipher = current_keyring(), record_cipher()
-        return {"record": (cipher.current_key_id, dict(cipher.keys)),
-                "sealing": (keyring.current_kid, sorted(keyring.keys)),
-                "vapid": (Path(app.instance_path) / VAPID_KEY_FILE).read_text(),
-                "secret": app.config["SECRET_KEY"]}
+        return {
+            "record": (cipher.current_key_id, dict(cipher.keys)),
+            "sealing": (keyring.current_kid, sorted(keyring.keys)),
+            "vapid": (Path(app.instance_path) / VAPID_KEY_FILE).read_text(),
+            "secret": app.config["SECRET_KEY"],
+        }
 
 
 def test_backup_wipe_restore_round_trip(app, full_instance, empty_instance, tmp_path):
@@ -187,13 +191,16 @@ def test_keys_export_and_import_for_escrow(app, full_instance, empty_instance, t
 def keys_of_escrow(app) -> dict:
     with app.app_context():
         keyring, cipher = current_keyring(), record_cipher()
-        return {"record": (cipher.current_key_id, dict(cipher.keys)),
-                "sealing": (keyring.current_kid, sorted(keyring.keys))}
+        return {
+            "record": (cipher.current_key_id, dict(cipher.keys)),
+            "sealing": (keyring.current_kid, sorted(keyring.keys)),
+        }
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 def test_old_backup_restored_while_devices_hold_newer_sealed_items_loses_nothing(
-        app, client, make_team, make_user, make_child, empty_instance, tmp_path):
+    app, client, make_team, make_user, make_child, empty_instance, tmp_path
+):
     team = make_team()
     worker = make_user(Role.WORKER, team)
     child = make_child(team, worker)

@@ -25,8 +25,9 @@ DEVICE_HEADER = "X-Fieldapp-Device"
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("serve")
-    env = fieldapp_env(workdir / "instance", FIELDAPP_DEMO_PASSWORD=DEMO_PASSWORD,
-                       FIELDAPP_LOGIN_RATE_LIMIT="100 per minute")
+    env = fieldapp_env(
+        workdir / "instance", FIELDAPP_DEMO_PASSWORD=DEMO_PASSWORD, FIELDAPP_LOGIN_RATE_LIMIT="100 per minute"
+    )
     subprocess.run([*FIELDAPP, "demo"], env=env, cwd=workdir, check=True, capture_output=True, timeout=120)
     server = ServeProcess(workdir, env)
     server.database = workdir / "instance" / "fieldapp.sqlite3"
@@ -37,8 +38,10 @@ def served(tmp_path_factory):
 def demo_children(database) -> list[dict]:
     with sqlite3.connect(database) as connection:
         connection.row_factory = sqlite3.Row
-        return [dict(row) for row in connection.execute(
-            "SELECT public_id, case_number, first_name, last_name, address FROM children")]
+        return [
+            dict(row)
+            for row in connection.execute("SELECT public_id, case_number, first_name, last_name, address FROM children")
+        ]
 
 
 def api_session(url: str, username: str, device_id: str | None = None) -> requests.Session:
@@ -84,8 +87,9 @@ def test_every_response_has_a_request_id_that_the_audit_trail_and_the_log_carry(
     request_id = response.headers["X-Request-Id"]
     assert len(request_id) == 32
     with sqlite3.connect(served.database) as connection:
-        actions = [row[0] for row in connection.execute(
-            "SELECT action FROM audit_events WHERE request_id = ?", (request_id,))]
+        actions = [
+            row[0] for row in connection.execute("SELECT action FROM audit_events WHERE request_id = ?", (request_id,))
+        ]
     assert actions == ["view_child"]
     [line] = [line for line in served.json_lines() if line.get("request_id") == request_id]
     assert line["route"] == "/children/<public_id>" and line["status"] == 200
@@ -103,28 +107,55 @@ def test_logs_are_json_lines_without_personal_data(served):
     mine = caseload["children"][0]
     key = worker.get(f"{url}/api/keys/sealing").json()
     op_id, record_id = str(uuid.uuid4()), str(uuid.uuid4())
-    body = {**sos_map(), "id": record_id, "child_id": mine["public_id"],
-            "complicating_factors": f"{mine['first_name']} {mine['last_name']} at {mine.get('address', '')}"}
-    op = {"op_id": op_id, "record_id": record_id, "record_type": "sos_map", "schema_version": 1,
-          "device_id": worker.headers[DEVICE_HEADER], "device_seq": 1, "base_revision": 0,
-          "child_id": mine["public_id"], "body": body}
+    body = {
+        **sos_map(),
+        "id": record_id,
+        "child_id": mine["public_id"],
+        "complicating_factors": f"{mine['first_name']} {mine['last_name']} at {mine.get('address', '')}",
+    }
+    op = {
+        "op_id": op_id,
+        "record_id": record_id,
+        "record_type": "sos_map",
+        "schema_version": 1,
+        "device_id": worker.headers[DEVICE_HEADER],
+        "device_seq": 1,
+        "base_revision": 0,
+        "child_id": mine["public_id"],
+        "body": body,
+    }
     envelope = seal(json.dumps(op).encode(), b64url_decode(key["public_key"]), key["kid"])
     pushed = worker.post(f"{url}/api/sync/push", json={"ops": [{"op_id": op_id, "envelope": envelope}]})
     assert pushed.json()["results"][0]["status"] == "applied", pushed.text
-    bad = worker.post(f"{url}/api/sync/push", json={"ops": [{"op_id": "x", "envelope": {"v": 1, "kid": child[
-        "first_name"]}}]})
+    bad = worker.post(
+        f"{url}/api/sync/push", json={"ops": [{"op_id": "x", "envelope": {"v": 1, "kid": child["first_name"]}}]}
+    )
     assert bad.status_code == 200
     assert worker.get(f"{url}/api/sync/pull?after=0").ok
-    started = worker.post(f"{url}/api/safety/sessions", json={
-        "minutes": 30, "child_id": mine["public_id"], "address": child["address"],
-        "notes": f"visiting {child['last_name']}"})
+    started = worker.post(
+        f"{url}/api/safety/sessions",
+        json={
+            "minutes": 30,
+            "child_id": mine["public_id"],
+            "address": child["address"],
+            "notes": f"visiting {child['last_name']}",
+        },
+    )
     assert started.status_code == 201, started.text
     assert worker.post(f"{url}/api/safety/panic", json={"address": child["address"]}).ok
     manager = api_session(url, "demo.manager")
-    for path in ("/caseload", f"/children/{child['public_id']}", f"/children/{child['public_id']}/records",
-                 f"/records/{record_id}", "/oversight/", "/safety/board", "/api/safety/board", "/review/awaiting",
-                 f"/children/{child['first_name']}%20{child['last_name']}",
-                 f"/caseload?q={child['first_name']}+{child['last_name']}"):
+    for path in (
+        "/caseload",
+        f"/children/{child['public_id']}",
+        f"/children/{child['public_id']}/records",
+        f"/records/{record_id}",
+        "/oversight/",
+        "/safety/board",
+        "/api/safety/board",
+        "/review/awaiting",
+        f"/children/{child['first_name']}%20{child['last_name']}",
+        f"/caseload?q={child['first_name']}+{child['last_name']}",
+    ):
         assert manager.get(f"{url}{path}").status_code in (200, 404), path
     deadline = time.monotonic() + 20  # the escalator sweeps (tick 0.5 s) and logs; a loaded machine is slower
     while True:
@@ -132,8 +163,10 @@ def test_logs_are_json_lines_without_personal_data(served):
         json_lines = [line for line in text.splitlines() if line.startswith("{")]
         parsed = [json.loads(line) for line in json_lines]
         escalator_lines = [line for line in parsed if line["logger"] == "fieldapp.escalator"]
-        if any(line.get("request_id", "").startswith("escalator-") for line in escalator_lines) \
-                or time.monotonic() > deadline:
+        if (
+            any(line.get("request_id", "").startswith("escalator-") for line in escalator_lines)
+            or time.monotonic() > deadline
+        ):
             break
         time.sleep(0.5)
     assert len(json_lines) > 30
@@ -146,4 +179,3 @@ def test_logs_are_json_lines_without_personal_data(served):
     forbidden |= {"Example Street", "Demo Town", "ZZ99 9ZZ", "Wren Example", "Morgan Placeholder"}
     leaked = sorted(word for word in forbidden if word and word.lower() in text.lower())
     assert leaked == [], leaked
-

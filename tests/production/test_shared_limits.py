@@ -44,13 +44,20 @@ def other_worker_signs_in_wrongly(tmp_path, env: dict) -> str:
         db.engine.dispose()
     database = tmp_path / "other" / "store.sqlite3"
     env = {**env, "FIELDAPP_INSTANCE_PATH": str(tmp_path / "other-instance")}
-    return subprocess.run([sys.executable, "-c", OTHER_WORKER, str(database)], env=env, capture_output=True,
-                          text=True, check=True, timeout=120).stdout.strip()
+    return subprocess.run(
+        [sys.executable, "-c", OTHER_WORKER, str(database)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout.strip()
 
 
 @pytest.mark.parametrize("shared", [True, False], ids=["redis", "memory"])
-def test_sign_in_attempts_count_across_worker_processes_only_through_redis(shared, tmp_path, request,
-                                                                          monkeypatch, redis_prefix):
+def test_sign_in_attempts_count_across_worker_processes_only_through_redis(
+    shared, tmp_path, request, monkeypatch, redis_prefix
+):
     import os
 
     monkeypatch.setenv("FIELDAPP_REDIS_PREFIX", redis_prefix)

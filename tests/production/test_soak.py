@@ -27,8 +27,13 @@ def test_short_soak_with_faults_loses_nothing_and_alerts_once(tmp_path):
     finally:
         engine.dispose()
     out = tmp_path / "soak.json"
-    result = subprocess.run([sys.executable, str(ROOT / "bench" / "soak.py"), "--short", "--json", str(out)],
-                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "soak.py"), "--short", "--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.exists(), result.stdout[-3000:] + result.stderr[-3000:]
     report = json.loads(out.read_text())
     assert result.returncode == 0, json.dumps(report, indent=1)[:4000]
@@ -41,8 +46,13 @@ def test_short_soak_with_faults_loses_nothing_and_alerts_once(tmp_path):
     assert all("error" not in fault for fault in faults.values()), faults
     assert faults["terminate every database connection"]["result"] > 0
     assert report["supervisor_restarts"] == 1  # the killed escalator was started again
-    for endpoint in ("POST /api/sync/push", "GET /api/sync/pull", "GET /api/caseload", "POST /api/safety/sessions",
-                     "GET /api/safety/board"):
+    for endpoint in (
+        "POST /api/sync/push",
+        "GET /api/sync/pull",
+        "GET /api/caseload",
+        "POST /api/safety/sessions",
+        "GET /api/safety/board",
+    ):
         assert report["endpoints"][endpoint]["requests"] > 0, endpoint
     # After the faults the service answers again: the last minutes' failures are only the fault windows' own.
     assert report["failures"] < report["requests"] * 0.25

@@ -24,18 +24,36 @@ class Team:
 def team_with_child(make_team, make_user, make_child) -> Team:
     team = make_team()
     worker = make_user(Role.WORKER, team)
-    return Team(team, worker, make_user(Role.MANAGER, team), make_user(Role.SUPPORT, team),
-                make_child(team, worker))
+    return Team(team, worker, make_user(Role.MANAGER, team), make_user(Role.SUPPORT, team), make_child(team, worker))
 
 
-def hard_conflict(make_record, child, worker, field="observations", server_value="Server words.",
-                  device_value="Device words.", **device_extra):
+def hard_conflict(
+    make_record,
+    child,
+    worker,
+    field="observations",
+    server_value="Server words.",
+    device_value="Device words.",
+    **device_extra,
+):
     """v1, then two edits of `field` from v1 on two tablets: the second is held as a hard conflict."""
     first = make_record(child, worker, statutory_visit())
-    make_record(child, worker, {**statutory_visit(), field: server_value}, record_id=first.record_id,
-                base_revision=1, device_id="tablet-a")
-    held = make_record(child, worker, {**statutory_visit(), field: device_value, **device_extra},
-                       record_id=first.record_id, base_revision=1, device_id="tablet-b")
+    make_record(
+        child,
+        worker,
+        {**statutory_visit(), field: server_value},
+        record_id=first.record_id,
+        base_revision=1,
+        device_id="tablet-a",
+    )
+    held = make_record(
+        child,
+        worker,
+        {**statutory_visit(), field: device_value, **device_extra},
+        record_id=first.record_id,
+        base_revision=1,
+        device_id="tablet-b",
+    )
     assert held.status.value == "conflict", held
     return held
 

@@ -39,22 +39,38 @@ def test_record_page_renders_each_field_with_its_label(client, login_as, people,
     stored = make_record(people.child, people.worker, statutory_visit())
     login_as(people.manager)
     page = client.get(f"/records/{stored.record_id}").get_data(as_text=True)
-    for text in ("Type of visit", "Looked-after child (regulation 28)", "Where the visit took place",
-                 "Foster placement", "Was the child&#39;s bedroom seen?", "Book dentist", "10 April 2025"):
+    for text in (
+        "Type of visit",
+        "Looked-after child (regulation 28)",
+        "Where the visit took place",
+        "Foster placement",
+        "Was the child&#39;s bedroom seen?",
+        "Book dentist",
+        "10 April 2025",
+    ):
         assert text in page, text
     assert "Your decision on version 1" in page
     assert _actions()[-1] == "view_record"
 
 
-def test_worker_and_manager_outside_the_case_get_404_and_an_audit(client, login_as, people, make_record,
-                                                                   make_user, make_team):
+def test_worker_and_manager_outside_the_case_get_404_and_an_audit(
+    client, login_as, people, make_record, make_user, make_team
+):
     stored = make_record(people.child, people.worker, statutory_visit())
     other_team = make_team()
-    for outsider in (make_user(Role.WORKER, people.team), make_user(Role.MANAGER, other_team), people.support,
-                     make_user(Role.ADMIN)):
+    for outsider in (
+        make_user(Role.WORKER, people.team),
+        make_user(Role.MANAGER, other_team),
+        people.support,
+        make_user(Role.ADMIN),
+    ):
         login_as(outsider)
-        for url in (f"/records/{stored.record_id}", f"/records/{stored.record_id}/print",
-                    f"/records/{stored.record_id}/versions/1", f"/children/{people.child.public_id}/records"):
+        for url in (
+            f"/records/{stored.record_id}",
+            f"/records/{stored.record_id}/print",
+            f"/records/{stored.record_id}/versions/1",
+            f"/children/{people.child.public_id}/records",
+        ):
             assert client.get(url).status_code == 404, (outsider.role, url)
     assert _actions().count("view_denied") == 16
 
@@ -78,8 +94,9 @@ def test_support_sees_only_records_in_conflict(client, login_as, people, make_re
     assert {"view_conflict_queue", "view_conflict"} <= set(_actions())
 
 
-def test_queue_filters_by_team_worker_type_and_age(client, login_as, people, make_record, make_user, make_team,
-                                                   make_child):
+def test_queue_filters_by_team_worker_type_and_age(
+    client, login_as, people, make_record, make_user, make_team, make_child
+):
     held = hard_conflict(make_record, people.child, people.worker)
     other_team = make_team()
     other_worker = make_user(Role.WORKER, other_team)
@@ -90,7 +107,7 @@ def test_queue_filters_by_team_worker_type_and_age(client, login_as, people, mak
         page = client.get(f"/reconcile/?{query}")
         assert page.status_code == 200
         text = page.get_data(as_text=True)
-        return {cid for cid in (held.conflict_id, other.conflict_id) if f"/reconcile/{cid}\"" in text}
+        return {cid for cid in (held.conflict_id, other.conflict_id) if f'/reconcile/{cid}"' in text}
 
     assert listed("") == {held.conflict_id, other.conflict_id}
     assert listed(f"team={people.team.id}") == {held.conflict_id}
@@ -106,13 +123,14 @@ def test_queue_filters_by_team_worker_type_and_age(client, login_as, people, mak
 def test_notices_api_is_the_callers_own_and_rejects_malformed_input(client, login_as, people, make_record):
     stored = make_record(people.child, people.worker, statutory_visit())
     login_as(people.manager)
-    client.post(f"/records/{stored.record_id}/review", data={"revision": "1", "comment": "Fine.",
-                                                            "sign_off": "Sign off"})
+    client.post(
+        f"/records/{stored.record_id}/review", data={"revision": "1", "comment": "Fine.", "sign_off": "Sign off"}
+    )
     assert client.get("/api/notifications").get_json() == {"notifications": []}
     login_as(people.worker)
     use_registered_device(client)
     [notice] = client.get("/api/notifications").get_json()["notifications"]
-    assert "Notices <span class=\"tag\">1 new</span>" in client.get("/caseload").get_data(as_text=True)
+    assert 'Notices <span class="tag">1 new</span>' in client.get("/caseload").get_data(as_text=True)
     assert client.get(f"/api/notifications?after={notice['id']}").get_json() == {"notifications": []}
     for bad in ("-1", "x", "9" * 30):
         response = client.get(f"/api/notifications?after={bad}")
@@ -124,8 +142,11 @@ def test_notices_api_is_the_callers_own_and_rejects_malformed_input(client, logi
 
 
 def test_ratings_trend_keeps_each_person_on_their_own_line():
-    early = {**safety_rating(), "rated_on": "2025-01-10",
-             "ratings": [rating("worker", "Test Worker", 2), rating("parent", "Test Parent", 8, "Mother")]}
+    early = {
+        **safety_rating(),
+        "rated_on": "2025-01-10",
+        "ratings": [rating("worker", "Test Worker", 2), rating("parent", "Test Parent", 8, "Mother")],
+    }
     later = {**safety_rating(), "rated_on": "2025-03-27"}
     trend = ratings_trend([later, early])
     by_name = {series.name: [score for _day, score in series.points] for series in trend.series}

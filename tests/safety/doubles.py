@@ -40,8 +40,9 @@ class FakeBrowser:
     auth: bytes = field(default_factory=lambda: os.urandom(16))
 
     def subscription(self, base_url: str) -> dict:
-        point = self.private_key.public_key().public_bytes(serialization.Encoding.X962,
-                                                           serialization.PublicFormat.UncompressedPoint)
+        point = self.private_key.public_key().public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
+        )
         keys = {"p256dh": b64url(point), "auth": b64url(self.auth)}
         return {"endpoint": f"{base_url}/push/{self.token}", "keys": keys}
 
@@ -49,7 +50,7 @@ class FakeBrowser:
 def verify_vapid(header: str, endpoint: str) -> dict:
     """Check `vapid t=<jwt>,k=<key>` as a push service must; returns the JWT claims or raises."""
     assert header.startswith("vapid "), header
-    parts = dict(item.strip().split("=", 1) for item in header[len("vapid "):].split(","))
+    parts = dict(item.strip().split("=", 1) for item in header[len("vapid ") :].split(","))
     head_b64, claims_b64, signature_b64 = parts["t"].split(".")
     key = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), unb64url(parts["k"]))
     raw = unb64url(signature_b64)

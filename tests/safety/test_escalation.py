@@ -60,17 +60,34 @@ def test_overdue_session_escalates_in_order_and_stops_when_acknowledged(app, cli
     before = {p.user.id: kinds(push_service, p) for p in everyone}
     at(60)  # no more alerts; only the worker hears who took theirs
     assert {p.user.id: kinds(push_service, p) for p in everyone} == {
-        **before, ladder.worker.user.id: [*before[ladder.worker.user.id], "worker_update"]}
+        **before,
+        ladder.worker.user.id: [*before[ladder.worker.user.id], "worker_update"],
+    }
     assert "taken by line1" in pushes(push_service, ladder.worker)[-1]["title"]
     assert kinds(push_service, ladder.outsider) == [] and smtp.to(ladder.outsider.user.email) == []
     assert smtp.to(ladder.worker.user.email) == []  # reminders go by push and in-app, never email
 
-    log = [e.kind for e in db.session.scalars(select(SafetyEvent).where(SafetyEvent.session_id == session.id)
-                                              .order_by(SafetyEvent.id))]
-    stages = [k for k in log if k != "alert_worker_update"  # the worker's own news: see test_safety_client.py
-              and (k.startswith("alert_") or k in ("started", "acknowledged"))]
-    assert stages == ["started", "alert_reminder", "alert_reminder", "alert_grace", "alert_overdue",
-                      "alert_escalation", "acknowledged"]
+    log = [
+        e.kind
+        for e in db.session.scalars(
+            select(SafetyEvent).where(SafetyEvent.session_id == session.id).order_by(SafetyEvent.id)
+        )
+    ]
+    stages = [
+        k
+        for k in log
+        if k != "alert_worker_update"  # the worker's own news: see test_safety_client.py
+        and (k.startswith("alert_") or k in ("started", "acknowledged"))
+    ]
+    assert stages == [
+        "started",
+        "alert_reminder",
+        "alert_reminder",
+        "alert_grace",
+        "alert_overdue",
+        "alert_escalation",
+        "acknowledged",
+    ]
     # worker pushes (3 before the alert, then raised, escalated, taken); 2 managers × push+email; duty push+email
     assert log.count("delivery_attempt") == 3 + 3 + 2 * 2 + 2
 
@@ -99,8 +116,9 @@ def test_panic_reaches_every_level_at_once(app, client, ladder, push_service, sm
     assert kinds(push_service, ladder.outsider) == []
 
 
-def test_duress_checkout_answers_exactly_like_a_normal_one_and_alerts_everyone(app, client, ladder, push_service,
-                                                                                smtp, make_user):
+def test_duress_checkout_answers_exactly_like_a_normal_one_and_alerts_everyone(
+    app, client, ladder, push_service, smtp, make_user
+):
     login(client, ladder.worker.user)
     assert client.post("/api/safety/pins", json={"checkout_pin": "2468", "duress_pin": "1357"}).status_code == 200
 
@@ -141,8 +159,9 @@ def test_gone_subscription_is_dropped_and_logged(app, ladder, push_service):
     sweep(utcnow())
     from fieldapp.models import PushSubscription
 
-    mine = db.session.scalars(select(PushSubscription).where(
-        PushSubscription.user_id == ladder.line_managers[0].user.id)).all()
+    mine = db.session.scalars(
+        select(PushSubscription).where(PushSubscription.user_id == ladder.line_managers[0].user.id)
+    ).all()
     assert mine == []
     dropped = db.session.scalars(select(SafetyEvent).where(SafetyEvent.kind == "subscription_dropped")).all()
     assert len(dropped) == 1 and dropped[0].detail["status"] == 410

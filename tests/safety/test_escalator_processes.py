@@ -41,12 +41,18 @@ def overdue_sessions(ladder, make_user, push_service) -> list:
 
 def escalator(app, smtp, *extra_env) -> subprocess.Popen:
     schema = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]["options"].split("=", 1)[1]
-    env = {**os.environ, "FIELDAPP_DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
-           "FIELDAPP_INSTANCE_PATH": app.instance_path, "FIELDAPP_SMTP_HOST": "127.0.0.1",
-           "FIELDAPP_SMTP_PORT": str(smtp.port), "FIELDAPP_VAPID_SUBJECT": "mailto:safety-tests@example.invalid",
-           "FIELDAPP_SECRET_KEY": "test", "FIELDAPP_PUSH_TEST_ORIGINS": ",".join(app.config["PUSH_TEST_ORIGINS"]),
-           "FIELDAPP_SMTP_SECURITY": "none",  # the SMTP double speaks plain text
-           **dict(extra_env)}
+    env = {
+        **os.environ,
+        "FIELDAPP_DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
+        "FIELDAPP_INSTANCE_PATH": app.instance_path,
+        "FIELDAPP_SMTP_HOST": "127.0.0.1",
+        "FIELDAPP_SMTP_PORT": str(smtp.port),
+        "FIELDAPP_VAPID_SUBJECT": "mailto:safety-tests@example.invalid",
+        "FIELDAPP_SECRET_KEY": "test",
+        "FIELDAPP_PUSH_TEST_ORIGINS": ",".join(app.config["PUSH_TEST_ORIGINS"]),
+        "FIELDAPP_SMTP_SECURITY": "none",  # the SMTP double speaks plain text
+        **dict(extra_env),
+    }
     command = os.path.join(os.path.dirname(sys.executable), "fieldapp")
     log = open(os.path.join(app.instance_path, f"escalator-{time.monotonic_ns()}.log"), "w+b")  # noqa: SIM115
     process = subprocess.Popen([command, "escalator", "--tick", "0.2"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -86,8 +92,11 @@ def test_two_escalators_never_alert_a_stage_twice(app, ladder, make_user, push_s
     overdue_sessions(ladder, make_user, push_service)
     first, second = escalator(app, smtp), escalator(app, smtp)
     try:
-        wait_until(lambda: sent_count() >= EXPECTED_DELIVERIES, 60,
-                   lambda: f"every delivery sent; {output(first)} / {output(second)}")
+        wait_until(
+            lambda: sent_count() >= EXPECTED_DELIVERIES,
+            60,
+            lambda: f"every delivery sent; {output(first)} / {output(second)}",
+        )
         time.sleep(1)  # a few more ticks of both, to give a duplicate every chance to appear
     finally:
         stop(first, second)

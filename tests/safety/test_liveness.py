@@ -91,12 +91,17 @@ def test_the_running_escalator_beats_and_a_clean_stop_says_so(watched, client):
 def test_metrics_loopback_or_token(app, client, ladder):
     overdue(ladder.worker.user)
     body = client.get("/metrics").get_data(as_text=True)
-    for name in ("fieldapp_safety_sweep_lag_seconds", "fieldapp_safety_oldest_unsent_alert_seconds",
-                 "fieldapp_safety_deliveries", "fieldapp_safety_active_sessions 1.0",
-                 "fieldapp_safety_escalator_up 0.0"):
+    for name in (
+        "fieldapp_safety_sweep_lag_seconds",
+        "fieldapp_safety_oldest_unsent_alert_seconds",
+        "fieldapp_safety_deliveries",
+        "fieldapp_safety_active_sessions 1.0",
+        "fieldapp_safety_escalator_up 0.0",
+    ):
         assert name in body
-    lag = float(next(line.split()[1] for line in body.splitlines()
-                     if line.startswith("fieldapp_safety_sweep_lag_seconds ")))
+    lag = float(
+        next(line.split()[1] for line in body.splitlines() if line.startswith("fieldapp_safety_sweep_lag_seconds "))
+    )
     assert lag > 9 * 60  # the reminder at T-10 is ten minutes late: nobody swept
     sweep(utcnow())
     assert 'fieldapp_safety_deliveries{channel="push",outcome="sent"}' in client.get("/metrics").get_data(as_text=True)
@@ -104,8 +109,12 @@ def test_metrics_loopback_or_token(app, client, ladder):
     assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}).status_code == 403
     app.config["METRICS_TOKEN"] = "s3cret-token"
     assert client.get("/metrics").status_code == 403
-    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"},
-                      headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+    assert (
+        client.get(
+            "/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"}, headers={"Authorization": "Bearer s3cret-token"}
+        ).status_code
+        == 200
+    )
 
 
 def test_a_session_whose_step_raises_is_flagged_and_never_blocks_the_others(app, client, ladder, push_service):
@@ -118,16 +127,22 @@ def test_a_session_whose_step_raises_is_flagged_and_never_blocks_the_others(app,
     stop = start_in_process(app, tick=0.1)  # the real loop: it must survive the broken session
     try:
         manager = ladder.line_managers[0]
-        wait_until(lambda: any(m["tag"].startswith(f"safety-{healthy.public_id}")
-                               for m in push_service.messages_for(manager.browser)), 15, "the healthy alert")
+        wait_until(
+            lambda: any(
+                m["tag"].startswith(f"safety-{healthy.public_id}") for m in push_service.messages_for(manager.browser)
+            ),
+            15,
+            "the healthy alert",
+        )
         assert app.extensions["fieldapp_escalator_thread"].is_alive()
     finally:
         stop_in_process(app, stop)
     db.session.rollback()
     flagged = db.session.get(SafetySession, broken.id)
     assert "no-such-step" in flagged.step_error
-    assert db.session.scalars(select(SafetyEvent).where(SafetyEvent.session_id == broken.id,
-                                                        SafetyEvent.kind == "step_failed")).first()
+    assert db.session.scalars(
+        select(SafetyEvent).where(SafetyEvent.session_id == broken.id, SafetyEvent.kind == "step_failed")
+    ).first()
     login(client, manager.user)
     board = client.get("/safety/board").get_data(as_text=True)
     assert f"step-failed-{broken.public_id}" in board and "1 Broken Data Street" in board

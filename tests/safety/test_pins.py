@@ -30,8 +30,10 @@ def test_changing_pins_needs_the_password_and_is_logged(client, ladder):
     assert "8642" not in str(logged[0].detail) and "7531" not in str(logged[0].detail)
     assert len(events("pins_set")) == 1
     session = client.post("/api/safety/sessions", json={"minutes": 30, "address": "1 Example Street"}).json
-    assert client.post(f"/api/safety/sessions/{session['session']['id']}/check-out",
-                       json={"pin": "2468"}).status_code == 400  # the old PIN no longer works
+    assert (
+        client.post(f"/api/safety/sessions/{session['session']['id']}/check-out", json={"pin": "2468"}).status_code
+        == 400
+    )  # the old PIN no longer works
 
 
 def test_three_wrong_checkout_pins_alert_the_managers_as_possible_duress(client, ladder, push_service):

@@ -69,8 +69,12 @@ def slow_service():
 def app(backend, tmp_path, request, smtp, push_service, slow_service):
     config = safety_config(smtp.port, push_service.base_url, slow_service.url)
     # Panic goes out straight after the request, as in production; the cap is raised so the lane itself is tested.
-    config.update(SAFETY_DELIVER_ON_REQUEST=True, PUSH_MAX_SUBSCRIPTIONS_PER_USER=SLOW_ENDPOINTS, SMTP_HOST=None,
-                  PUSH_READ_TIMEOUT_SECONDS=SLOW_SECONDS + 5)
+    config.update(
+        SAFETY_DELIVER_ON_REQUEST=True,
+        PUSH_MAX_SUBSCRIPTIONS_PER_USER=SLOW_ENDPOINTS,
+        SMTP_HOST=None,
+        PUSH_READ_TIMEOUT_SECONDS=SLOW_SECONDS + 5,
+    )
     app = make_app(backend, tmp_path, request, **config)
     generate_vapid_key(app.instance_path)
     with app.app_context():
@@ -81,14 +85,14 @@ def app(backend, tmp_path, request, smtp, push_service, slow_service):
 
 def signed_in(base: str, user) -> requests.Session:
     client = requests.Session()
-    answer = client.post(f"{base}/login", data={"username": user.username, "password": PASSWORD},
-                         allow_redirects=False)
+    answer = client.post(f"{base}/login", data={"username": user.username, "password": PASSWORD}, allow_redirects=False)
     assert answer.status_code == 302
     return client
 
 
-def test_slow_endpoints_of_one_worker_do_not_delay_another_workers_panic(app, make_team, make_user, push_service,
-                                                                          slow_service):
+def test_slow_endpoints_of_one_worker_do_not_delay_another_workers_panic(
+    app, make_team, make_user, push_service, slow_service
+):
     push_service.reset()
     team = make_team()
     manager = make_user(Role.MANAGER, team)
@@ -101,8 +105,13 @@ def test_slow_endpoints_of_one_worker_do_not_delay_another_workers_panic(app, ma
     try:
         hoarders_client = signed_in(base, hoarder)
         for n in range(SLOW_ENDPOINTS):
-            body = {"endpoint": f"{slow_service.url}/push/slow-{n}", "keys": {
-                "p256dh": manager_browser.subscription("x")["keys"]["p256dh"], "auth": "tBHItJI5svbpez7KI4CCXg"}}
+            body = {
+                "endpoint": f"{slow_service.url}/push/slow-{n}",
+                "keys": {
+                    "p256dh": manager_browser.subscription("x")["keys"]["p256dh"],
+                    "auth": "tBHItJI5svbpez7KI4CCXg",
+                },
+            }
             assert hoarders_client.post(f"{base}/api/safety/push-subscriptions", json=body).status_code == 201
         started = hoarders_client.post(f"{base}/api/safety/sessions", json={"minutes": 30, "address": "1 Slow Road"})
         assert started.status_code == 201
@@ -122,8 +131,10 @@ def test_slow_endpoints_of_one_worker_do_not_delay_another_workers_panic(app, ma
         arrived = push_service.wait_for(1, timeout=SLOW_SECONDS / 2)
         assert arrived[0].token == manager_browser.token and arrived[0].payload["kind"] == "panic"
         delay = arrived[0].at - pressed
-        print(f"\npanic reached the manager {delay * 1000:.0f} ms after the press, "
-              f"{slow_service.started} slow endpoints in flight")
+        print(
+            f"\npanic reached the manager {delay * 1000:.0f} ms after the press, "
+            f"{slow_service.started} slow endpoints in flight"
+        )
         assert delay <= 1.0
     finally:
         slow_service.release.set()

@@ -16,8 +16,10 @@ from fieldapp.safety.endpoints import EndpointRefused, check_endpoint
 from fieldapp.safety.escalator import sweep
 from tests.conftest import login
 
-KEYS = {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
-        "auth": "tBHItJI5svbpez7KI4CCXg"}
+KEYS = {
+    "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+    "auth": "tBHItJI5svbpez7KI4CCXg",
+}
 
 
 class Recorder:
@@ -58,21 +60,26 @@ def recorder():
     server.close()
 
 
-DEFAULTS = {"PUSH_ALLOWED_HOSTS": ["fcm.googleapis.com", "*.notify.windows.com", "localhost"],
-            "PUSH_TEST_ORIGINS": ["http://127.0.0.1:9"]}
+DEFAULTS = {
+    "PUSH_ALLOWED_HOSTS": ["fcm.googleapis.com", "*.notify.windows.com", "localhost"],
+    "PUSH_TEST_ORIGINS": ["http://127.0.0.1:9"],
+}
 
 
-@pytest.mark.parametrize(("url", "why"), [
-    ("http://fcm.googleapis.com/fcm/send/x", "https"),
-    ("https://evil.example.com/push", "not a known browser push service"),
-    ("https://notify.windows.com.evil.example/x", "not a known browser push service"),
-    ("https://127.0.0.1/push", "not a known browser push service"),
-    ("https://169.254.169.254/latest/meta-data", "not a known browser push service"),
-    ("https://localhost/push", "private, loopback or link-local"),      # allow-listed name, loopback address
-    ("http://127.0.0.1:10/push", "https"),                                # a test origin admits its port only
-    ("https://user:pw@fcm.googleapis.com/x", "not a valid"),
-    ("not a url", "not a valid"),
-])
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://fcm.googleapis.com/fcm/send/x", "https"),
+        ("https://evil.example.com/push", "not a known browser push service"),
+        ("https://notify.windows.com.evil.example/x", "not a known browser push service"),
+        ("https://127.0.0.1/push", "not a known browser push service"),
+        ("https://169.254.169.254/latest/meta-data", "not a known browser push service"),
+        ("https://localhost/push", "private, loopback or link-local"),  # allow-listed name, loopback address
+        ("http://127.0.0.1:10/push", "https"),  # a test origin admits its port only
+        ("https://user:pw@fcm.googleapis.com/x", "not a valid"),
+        ("not a url", "not a valid"),
+    ],
+)
 def test_endpoint_policy_refuses(url, why):
     with pytest.raises(EndpointRefused, match=why):
         check_endpoint(url, DEFAULTS)
@@ -84,15 +91,21 @@ def test_endpoint_policy_checks_every_resolved_address():
 
     with pytest.raises(EndpointRefused, match="private"):
         check_endpoint("https://fcm.googleapis.com/fcm/send/x", DEFAULTS, resolver=rebinding)
-    assert check_endpoint("https://wns2-par02p.notify.windows.com/w/?token=x", DEFAULTS,
-                          resolver=lambda h, p: ["20.42.0.1"])
+    assert check_endpoint(
+        "https://wns2-par02p.notify.windows.com/w/?token=x", DEFAULTS, resolver=lambda h, p: ["20.42.0.1"]
+    )
     assert check_endpoint("http://127.0.0.1:9/push/x", DEFAULTS)  # the configured test origin
 
 
 def test_subscribing_refuses_abusive_endpoints(client, ladder, recorder):
     login(client, ladder.worker.user)
-    for endpoint in (f"{recorder.url}/push/x", "http://169.254.169.254/latest", "https://169.254.169.254/latest",
-                     "https://evil.example.com/push", "https://localhost/push"):
+    for endpoint in (
+        f"{recorder.url}/push/x",
+        "http://169.254.169.254/latest",
+        "https://169.254.169.254/latest",
+        "https://evil.example.com/push",
+        "https://localhost/push",
+    ):
         answer = client.post("/api/safety/push-subscriptions", json={"endpoint": endpoint, "keys": KEYS})
         assert answer.status_code == 400, endpoint
         assert answer.json["error"] == "endpoint_refused" and answer.json["message"]
@@ -135,8 +148,9 @@ def test_send_time_check_refuses_a_row_that_points_inside(app, ladder, recorder)
     sweep(utcnow())
     assert recorder.hits == []
     db.session.rollback()
-    assert db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint.like(f"{recorder.url}%"))) \
-        is None, "the hostile subscription is dropped"
+    assert (
+        db.session.scalar(select(PushSubscription).where(PushSubscription.endpoint.like(f"{recorder.url}%"))) is None
+    ), "the hostile subscription is dropped"
     dropped = db.session.scalars(select(SafetyEvent).where(SafetyEvent.kind == "subscription_dropped")).all()
     assert any("refused" in e.detail["reason"] for e in dropped)
 

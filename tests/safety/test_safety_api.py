@@ -14,21 +14,24 @@ from fieldapp.safety.escalator import sweep
 from tests.conftest import login
 
 
-@pytest.mark.parametrize(("path", "body"), [
-    ("/api/safety/sessions", {"minutes": "soon", "address": "x"}),
-    ("/api/safety/sessions", {"minutes": 0, "address": "x"}),
-    ("/api/safety/sessions", {"minutes": 30}),
-    ("/api/safety/sessions", {"minutes": 30, "address": ["not", "text"]}),
-    ("/api/safety/sessions", {"minutes": 30, "child_id": "no-such-child"}),
-    ("/api/safety/sessions", [1, 2, 3]),
-    ("/api/safety/sessions", "not json at all"),
-    ("/api/safety/pins", {"checkout_pin": "1234", "duress_pin": "1234"}),
-    ("/api/safety/pins", {"checkout_pin": "12", "duress_pin": "abcd"}),
-    ("/api/safety/push-subscriptions", {"endpoint": "ftp://x"}),
-    ("/api/safety/push-subscriptions", {"endpoint": "https://push.example.invalid/1", "keys": "nope"}),
-    ("/api/safety/sessions/not-mine/check-out", {}),
-    ("/api/safety/sessions/not-mine/extend", {"minutes": 10}),
-])
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/safety/sessions", {"minutes": "soon", "address": "x"}),
+        ("/api/safety/sessions", {"minutes": 0, "address": "x"}),
+        ("/api/safety/sessions", {"minutes": 30}),
+        ("/api/safety/sessions", {"minutes": 30, "address": ["not", "text"]}),
+        ("/api/safety/sessions", {"minutes": 30, "child_id": "no-such-child"}),
+        ("/api/safety/sessions", [1, 2, 3]),
+        ("/api/safety/sessions", "not json at all"),
+        ("/api/safety/pins", {"checkout_pin": "1234", "duress_pin": "1234"}),
+        ("/api/safety/pins", {"checkout_pin": "12", "duress_pin": "abcd"}),
+        ("/api/safety/push-subscriptions", {"endpoint": "ftp://x"}),
+        ("/api/safety/push-subscriptions", {"endpoint": "https://push.example.invalid/1", "keys": "nope"}),
+        ("/api/safety/sessions/not-mine/check-out", {}),
+        ("/api/safety/sessions/not-mine/extend", {"minutes": 10}),
+    ],
+)
 def test_malformed_requests_get_4xx_json(client, ladder, path, body):
     login(client, ladder.worker.user)
     if isinstance(body, str):
@@ -45,8 +48,9 @@ def test_location_and_extend_validate(client, ladder):
     sid = session["session"]["id"]
     assert client.post(f"/api/safety/sessions/{sid}/location", json={"lat": 95, "lon": 0}).status_code == 400
     assert client.post(f"/api/safety/sessions/{sid}/location", json={"lat": "x"}).status_code == 400
-    assert client.post(f"/api/safety/sessions/{sid}/location",
-                       json={"lat": 51.5, "lon": -0.1, "accuracy": 12}).json == {"ok": True}
+    assert client.post(
+        f"/api/safety/sessions/{sid}/location", json={"lat": 51.5, "lon": -0.1, "accuracy": 12}
+    ).json == {"ok": True}
     assert client.post(f"/api/safety/sessions/{sid}/extend", json={"minutes": True}).status_code == 400
     extended = client.post(f"/api/safety/sessions/{sid}/extend", json={"minutes": 90}).json["session"]
     assert extended["seconds_remaining"] > 80 * 60
@@ -79,8 +83,10 @@ def test_second_acknowledgement_sees_who_took_it_and_resolve_closes(client, ladd
     assert again.status_code == 409 or again.json["session"]["acknowledged_by"] == first.user.display_name
     bad = client.post(f"/api/safety/sessions/{session.public_id}/resolve", json={"outcome": "maybe"})
     assert bad.status_code == 400
-    done = client.post(f"/api/safety/sessions/{session.public_id}/resolve",
-                       json={"outcome": "safe_after_contact", "notes": "Phoned; all fine (test)"})
+    done = client.post(
+        f"/api/safety/sessions/{session.public_id}/resolve",
+        json={"outcome": "safe_after_contact", "notes": "Phoned; all fine (test)"},
+    )
     assert done.json["session"]["state"] == "closed"
 
 
@@ -89,8 +95,9 @@ def test_monthly_report_counts_alerts_and_times(app, client, ladder, push_servic
     session = sessions.start(ladder.worker.user, t0, 1, address="4 Example Street")
     db.session.commit()
     sweep(t0 + timedelta(minutes=6, seconds=1))
-    board.acknowledge(db.session.get(type(session), session.id), ladder.line_managers[0].user,
-                      t0 + timedelta(minutes=8, seconds=1))
+    board.acknowledge(
+        db.session.get(type(session), session.id), ladder.line_managers[0].user, t0 + timedelta(minutes=8, seconds=1)
+    )
     board.test_alert(ladder.line_managers[0].user, t0)
     db.session.commit()
     login(client, ladder.line_managers[0].user)

@@ -26,8 +26,11 @@ def iso(moment):
 def test_late_panic_keeps_its_pressed_time_whatever_the_device_clock_and_a_resend_raises_nothing(client, ladder):
     login(client, ladder.worker.user)
     device_clock = utcnow() + timedelta(hours=3)  # this tablet's clock is three hours fast
-    body = {"client_id": str(uuid.uuid4()), "pressed_at": iso(device_clock - timedelta(minutes=10)),
-            "sent_at": iso(device_clock)}
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "pressed_at": iso(device_clock - timedelta(minutes=10)),
+        "sent_at": iso(device_clock),
+    }
     first = client.post("/api/safety/panic", json=body)
     assert first.status_code == 200 and first.json["repeated"] is False
     session = db.session.scalar(select(SafetySession))
@@ -36,26 +39,32 @@ def test_late_panic_keeps_its_pressed_time_whatever_the_device_clock_and_a_resen
     again = client.post("/api/safety/panic", json=body)  # the response was lost; the queue sends it again
     assert again.status_code == 200 and again.json["repeated"] is True
     assert again.json["pressed_at"] == first.json["pressed_at"]
-    assert [a.kind for a in db.session.scalars(select(SafetyAlert).where(SafetyAlert.kind == AlertKind.PANIC))] \
-        == [AlertKind.PANIC]
+    assert [a.kind for a in db.session.scalars(select(SafetyAlert).where(SafetyAlert.kind == AlertKind.PANIC))] == [
+        AlertKind.PANIC
+    ]
 
 
-@pytest.mark.parametrize(("pressed", "sent", "status"), [
-    ("yesterday", None, 400),
-    ("2026-12-01T10:00:00", None, 400),                 # no time zone
-    (timedelta(minutes=-1), timedelta(minutes=-5), 400),  # pressed after it was sent
-    (timedelta(hours=-25), None, 422),                  # too old to call everyone out
-    (timedelta(hours=-30), timedelta(hours=-5), 422),   # 25 h on the device's own clock
-    (timedelta(hours=2), None, 200),                    # device clock ahead: taken as received, not refused
-    ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", 422),  # found by schemathesis: was a 500
-    ("0001-01-01T00:00:00+05:00", None, 400),           # before the calendar's start once made UTC: was a 500
-])
+@pytest.mark.parametrize(
+    ("pressed", "sent", "status"),
+    [
+        ("yesterday", None, 400),
+        ("2026-12-01T10:00:00", None, 400),  # no time zone
+        (timedelta(minutes=-1), timedelta(minutes=-5), 400),  # pressed after it was sent
+        (timedelta(hours=-25), None, 422),  # too old to call everyone out
+        (timedelta(hours=-30), timedelta(hours=-5), 422),  # 25 h on the device's own clock
+        (timedelta(hours=2), None, 200),  # device clock ahead: taken as received, not refused
+        ("0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", 422),  # found by schemathesis: was a 500
+        ("0001-01-01T00:00:00+05:00", None, 400),  # before the calendar's start once made UTC: was a 500
+    ],
+)
 def test_pressed_at_is_bounded(client, ladder, pressed, sent, status):
     login(client, ladder.worker.user)
     now = utcnow()
-    body = {"client_id": str(uuid.uuid4()),
-            "pressed_at": iso(now + pressed) if isinstance(pressed, timedelta) else pressed,
-            "sent_at": iso(now + sent) if isinstance(sent, timedelta) else sent}
+    body = {
+        "client_id": str(uuid.uuid4()),
+        "pressed_at": iso(now + pressed) if isinstance(pressed, timedelta) else pressed,
+        "sent_at": iso(now + sent) if isinstance(sent, timedelta) else sent,
+    }
     answer = client.post("/api/safety/panic", json=body)
     assert answer.status_code == status, answer.json
     if status == 200:
@@ -91,22 +100,30 @@ def test_worker_is_told_when_their_alert_is_raised_taken_and_resolved(app, clien
     manager = ladder.line_managers[0].user
     login(client, manager)
     assert client.post(f"/api/safety/sessions/{session.public_id}/acknowledge").json["acknowledged"] is True
-    assert client.post(f"/api/safety/sessions/{session.public_id}/resolve",
-                       json={"outcome": "safe_after_contact", "notes": "rang her"}).status_code == 200
+    assert (
+        client.post(
+            f"/api/safety/sessions/{session.public_id}/resolve",
+            json={"outcome": "safe_after_contact", "notes": "rang her"},
+        ).status_code
+        == 200
+    )
     sweep(utcnow())
     titles = [m["title"] for m in pushes(push_service, ladder.worker) if m["kind"] == "worker_update"]
     # Taken and closed go out in the same sweep on parallel sender threads: either may arrive first.
     assert titles[0] == "Your managers have been alerted"
-    assert sorted(titles[1:]) == sorted([f"Your alert was taken by {manager.display_name}",
-                                         "Your alert was closed: Worker safe after contact"])
+    assert sorted(titles[1:]) == sorted(
+        [f"Your alert was taken by {manager.display_name}", "Your alert was closed: Worker safe after contact"]
+    )
     assert all(m["url"] == "/safety" for m in pushes(push_service, ladder.worker))
 
     client.post("/logout")
     login(client, ladder.worker.user)
     updates = client.get("/api/safety/me").json["updates"]
     assert [u["title"] for u in updates] == [  # newest first on the page, in the order they happened
-        "Your alert was closed: Worker safe after contact", f"Your alert was taken by {manager.display_name}",
-        "Your managers have been alerted"]
+        "Your alert was closed: Worker safe after contact",
+        f"Your alert was taken by {manager.display_name}",
+        "Your managers have been alerted",
+    ]
 
 
 def test_a_duress_alert_is_never_mentioned_to_the_worker(client, ladder, push_service):

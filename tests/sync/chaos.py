@@ -39,10 +39,17 @@ class DeviceRun:
         while time.monotonic() - started < DEADLINE_SECONDS:
             self.attempts += 1
             try:
-                response = session.request(method, self.base_url + path, timeout=30,
-                                           headers={HEADER: self.device_id, "Connection": "close",
-                                                    "X-CSRFToken": session.headers.get("X-CSRFToken", "")},
-                                           **kwargs)
+                response = session.request(
+                    method,
+                    self.base_url + path,
+                    timeout=30,
+                    headers={
+                        HEADER: self.device_id,
+                        "Connection": "close",
+                        "X-CSRFToken": session.headers.get("X-CSRFToken", ""),
+                    },
+                    **kwargs,
+                )
             except requests.RequestException:
                 self.failures += 1
                 continue
@@ -69,18 +76,26 @@ class DeviceRun:
         outbox = []
         for seq in range(1, self.records + 1):
             record_id = str(uuid.uuid4())
-            op = {"op_id": str(uuid.uuid4()), "record_id": record_id, "record_type": "sos_map", "schema_version": 1,
-                  "device_id": self.device_id, "device_seq": seq, "base_revision": 0, "child_id": self.child_id,
-                  "body": {**sos_map(), "id": record_id, "child_id": self.child_id}}
+            op = {
+                "op_id": str(uuid.uuid4()),
+                "record_id": record_id,
+                "record_type": "sos_map",
+                "schema_version": 1,
+                "device_id": self.device_id,
+                "device_seq": seq,
+                "base_revision": 0,
+                "child_id": self.child_id,
+                "body": {**sos_map(), "id": record_id, "child_id": self.child_id},
+            }
             outbox.append({"op_id": op["op_id"], "envelope": seal(json.dumps(op).encode(), public, key["kid"])})
         while outbox:  # like the app: an item leaves the outbox only once the server has answered for it
-            batch = outbox[:self.batch]
+            batch = outbox[: self.batch]
             response = self._call(session, "POST", "/api/sync/push", json={"ops": batch})
             assert response.status_code == 200, response.text
             for result in response.json()["results"]:
                 assert result["status"] == "applied", result
                 self.stored[result["op_id"]] = result
-            outbox = outbox[len(batch):]
+            outbox = outbox[len(batch) :]
 
 
 def run_devices(runs: list[DeviceRun]) -> list[BaseException]:

@@ -16,8 +16,12 @@ from sync import BodyCipher, FieldError, PushContext, PushOp, writable_children
 NOTE_SCHEMA = {
     "type": "object",
     "required": ["title"],
-    "properties": {"title": {"type": "string", "minLength": 1}, "text": {"type": "string"},
-                   "seen": {"type": "boolean"}, "score": {"type": "integer", "minimum": 0, "maximum": 10}},
+    "properties": {
+        "title": {"type": "string", "minLength": 1},
+        "text": {"type": "string"},
+        "seen": {"type": "boolean"},
+        "score": {"type": "integer", "minimum": 0, "maximum": 10},
+    },
 }
 
 
@@ -43,13 +47,26 @@ _seq = itertools.count(1)
 
 
 def make_op(child, device="dev-1", record_id=None, base=0, body=None, op_id=None, record_type="note") -> PushOp:
-    return PushOp(op_id=op_id or str(uuid.uuid4()), record_id=record_id or str(uuid.uuid4()),
-                  record_type=record_type, schema_version=1, device_id=device, device_seq=next(_seq),
-                  base_revision=base, child_id=getattr(child, "public_id", child),
-                  body=body if body is not None else {"title": "Visit note"})
+    return PushOp(
+        op_id=op_id or str(uuid.uuid4()),
+        record_id=record_id or str(uuid.uuid4()),
+        record_type=record_type,
+        schema_version=1,
+        device_id=device,
+        device_seq=next(_seq),
+        base_revision=base,
+        child_id=getattr(child, "public_id", child),
+        body=body if body is not None else {"title": "Visit note"},
+    )
 
 
 def context_for(session, worker, cipher, device="dev-1") -> PushContext:
     author_id = getattr(worker, "id", worker)  # a User or a plain id (threads cannot touch ORM objects)
-    return PushContext(author_id=author_id, device_id=device, allowed_children=writable_children(session, author_id),
-                       validate=validate_note, cipher=cipher, now=datetime.now(UTC))
+    return PushContext(
+        author_id=author_id,
+        device_id=device,
+        allowed_children=writable_children(session, author_id),
+        validate=validate_note,
+        cipher=cipher,
+        now=datetime.now(UTC),
+    )

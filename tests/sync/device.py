@@ -23,8 +23,9 @@ class Device:
         self._key = None
 
     def register(self):
-        response = self.client.post("/api/devices", json={"id": self.id, "name": "Test tablet (fictional)"},
-                                    headers={HEADER: self.id})
+        response = self.client.post(
+            "/api/devices", json={"id": self.id, "name": "Test tablet (fictional)"}, headers={HEADER: self.id}
+        )
         assert response.status_code in (200, 201), response.get_data(as_text=True)
         return self
 
@@ -36,17 +37,27 @@ class Device:
     def op(self, child_id: str, body: dict, record_id: str | None = None, base_revision: int = 0) -> dict:
         record_id = record_id or str(uuid.uuid4())
         body = {**body, "id": record_id, "child_id": child_id}
-        return {"op_id": str(uuid.uuid4()), "record_id": record_id, "record_type": body["record_type"],
-                "schema_version": body["schema_version"], "device_id": self.id, "device_seq": next(self.seq),
-                "base_revision": base_revision, "child_id": child_id, "body": body}
+        return {
+            "op_id": str(uuid.uuid4()),
+            "record_id": record_id,
+            "record_type": body["record_type"],
+            "schema_version": body["schema_version"],
+            "device_id": self.id,
+            "device_seq": next(self.seq),
+            "base_revision": base_revision,
+            "child_id": child_id,
+            "body": body,
+        }
 
     def envelope(self, op: dict) -> dict:
         key = self.sealing_key()
         return seal(json.dumps(op).encode(), b64url_decode(key["public_key"]), key["kid"])
 
     def push(self, *ops: dict, envelopes: list[dict] | None = None):
-        items = [{"op_id": op["op_id"], "envelope": env}
-                 for op, env in zip(ops, envelopes or [self.envelope(op) for op in ops], strict=True)]
+        items = [
+            {"op_id": op["op_id"], "envelope": env}
+            for op, env in zip(ops, envelopes or [self.envelope(op) for op in ops], strict=True)
+        ]
         return self.client.post("/api/sync/push", json={"ops": items}, headers={HEADER: self.id})
 
     def pull_all(self, after: int = 0) -> tuple[list[dict], dict, int]:

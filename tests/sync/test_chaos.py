@@ -34,11 +34,18 @@ def chaos_world(app, devices: int):
         team = Team(name="Chaos team (fictional)")
         pairs = []
         for number in range(devices):
-            worker = User(username=f"chaos.{number}", display_name=f"Chaos Worker {number}", role=Role.WORKER,
-                          team=team)
+            worker = User(
+                username=f"chaos.{number}", display_name=f"Chaos Worker {number}", role=Role.WORKER, team=team
+            )
             worker.set_password(PASSWORD)
-            child = Child(case_number=f"CHAOS-{number:03d}", first_name="Chaos", last_name=f"Example{number}",
-                          date_of_birth=date(2015, 1, 1), legal_status=LegalStatus.CHILD_IN_NEED, team=team)
+            child = Child(
+                case_number=f"CHAOS-{number:03d}",
+                first_name="Chaos",
+                last_name=f"Example{number}",
+                date_of_birth=date(2015, 1, 1),
+                legal_status=LegalStatus.CHILD_IN_NEED,
+                team=team,
+            )
             db.session.add_all([worker, child])
             db.session.flush()
             allocate(child, worker, by=None)
@@ -57,8 +64,10 @@ def test_cut_connections_lose_and_duplicate_nothing(backend, tmp_path, request):
     try:
         with FaultyProxy(server.server_port, cut_before=0.12, cut_after=0.12) as proxy:
             per_device = total // DEVICES
-            runs = [DeviceRun(username, child, per_device, batch=25, base_url=f"http://127.0.0.1:{proxy.port}")
-                    for username, child in pairs]
+            runs = [
+                DeviceRun(username, child, per_device, batch=25, base_url=f"http://127.0.0.1:{proxy.port}")
+                for username, child in pairs
+            ]
             started = time.monotonic()
             errors = run_devices(runs)
             elapsed = time.monotonic() - started
@@ -77,10 +86,12 @@ def test_cut_connections_lose_and_duplicate_nothing(backend, tmp_path, request):
             db.session.remove()
         assert sum(len(run.stored) for run in runs) == expected
         attempts, failures = sum(r.attempts for r in runs), sum(r.failures for r in runs)
-        print(f"\nchaos: {expected} records from {DEVICES} devices in {elapsed:.1f} s ({expected / elapsed:.0f}/s); "
-              f"{connections} connections, cut before {proxy.counts['before']}, after {proxy.counts['after']} "
-              f"({cut / connections:.0%}); {failures} failed calls of {attempts} retried; stored {stored}, "
-              f"distinct {distinct}, duplicates {stored - distinct}, lost {expected - distinct}")
+        print(
+            f"\nchaos: {expected} records from {DEVICES} devices in {elapsed:.1f} s ({expected / elapsed:.0f}/s); "
+            f"{connections} connections, cut before {proxy.counts['before']}, after {proxy.counts['after']} "
+            f"({cut / connections:.0%}); {failures} failed calls of {attempts} retried; stored {stored}, "
+            f"distinct {distinct}, duplicates {stored - distinct}, lost {expected - distinct}"
+        )
     finally:
         server.shutdown()
         with app.app_context():

@@ -42,8 +42,10 @@ def test_same_op_sent_twenty_times_concurrently_stores_one_row(app, sync_world, 
     assert errors == []
     assert len(results) == SENDERS
     assert {(r.status, r.revision) for r in results} == {(OpStatus.APPLIED, 1)}
-    counts = [db.session.scalar(select(func.count()).select_from(t))
-              for t in (records, record_revisions, sync_ops, change_log)]
+    counts = [
+        db.session.scalar(select(func.count()).select_from(t))
+        for t in (records, record_revisions, sync_ops, change_log)
+    ]
     assert counts == [1, 1, 1, 1]
 
 
@@ -60,8 +62,13 @@ def test_concurrent_edits_of_one_record_never_lose_a_version(app, sync_world, ci
     outcomes, errors = [], []
 
     def edit(device):
-        op = make_op(child_id, device=device, record_id=first.record_id, base=1,
-                     body={"title": "v1", "text": f"words from {device}"})
+        op = make_op(
+            child_id,
+            device=device,
+            record_id=first.record_id,
+            base=1,
+            body={"title": "v1", "text": f"words from {device}"},
+        )
         with Session(engine) as session:
             try:
                 barrier.wait()

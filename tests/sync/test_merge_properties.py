@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from sync import merge3
 
 FIELDS = st.sampled_from(["title", "text", "seen", "score", "actions", "worries"])
-VALUES = st.one_of(st.none(), st.booleans(), st.integers(0, 10), st.text(max_size=8),
-                   st.lists(st.text(max_size=4), max_size=3))
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(0, 10), st.text(max_size=8), st.lists(st.text(max_size=4), max_size=3)
+)
 BODIES = st.dictionaries(FIELDS, VALUES, max_size=6)
 
 

@@ -28,14 +28,20 @@ def long_case(app, client, make_team, make_user, make_child, make_record):
     child = make_child(team, worker)
     stored = {}
     for label, when in (("old visit", 400), ("recent visit", 10)):
-        visit = {**statutory_visit(), "visit_date": days_ago(when), "planned_date": days_ago(when),
-                 "observations": label}
+        visit = {
+            **statutory_visit(),
+            "visit_date": days_ago(when),
+            "planned_date": days_ago(when),
+            "observations": label,
+        }
         stored[label] = make_record(child, worker, visit).record_id
-        stored[f"seen alone at {label}"] = make_record(child, worker, {
-            **seen_alone(), "visit_id": stored[label], "where_seen": f"seen alone at {label}"}).record_id
+        stored[f"seen alone at {label}"] = make_record(
+            child, worker, {**seen_alone(), "visit_id": stored[label], "where_seen": f"seen alone at {label}"}
+        ).record_id
     for label, when in (("oldest map", 700), ("latest map", 500)):
-        stored[label] = make_record(child, worker, {**sos_map(), "mapped_on": days_ago(when),
-                                                    "complicating_factors": label}).record_id
+        stored[label] = make_record(
+            child, worker, {**sos_map(), "mapped_on": days_ago(when), "complicating_factors": label}
+        ).record_id
     login(client, worker)
     return child, Device(client).register(), {record_id: label for label, record_id in stored.items()}
 
@@ -44,7 +50,10 @@ def test_pull_sends_recent_months_and_the_latest_map_only(long_case):
     _, device, labels = long_case
     pulled, _, _ = device.pull_all()
     assert sorted(labels[r["record_id"]] for r in pulled) == [
-        "latest map", "recent visit", "seen alone at recent visit"]
+        "latest map",
+        "recent visit",
+        "seen alone at recent visit",
+    ]
 
 
 def test_older_records_come_on_demand_newest_first_and_audited(long_case, client):
@@ -52,8 +61,9 @@ def test_older_records_come_on_demand_newest_first_and_audited(long_case, client
     response = client.get(f"/api/sync/history?child_id={child.public_id}&limit=2", headers={HEADER: device.id})
     assert response.status_code == 200, response.get_data(as_text=True)
     first = response.json
-    rest = client.get(f"/api/sync/history?child_id={child.public_id}&offset={first['next_offset']}",
-                      headers={HEADER: device.id}).json
+    rest = client.get(
+        f"/api/sync/history?child_id={child.public_id}&offset={first['next_offset']}", headers={HEADER: device.id}
+    ).json
     names = [labels[r["record_id"]] for r in first["records"] + rest["records"]]
     assert first["more"] and not rest["more"]
     assert sorted(names) == ["old visit", "oldest map", "seen alone at old visit"]

@@ -65,14 +65,21 @@ def test_disjoint_edits_from_an_old_base_merge_and_are_flagged_soft(app, sync_wo
     _, worker, child = sync_world
     op = make_op(child, body={"title": "v1", "text": "base"})
     push(worker, cipher, op)
-    push(worker, cipher, make_op(child, record_id=op.record_id, base=1, body={"title": "v1", "text": "server"}),
-         device="dev-1")
-    [result] = push(worker, cipher, make_op(child, device="dev-2", record_id=op.record_id, base=1,
-                                             body={"title": "device title", "text": "base"}), device="dev-2")
+    push(
+        worker,
+        cipher,
+        make_op(child, record_id=op.record_id, base=1, body={"title": "v1", "text": "server"}),
+        device="dev-1",
+    )
+    [result] = push(
+        worker,
+        cipher,
+        make_op(child, device="dev-2", record_id=op.record_id, base=1, body={"title": "device title", "text": "base"}),
+        device="dev-2",
+    )
     assert (result.status, result.revision) == (OpStatus.MERGED, 3)
     row = db.session.execute(select(records)).one()
-    assert cipher.decrypt(row.body_key_id, row.body, f"{op.record_id}:3") == {"title": "device title",
-                                                                               "text": "server"}
+    assert cipher.decrypt(row.body_key_id, row.body, f"{op.record_id}:3") == {"title": "device title", "text": "server"}
     assert row.conflict_state == "soft"
     conflict = db.session.execute(select(conflicts)).one()
     assert (conflict.kind, conflict.fields, conflict.result_revision) == ("soft", ["title"], 3)
@@ -84,8 +91,9 @@ def test_same_field_changed_on_both_sides_is_a_hard_conflict_keeping_both(app, s
     push(worker, cipher, op)
     push(worker, cipher, make_op(child, record_id=op.record_id, base=1, body={"title": "v1", "text": "server"}))
     device_body = {"title": "v1", "text": "device words"}
-    [result] = push(worker, cipher, make_op(child, device="dev-2", record_id=op.record_id, base=1,
-                                             body=device_body), device="dev-2")
+    [result] = push(
+        worker, cipher, make_op(child, device="dev-2", record_id=op.record_id, base=1, body=device_body), device="dev-2"
+    )
     assert result.status == OpStatus.CONFLICT and result.revision == 2 and result.conflict_id
     row = db.session.execute(select(records)).one()
     assert row.revision == 2 and row.conflict_state == "hard"
@@ -98,14 +106,22 @@ def test_same_field_changed_on_both_sides_is_a_hard_conflict_keeping_both(app, s
 def test_one_bad_op_never_blocks_the_others(app, sync_world, cipher, make_team, make_user, make_child):
     _, worker, child = sync_world
     stranger = make_child(make_team(), make_user("worker"))
-    results = push(worker, cipher,
-                   make_op(child, body={"title": "good one"}),
-                   make_op(child, body={"title": ""}),
-                   make_op(stranger, body={"title": "not mine"}),
-                   make_op(child, base=4, body={"title": "unknown record"}),
-                   make_op(child, body={"title": "good two", "score": 7}))
-    assert [r.status for r in results] == [OpStatus.APPLIED, OpStatus.REJECTED, OpStatus.REJECTED,
-                                           OpStatus.REJECTED, OpStatus.APPLIED]
+    results = push(
+        worker,
+        cipher,
+        make_op(child, body={"title": "good one"}),
+        make_op(child, body={"title": ""}),
+        make_op(stranger, body={"title": "not mine"}),
+        make_op(child, base=4, body={"title": "unknown record"}),
+        make_op(child, body={"title": "good two", "score": 7}),
+    )
+    assert [r.status for r in results] == [
+        OpStatus.APPLIED,
+        OpStatus.REJECTED,
+        OpStatus.REJECTED,
+        OpStatus.REJECTED,
+        OpStatus.APPLIED,
+    ]
     assert results[1].code == "invalid" and results[1].errors[0].path == "/title"
     assert results[2].code == "not_allocated" and results[3].code == "unknown_record"
     assert count(records) == 2
@@ -137,8 +153,10 @@ def test_rotated_key_still_opens_old_rows(app, sync_world, cipher):
 
 
 def test_sync_engine_imports_no_flask():
-    code = ("import sys, sync, sync.push, sync.pull, sync.merge, sync.scope, sync.tables;"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'fieldapp', 'flask_sqlalchemy'));"
-            "print(bad); sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, sync, sync.push, sync.pull, sync.merge, sync.scope, sync.tables;"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'fieldapp', 'flask_sqlalchemy'));"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert finished.returncode == 0, finished.stdout + finished.stderr

@@ -83,6 +83,7 @@ def test_my_own_fixable_item_still_comes_back_to_me(two_workers):
 
 # ---- ended allocations ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def former_worker(app, client, make_team, make_user, make_child):
     """Worker A held the child from 30 to 10 days ago; worker B holds it now and wrote a map on it."""
@@ -97,12 +98,16 @@ def former_worker(app, client, make_team, make_user, make_child):
     allocate(child, worker_b, by=None)
     allocation = db.session.scalar(select(Allocation).where(Allocation.worker_id == worker_a.id))
     ended = allocation.ended_at
-    db.session.execute(update(Allocation).where(Allocation.id == allocation.id).values(
-        started_at=ended - timedelta(days=30), ended_at=ended - timedelta(days=10)))
+    db.session.execute(
+        update(Allocation)
+        .where(Allocation.id == allocation.id)
+        .values(started_at=ended - timedelta(days=30), ended_at=ended - timedelta(days=10))
+    )
     theirs_id = str(uuid.uuid4())
     db.session.commit()
     # B's record on the child, written through the real path (B's device).
     from flask import g
+
     g.pop("_login_user", None)
     client_b = app.test_client()
     login(client_b, worker_b)
@@ -134,8 +139,7 @@ def test_a_former_worker_cannot_add_a_record_dated_after_the_allocation_ended(fo
 
 def test_a_former_worker_cannot_overwrite_the_current_workers_record(former_worker):
     child, device_a, _, theirs, _ = former_worker
-    edit = device_a.op(child.public_id, {**sos_map(), "next_steps": []}, record_id=theirs["record_id"],
-                       base_revision=1)
+    edit = device_a.op(child.public_id, {**sos_map(), "next_steps": []}, record_id=theirs["record_id"], base_revision=1)
     [result] = device_a.push(edit).json["results"]
     assert (result["status"], result["code"]) == ("rejected", "allocation_ended")
     assert result.get("revision") is None and "body" not in result

@@ -77,13 +77,26 @@ def test_tampered_envelope_is_rejected_alone_and_kept_sealed(world):
 def test_outer_op_id_must_match_the_sealed_one(world):
     _, _, child, device = world
     op = device.op(child.public_id, sos_map())
-    response = device.client.post("/api/sync/push", headers={HEADER: device.id},
-                                  json={"ops": [{"op_id": "someone-elses", "envelope": device.envelope(op)}]})
+    response = device.client.post(
+        "/api/sync/push",
+        headers={HEADER: device.id},
+        json={"ops": [{"op_id": "someone-elses", "envelope": device.envelope(op)}]},
+    )
     assert response.json["results"][0]["code"] == "op_mismatch"
 
 
-@pytest.mark.parametrize("payload", [None, [], {"ops": "x"}, {"ops": [1]}, {"ops": [{"op_id": "a"}]},
-                                     {"ops": [{"op_id": "", "envelope": {}}]}, {"ops": [{}] * 201}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        None,
+        [],
+        {"ops": "x"},
+        {"ops": [1]},
+        {"ops": [{"op_id": "a"}]},
+        {"ops": [{"op_id": "", "envelope": {}}]},
+        {"ops": [{}] * 201},
+    ],
+)
 def test_malformed_push_gets_a_400_with_a_message(world, payload):
     _, _, _, device = world
     response = device.client.post("/api/sync/push", json=payload, headers={HEADER: device.id})
@@ -93,8 +106,9 @@ def test_malformed_push_gets_a_400_with_a_message(world, payload):
 def test_push_needs_a_registered_device(world):
     _, _, child, device = world
     op = device.op(child.public_id, sos_map())
-    response = device.client.post("/api/sync/push", json={"ops": [{"op_id": op["op_id"],
-                                                                    "envelope": device.envelope(op)}]})
+    response = device.client.post(
+        "/api/sync/push", json={"ops": [{"op_id": op["op_id"], "envelope": device.envelope(op)}]}
+    )
     assert response.status_code == 403 and response.json["error"] == "device_required"
 
 
@@ -141,10 +155,22 @@ def _three_houses_with_photo(photo: bytes, size: int | None = None) -> tuple[dic
     from tests.record_cases import three_houses
 
     attachment_id = str(uuid_module.uuid4())
-    body = {**three_houses(), "drawing": {"attachment_id": attachment_id, "mime": "image/png",
-                                          "size": size if size is not None else len(photo)}}
-    return body, [{"attachment_id": attachment_id, "mime": "image/png", "size": len(photo),
-                   "data": base64.b64encode(photo).decode()}]
+    body = {
+        **three_houses(),
+        "drawing": {
+            "attachment_id": attachment_id,
+            "mime": "image/png",
+            "size": size if size is not None else len(photo),
+        },
+    }
+    return body, [
+        {
+            "attachment_id": attachment_id,
+            "mime": "image/png",
+            "size": len(photo),
+            "data": base64.b64encode(photo).decode(),
+        }
+    ]
 
 
 def test_a_drawing_photo_is_stored_encrypted_with_its_record(world):

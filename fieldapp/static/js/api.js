@@ -31,16 +31,24 @@ export function configureApi(options) {
 
 export const currentDeviceId = () => deviceId;
 
-async function send(path, method, body) {
+// Server-rendered pages (the safety board) carry their token in a meta tag until an answer brings one.
+export function setCsrfToken(token) { csrfToken = token || null; }
+const currentCsrfToken = () => csrfToken || document.querySelector('meta[name="csrf-token"]')?.content || null;
+
+const send = (path, method, body) => request(`/api${path}`, method, body);
+
+// One JSON request: the device header, CSRF on changes; OfflineError when the server cannot be reached.
+export async function request(url, method = "GET", body = undefined) {
   const headers = { Accept: "application/json" };
   if (deviceId) headers[DEVICE_HEADER] = deviceId;
   if (method !== "GET") {
     headers["Content-Type"] = "application/json";
-    if (csrfToken) headers["X-CSRFToken"] = csrfToken;
+    const token = currentCsrfToken();
+    if (token) headers["X-CSRFToken"] = token;
   }
   let response;
   try {
-    response = await fetch(`/api${path}`, {
+    response = await fetch(url, {
       method, headers, credentials: "same-origin", cache: "no-store",
       body: body === undefined ? undefined : JSON.stringify(body),
     });

@@ -26,6 +26,7 @@ import { requestSync, startSync } from "./sync.js";
 import { initSyncUi } from "./sync-ui.js";
 import { initAmend } from "./amend.js";
 import { initRevocation, releaseSealedDrafts, sealDraftsAndWipe, showWipeDetail } from "./revocation.js";
+import { initChildMode, resumeChildMode } from "./child-mode.js";
 
 const DEVICE_SETTING = "device";
 let serverInfo = null; // the last /api/me answer (no personal data is kept from it outside the vault)
@@ -212,6 +213,7 @@ async function submitUnlock(event) {
   try {
     await unlock($("unlock-pin").value);
     $("unlock-form").reset();
+    if (await resumeChildMode()) { contactServer(); return; } // unlocked in the child's own mode: back to it
     await enterHome();
     await resumeEditing({ open: openVisit, at: resumeAt });
     contactServer();
@@ -267,6 +269,7 @@ async function boot() {
   initAccount();
   initDraftLifecycle();
   await initStatusStrip();
+  await initChildMode({ reopen: (groupId) => openVisit(groupId).catch(() => enterHome()) });
   watchForUpdates({ beforeUpdate: flushEditor });
 
   const device = await getSetting(DEVICE_SETTING);

@@ -3,23 +3,12 @@
 // with fieldapp/crypto/sealing.py. Same scheme, constants and envelope as there.
 
 import { currentDeviceId } from "./api.js";
+import { b64url, b64urlDecode } from "./base64url.js";
 import { STORES, get, getAll, put, remove, settle, transact } from "./idb.js";
-import { getDraft } from "./store.js";
 
 const CONTEXT = "fieldapp/seal/v1/";
 const SEALING_KEY_ID = "sealing-key";
 const encoder = new TextEncoder();
-
-export function b64url(bytes) {
-  let text = "";
-  for (const byte of new Uint8Array(bytes)) text += String.fromCharCode(byte);
-  return btoa(text).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-export function b64urlDecode(text) {
-  const base64 = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4);
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
 
 // The server's current public key ({kid, public_key}) as last fetched; public, so kept in plain settings.
 export async function getSealingKey() {
@@ -101,13 +90,6 @@ export async function addToOutbox(item, { draftId = null, deviceId = null, extra
   // Whoever sealed it, sync.js hears of it (and tries to send it now).
   globalThis.dispatchEvent?.(new CustomEvent("fieldapp:outbox-changed"));
   return { id: entry.id, opId: entry.opId, kid: envelope.kid, sealedAt: entry.sealedAt };
-}
-
-// Finalize a draft: seal its content for the server and remove the readable draft.
-export async function finalizeDraft(draftId, { deviceId = null } = {}) {
-  const draft = await getDraft(draftId);
-  if (!draft) throw new Error("That draft is no longer on this device.");
-  return addToOutbox({ ...draft, finalizedAt: new Date().toISOString() }, { draftId, deviceId });
 }
 
 // What the outbox holds, without content (the device cannot read it): sealed items and tombstones.

@@ -5,6 +5,7 @@
 import { api, currentDeviceId } from "./api.js";
 import { STORES, get, put } from "./idb.js";
 import { addToOutbox, getSealingKey } from "./outbox.js";
+import { carriedMapAnswers, latestPulled, sameRaters } from "./carry-forward.js";
 import { sealLabel } from "./outbox-labels.js";
 import { getDraft, listDrafts, saveDraft } from "./store.js";
 
@@ -59,13 +60,18 @@ export async function startVisit(childId, legalStatus = null) {
 }
 
 // Another record for the same child and visit (a map, ratings, Three Houses). Ratings answer the map of this
-// visit, else the latest map on the server (`latestMapId`, from the caseload).
+// visit, else the latest map on the server (`latestMapId`, from the caseload). A map continues the latest map on
+// this device and ratings start with the same people (carry-forward.js).
 export async function addToVisit(groupId, childId, recordType, group, latestMapId = null) {
   const defs = await definitions();
   const extra = {};
   const mapId = group.find((d) => d.recordType === "sos_map")?.recordId || latestMapId;
   if (recordType === "safety_rating" && mapId) extra.sos_map_id = mapId;
   if (recordType === "seen_alone") extra.visit_id = groupId; // a visit's group id is the visit's record id
+  // Carried forward from the latest pulled record of the child (carry-forward.js); marked until confirmed.
+  const previous = recordType === "sos_map" || recordType === "safety_rating" ? await latestPulled(childId, recordType) : null;
+  if (previous && recordType === "sos_map") Object.assign(extra, carriedMapAnswers(previous));
+  if (previous?.record.body.ratings?.length && recordType === "safety_rating") extra.ratings = sameRaters(previous);
   return saveDraft(newDraft(defs[recordType], childId, groupId, extra));
 }
 

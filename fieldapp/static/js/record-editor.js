@@ -12,6 +12,8 @@ import { beforeLock, isUnlocked, onVaultChange } from "./vault.js";
 import { createAutosaver } from "./autosave.js";
 import { forgetPosition, trackVisit, watchPosition } from "./resume.js";
 import { removeFromVisit } from "./draft-lifecycle.js";
+import { latestPulled, sameAsLastVisit } from "./carry-forward.js";
+import { dateText } from "./carried.js";
 
 let open = null; // {groupId, childId, forms: Map(draftId → {draft, form, panel}), current}
 let onClose = async () => {};
@@ -66,8 +68,12 @@ function tabs() {
   $("record-add").replaceChildren(...ORDER.filter((type) => !present.has(type)).map((type) => el("button", {
     type: "button", className: "secondary", text: `Add ${LABELS[type]}`, onClick: () => addRecord(type) })));
   const map = child?.latest_sos_map;
-  $("record-map-note").textContent = map && !present.has("sos_map")
-    ? `A Signs of Safety map from ${map.mapped_on} is on the server; adding a map here starts a new one.` : "";
+  const pulled = open.previousMap;
+  $("record-map-note").textContent = present.has("sos_map") ? "" : pulled
+    ? `Adding a Signs of Safety map continues the map of ${dateText(pulled.on)}: its answers come with it, each marked `
+      + "as carried until you confirm, edit or remove it."
+    : map ? `A Signs of Safety map from ${dateText(map.mapped_on)} is on the server but not on this device yet: sync `
+      + "before adding a map to continue it." : "";
   if (open.current) showRecord(open.current);
 }
 
@@ -80,9 +86,36 @@ function mount(definitionsByType, draft) {
     idPrefix: `rf-${draft.recordType}`,
     onChange: (body) => changed(draft.id, body),
     onFile: (file, meta) => keepPhoto(draft, file, meta),
+    annotate: (path) => (draft.recordType === "visit" && path === "/location" ? lastVisitOffer(draft.id) : null),
   });
   if (draft.errors?.length) form.showServerErrors(draft.errors);
   open.forms.set(draft.id, { draft, form, panel });
+}
+
+// "Same as last visit": the previous visit's location and people present, in one tap (carry-forward.js).
+function lastVisitOffer(draftId) {
+  const previous = open?.previousVisit;
+  const body = previous?.record.body;
+  if (!body?.location && !body?.others_present?.length) return null;
+  const people = (body.others_present || []).map((person) => person.name).join(", ");
+  const button = el("button", { type: "button", className: "secondary", id: "rf-visit-same-as-last",
+    text: "Same as last visit", onClick: () => copyLastVisit(draftId) });
+  return el("div", { className: "carry-offer" }, el("p", { text: `Last visit (${dateText(previous.on)}): ${
+    [body.location, people && `with ${people}`].filter(Boolean).join(", ")}.` }), button);
+}
+
+function copyLastVisit(draftId) {
+  const entry = open?.forms.get(draftId);
+  if (!entry) return;
+  const { body, copied } = sameAsLastVisit(entry.form.getValue(), open.previousVisit.record.body);
+  if (!copied.length) {
+    announce("Nothing to copy: the location is already filled in and everyone present is listed.");
+    return;
+  }
+  entry.form.setValue(body);
+  changed(draftId, body);
+  document.getElementById("rf-visit-same-as-last")?.focus();
+  announce(`Copied from the visit of ${dateText(open.previousVisit.on)}: ${copied.join(" and ")}.`);
 }
 
 // The visit's link to its seen-alone record follows that record being removed or put back.
@@ -131,6 +164,9 @@ async function keepPhoto(draft, file, meta) {
   }
 }
 
+// The visit on show (child-mode.js hands the tablet over from it): its group and child, or null.
+export const currentVisit = () => (open ? { groupId: open.groupId, childId: open.childId } : null);
+
 export async function openVisit(groupId) {
   await closeEditor({ save: true });
   const defs = await definitions();
@@ -138,7 +174,10 @@ export async function openVisit(groupId) {
   if (!drafts.length) throw new Error("That visit is no longer on this device.");
   const caseload = await loadSnapshot("caseload").catch(() => null);
   const child = caseload?.children?.find((c) => c.public_id === drafts[0].childId) || null;
-  open = { groupId, childId: drafts[0].childId, child, forms: new Map(), current: drafts[0].id };
+  const visitId = drafts.find((draft) => draft.recordType === "visit")?.recordId;
+  const [previousVisit, previousMap] = await Promise.all([
+    latestPulled(drafts[0].childId, "visit", { except: visitId }), latestPulled(drafts[0].childId, "sos_map")]);
+  open = { groupId, childId: drafts[0].childId, child, forms: new Map(), current: drafts[0].id, previousVisit, previousMap };
   $("record-forms").replaceChildren();
   showError("record-error", "");
   $("record-saved").textContent = "Everything you type is saved on this device as you go.";

@@ -1,51 +1,38 @@
 // Shared by the worker's safety page and the managers' board: JSON calls with CSRF, and push subscription.
 
-import { DEVICE_HEADER } from "./api.js";
+import { OfflineError, configureApi, currentDeviceId, request, setCsrfToken } from "./api.js";
+import { b64urlDecode } from "./base64url.js";
+import { registerServiceWorker } from "./sw-registration.js";
 import { STORES, get } from "./idb.js";
 
-// The board carries its token in a meta tag; the worker's page is cached offline, so it gets one from the API.
-let apiToken = "";
-export function setCsrfToken(token) { apiToken = token || ""; }
-const csrf = () => apiToken || document.querySelector('meta[name="csrf-token"]')?.content || "";
+export { setCsrfToken }; // safety.js hands over the token /api/safety/me gives
 
 // The device id the offline app registered in this browser (meta "device"), if it was ever set up here:
-// the server checks it on every /api call, as it does for the app's own client (api.js).
+// the server checks it on every /api call.
 let devicePromise = null;
 const registeredDevice = () => {
   devicePromise ??= get(STORES.meta, "device").then((row) => row?.value?.id || null, () => null);
   return devicePromise;
 };
 
+// The safety pages' calls go through the app's one client (api.js) but answer with a plain result instead of
+// throwing: a panic press must learn "offline" and queue itself, never stop on an exception.
 export async function api(method, url, body) {
-  const options = { method, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" };
-  const device = await registeredDevice();
-  if (device) options.headers[DEVICE_HEADER] = device;
-  if (body !== undefined) {
-    options.headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(body);
-  }
-  let response;
+  if (!currentDeviceId()) configureApi({ deviceId: await registeredDevice() });
+  let answer;
   try {
-    response = await fetch(url, options);
+    answer = await request(url, method, body);
   } catch (error) {
+    if (!(error instanceof OfflineError)) throw error;
     return { ok: false, offline: true, status: 0, data: { message: "Cannot reach the fieldapp server." } };
   }
-  let data = {};
-  try {
-    data = await response.json();
-  } catch (error) {
-    data = { message: `Unexpected answer from the server (${response.status}).` };
-  }
-  return { ok: response.ok, offline: false, status: response.status, data };
+  const { response, data } = answer;
+  return { ok: response.ok, offline: false, status: response.status,
+    data: data || { message: `Unexpected answer from the server (${response.status}).` } };
 }
 
 export function show(element, visible) {
   element.hidden = !visible;
-}
-
-function keyBytes(base64url) {
-  const padded = (base64url + "===".slice((base64url.length + 3) % 4)).replace(/-/g, "+").replace(/_/g, "/");
-  return Uint8Array.from(atob(padded), (c) => c.charCodeAt(0));
 }
 
 // The service worker (sw.js, from the offline shell) shows every push as a notification.
@@ -66,10 +53,10 @@ export async function enablePush(statusElement) {
     return false;
   }
   try {
-    const registration = (await navigator.serviceWorker.getRegistration("/")) || (await navigator.serviceWorker.register("/sw.js"));
+    const registration = (await navigator.serviceWorker.getRegistration("/")) || (await registerServiceWorker());
     await navigator.serviceWorker.ready;
     const subscription = await registration.pushManager.subscribe({
-      userVisibleOnly: true, applicationServerKey: keyBytes(key.data.public_key),
+      userVisibleOnly: true, applicationServerKey: b64urlDecode(key.data.public_key),
     });
     const saved = await api("POST", "/api/safety/push-subscriptions", subscription.toJSON());
     say(saved.ok ? "Safety notifications are on for this device." : saved.data.message);

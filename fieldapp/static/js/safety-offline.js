@@ -20,7 +20,7 @@ function timerText(context) {
       return "The server has already alerted your managers for this visit, and keeps alerting until one of them " +
         "takes it. That does not need this device.";
     }
-    return `The server is still timing your visit, without needing this device: if you have not checked out, ` +
+    return "The server is still timing your visit, without needing this device: if you have not checked out, " +
       `it alerts your managers at ${hhmm(context.alert_at)} (your visit ends at ${hhmm(s.expected_end)}, then ` +
       `${context.grace_minutes} minutes' grace). A panic pressed here reaches them only once this device has a connection.`;
   }

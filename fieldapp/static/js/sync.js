@@ -24,8 +24,6 @@ export const SYNC_TAG = "fieldapp-sync";
 const CURSOR = "sync-cursor";
 const SCOPE = "sync-scope-hash";
 const NOTICES_AFTER = "notices-after";
-// Rejections the worker can correct: the server hands back the body and it becomes a draft again.
-const FIXABLE = new Set(["invalid", "record_mismatch", "bad_base", "unknown_record", "not_allocated", "device_mismatch"]);
 const STORED = new Set(["applied", "merged"]);
 export const REASSIGNED = "Child reassigned — finalize to send or ask your manager.";
 
@@ -73,7 +71,6 @@ export function requestSync(reason = "manual") {
   return running;
 }
 
-export const syncRunning = () => running !== null;
 
 async function runSync(reason) {
   emit({ type: "start", reason });
@@ -176,7 +173,9 @@ async function applyResult(entry, result, tally) {
   } else if (result.code === "retry") {
     await setOutboxState([entry.id], STATE.waiting);
     tally.retry += 1;
-  } else if (FIXABLE.has(result.code) && result.body) {
+  } else if (result.status === "rejected" && result.body) {
+    // The server alone decides which refusals the worker can correct (RETURNED_FOR_CORRECTION in
+    // fieldapp/api/push_pipeline.py): only those come back with their body, and only to the author's device.
     const body = result.body;
     const errors = result.errors || [];
     const row = await sealDraftRow({

@@ -2,7 +2,7 @@
 
 export const $ = (id) => document.getElementById(id);
 
-const SCREENS = ["loading", "signin", "setpin", "unlock", "home", "record", "wiped"];
+const SCREENS = ["loading", "signin", "setpin", "unlock", "home", "record", "wiped", "child"];
 
 export function el(tag, props = {}, ...children) {
   const node = document.createElement(tag);

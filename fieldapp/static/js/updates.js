@@ -2,6 +2,7 @@
 // background and waits; the app offers "Update now" and only then switches (never under the worker's
 // fingers). Drafts and the outbox live in IndexedDB, which no version of the service worker touches.
 
+import { registerServiceWorker } from "./sw-registration.js";
 import { $ } from "./ui.js";
 
 const UPDATE_CHECK_MS = 60 * 60 * 1000;
@@ -13,7 +14,7 @@ export async function watchForUpdates({ beforeUpdate }) {
     }));
     return null;
   }
-  const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/", updateViaCache: "none" });
+  const registration = await registerServiceWorker();
   let chosen = false;
 
   const offer = (worker) => {

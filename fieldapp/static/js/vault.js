@@ -103,6 +103,20 @@ export async function createVault(pin, { idleSeconds = DEFAULT_IDLE_SECONDS, max
 }
 
 export async function unlock(pin) {
+  const { vault, key } = await openWithPin(pin);
+  dataKey = key;
+  idleMs = (vault.idleSeconds || DEFAULT_IDLE_SECONDS) * 1000;
+  noteActivity();
+  emit("unlocked");
+}
+
+// The worker's PIN checked while unlocked (leaving the child's own mode): the same count of wrong tries and the
+// same wipe as the lock screen, so handing the tablet over gives no extra guesses.
+export async function verifyPin(pin) {
+  await openWithPin(pin);
+}
+
+async function openWithPin(pin) {
   const vault = await readVault();
   if (!vault) throw new VaultWiped("There is no vault on this device.");
   const failures = (vault.failures || 0) + 1;
@@ -120,10 +134,7 @@ export async function unlock(pin) {
     throw new WrongPin(vault.maxAttempts - failures);
   }
   await put(STORES.meta, { ...vault, failures: 0 });
-  dataKey = key;
-  idleMs = (vault.idleSeconds || DEFAULT_IDLE_SECONDS) * 1000;
-  noteActivity();
-  emit("unlocked");
+  return { vault, key };
 }
 
 // Lock: finish the before-lock work, then drop the only reference to the key.
@@ -172,7 +183,15 @@ function scheduleIdleCheck() {
   if (dataKey) idleTimer = setTimeout(checkIdle, Math.max(0, lastActivity + idleMs - Date.now()));
 }
 
+// While the child works on the tablet (child-mode.js) nothing times out; the clock restarts when it ends.
+let idleSuspended = false;
+export function suspendIdleLock(suspended) {
+  idleSuspended = Boolean(suspended);
+  noteActivity();
+}
+
 function checkIdle() {
+  if (idleSuspended) return;
   if (dataKey && Date.now() - lastActivity >= idleMs) lock("idle");
   else scheduleIdleCheck();
 }
