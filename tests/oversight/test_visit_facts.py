@@ -104,22 +104,25 @@ def test_dashboard_statements_do_not_grow_with_history(client, login_as, make_te
     assert one_visit == twenty_visits, (one_visit, twenty_visits)
 
 
-def test_not_seen_alone_streak_follows_answers_that_arrive_later(make_team, make_user, make_child, make_record,
-                                                                 make_visit):
-    from tests.record_cases import seen_alone
+def test_not_seen_alone_from_kept_streak_equals_the_answer_from_records(make_team, make_user, make_child,
+                                                                        make_record, make_visit):
+    from tests.record_cases import not_seen_alone
 
     team = make_team()
     manager, worker = make_user(Role.MANAGER, team), make_user(Role.WORKER, team)
     child = make_child(team, worker, legal_status=LegalStatus.CHILD_IN_NEED)
-    make_visit(child, worker, "2026-01-05", alone=True)
-    make_visit(child, worker, "2026-01-12", alone=False)
-    latest = make_visit(child, worker, "2026-01-19", alone=None)  # its answer is not synced yet
-    scope = scope_for(manager, Filters(period_from=date(2026, 1, 1), period_to=date(2026, 3, 1), last_visits=2))
-    assert visits.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0] == 1
-    make_record(child, worker, {**seen_alone(), "visit_id": latest})  # the answer arrives: seen alone
-    assert visits.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0] == 0
+    visit_ids = [make_visit(child, worker, day, alone=alone)
+                 for day, alone in (("2026-01-05", True), ("2026-01-12", False), ("2026-01-19", None))]
+    for visit_id in visit_ids[1:]:  # answers arriving later: "not seen alone" for the two latest visits
+        make_record(child, worker, {**not_seen_alone(), "visit_id": visit_id})
+    everyone = select(child_visit_facts.c.child_id)
+    for n in (1, 2, 3, 4):
+        scope = scope_for(manager, Filters(period_from=date(2026, 1, 1), period_to=date(2026, 3, 1), last_visits=n))
+        kept_count = visits.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0]
+        from_records = visits._not_seen_alone_from_records(scope, date(2026, 2, 1), None, everyone)[0]
+        assert kept_count == from_records, n
     row = db.session.execute(select(child_visit_facts.c.seen_visits, child_visit_facts.c.not_alone_streak)).one()
-    assert tuple(row) == (3, 0)
+    assert row.seen_visits == 3
 
 
 def test_cli_recomputes_every_childs_facts(app, make_team, make_user, make_child, make_visit):
