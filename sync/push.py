@@ -40,6 +40,9 @@ class PushContext:
     # Other devices of the same author whose sealed ops this device may deliver (e.g. its own earlier
     # registration, revoked and wiped, whose outbox survived).
     other_devices: frozenset[str] = frozenset()
+    # Called once per batch, after the change log, with (op, result) of every op that changed a record
+    # (applied or merged), so the app can keep derived per-child facts on write (e.g. last seen visit).
+    on_stored: Callable[[Session, PushContext, list[tuple[PushOp, OpResult]]], None] | None = None
 
 
 def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[OpResult]:
@@ -58,6 +61,14 @@ def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[Op
     for index in careful:
         results[index] = _apply_idempotently(session, ops[index], hashes[index], ctx, changed)
     stamp_changes(session, changed)
+    if ctx.on_stored is not None:
+        stored = [
+            (op, result)
+            for op, result in zip(ops, results, strict=True)
+            if result.status in (OpStatus.APPLIED, OpStatus.MERGED)
+        ]
+        if stored:
+            ctx.on_stored(session, ctx, stored)
     return results
 
 

@@ -9,6 +9,8 @@ from sqlalchemy import select, update
 from sync.tables import records
 
 from ..extensions import db
+from ..models import Child
+from ..records import visit_facts
 from ..records.facts import record_facts
 from ..records.store import read_body
 
@@ -30,3 +32,14 @@ def refresh_facts_command():
                            .values(seen_alone=facts["seen_alone"], visit_id=facts["visit_id"]))
     db.session.commit()
     click.echo(f"refreshed {len(rows)} seen-alone record(s)")
+
+
+@records_group.command("refresh-visit-facts")
+@with_appcontext
+def refresh_visit_facts_command():
+    """Recompute every child's kept visit facts (after a change to the visit rules or bank holidays)."""
+    ids = list(db.session.scalars(select(Child.id).order_by(Child.id)))
+    for start in range(0, len(ids), 1000):
+        visit_facts.refresh(db.session, ids[start:start + 1000])
+    db.session.commit()
+    click.echo(f"refreshed the visit facts of {len(ids)} child(ren)")

@@ -26,6 +26,7 @@ from .safety import (
 )
 from .second_factor import RecoveryCode, TotpFactor
 from .types import utcnow
+from .visit_facts import child_visit_facts
 
 __all__ = [
     "AuditEvent", "AuditIsAppendOnly", "Allocation", "Child", "Device", "LegalStatus", "LEGAL_STATUS_LABELS",
@@ -34,5 +35,5 @@ __all__ = [
     "PushSubscription", "SafetyAlert", "SafetyDelivery", "SafetyEvent",
     "SafetyProfile", "SafetySession", "SessionState",
     "NoticeKind", "Notification", "RecordReview", "ReviewDecision", "ReviewIsAppendOnly",
-    "UnfinishedDraft", "RecoveryCode", "TotpFactor",
+    "UnfinishedDraft", "RecoveryCode", "TotpFactor", "child_visit_facts",
 ]

@@ -17,19 +17,18 @@ def team_dashboard(scope: Scope, today: date, now: datetime) -> dict:
     """Everything the team dashboard shows; lists are cut at LIST_LIMIT rows (totals are not)."""
     loads = caseloads.worker_loads(scope)
     unallocated_count, unallocated = caseloads.unallocated(scope, LIST_LIMIT)
-    due = visits.visits_due(scope, today)
-    by_worker = visits.due_by_worker(due)
+    by_worker = visits.due_summary(scope, today)
+    attention = visits.visits_due(scope, today, LIST_LIMIT, attention_only=True)
     seen_total, seen_by_worker = visits.seen_alone_rates(scope)
     lately_count, lately = visits.not_seen_alone_lately(scope, today, LIST_LIMIT)
     maps_count, maps_cutoff, maps = reviews.maps_not_reviewed(scope, today, LIST_LIMIT)
-    attention = [child for child in due if child.state != "later"]
     return {
         "loads": loads, "caseload_chart": charts.caseload_chart(loads),
         "candidates": sorted((load for load in loads if load.active), key=lambda load: (load.count, load.name)),
         "unallocated_count": unallocated_count, "unallocated": unallocated,
-        "due_attention": attention[:LIST_LIMIT], "due_attention_count": len(attention),
-        "overdue_count": sum(child.state == "overdue" for child in due),
-        "due_soon_count": sum(child.state == "due_soon" for child in due),
+        "due_attention": attention, "due_attention_count": sum(row["overdue"] + row["due_soon"] for row in by_worker),
+        "overdue_count": sum(row["overdue"] for row in by_worker),
+        "due_soon_count": sum(row["due_soon"] for row in by_worker),
         "due_by_worker": by_worker, "due_chart": charts.due_chart(by_worker),
         "seen_alone_total": seen_total, "seen_alone_by_worker": seen_by_worker,
         "not_seen_alone_count": lately_count, "not_seen_alone": lately,
@@ -53,9 +52,9 @@ def service_by_team(scope: Scope, today: date, loads: list | None = None) -> lis
             row["workers"] += 1
             row["over_limit"] += load.over_limit
             row["children_held"] += load.count
-    for child in visits.visits_due(scope, today):
-        if child.team_id in rows and child.state != "later":
-            rows[child.team_id][child.state] += 1
+    for team_id, _worker, state, n in visits.due_counts(scope, today):
+        if team_id in rows and state != "later":
+            rows[team_id][state] += n
     held = select(Allocation.child_id).where(Allocation.ended_at.is_(None))
     for team_id, count in db.session.execute(select(Child.team_id, func.count()).where(
             scope.children_in_scope(), Child.id.not_in(held)).group_by(Child.team_id)):

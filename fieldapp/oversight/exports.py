@@ -32,7 +32,7 @@ def _unallocated(scope, today, now):
 
 
 def _visits_due(scope, today, now):
-    for child in visits.visits_due(scope, today):
+    for child in visits.visits_due(scope, today, attention_only=True):
         if child.state != "later":
             yield [child.case_number, child.name, child.legal_status.value, child.worker_name or visits.UNALLOCATED,
                    child.last_seen.isoformat() if child.last_seen else "",

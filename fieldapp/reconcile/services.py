@@ -8,6 +8,7 @@ from sync.resolve import confirm_soft, resolve_conflict
 from .. import audit
 from ..extensions import db
 from ..models import NoticeKind, User, utcnow
+from ..records import visit_facts
 from ..records.facts import envelope_errors, record_facts
 from ..records.store import record_cipher
 from ..records.validation import validate_record
@@ -33,6 +34,8 @@ def resolve(resolver: User, versions, child_public_id: str, choices: dict, reaso
         validate=_validate,
         facts=record_facts,
     )
+    if versions.record.record_type in visit_facts.FACT_TYPES:  # the resolved visit may move its child's due date
+        visit_facts.refresh(db.session, [versions.record.child_id])
     notify(conflict.author_id, NoticeKind.CONFLICT_RESOLVED, conflict.record_id, revision, conflict_id=conflict.id)
     chosen = ", ".join(
         f"{key}={'edited' if isinstance(choice, dict) else choice}" for key, choice in sorted(choices.items())

@@ -23,6 +23,7 @@ from ..extensions import db
 from ..secret_files import write_secret_file
 from .facts import envelope_errors, record_facts
 from .validation import validate_record
+from .visit_facts import on_stored
 
 KEYS_FILE = "record-keys.json"
 
@@ -88,7 +89,8 @@ def validate_for_push(op: PushOp) -> list[FieldError]:
 def push_context(author_id: int, device_id: str, now: datetime) -> PushContext:
     return PushContext(author_id=author_id, device_id=device_id,
                        allowed_children=writable_children(db.session, author_id),
-                       validate=validate_for_push, cipher=record_cipher(), now=now, facts=record_facts)
+                       validate=validate_for_push, cipher=record_cipher(), now=now, facts=record_facts,
+                       on_stored=on_stored)
 
 
 def read_body(row) -> dict:

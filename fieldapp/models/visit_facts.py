@@ -1,0 +1,32 @@
+"""Per child, the visit facts the oversight dashboard reads: kept on write, never recomputed from history per request.
+
+A row says: the latest seen statutory visit on record (any date), how many of the latest seen visits in a row
+were not seen alone, and the next statutory visit due as the
+rules table computes it from that visit and the child's details copied beside it (legal status, placement
+start, permanent placement, child-protection interval). Those copies let a reader see that a row is stale
+(the child's details changed since) with a plain comparison, and refresh only that row.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String, Table
+
+from ..extensions import db
+
+child_visit_facts = Table(
+    "child_visit_facts", db.metadata,
+    Column("child_id", Integer, ForeignKey("children.id"), primary_key=True),
+    Column("last_seen_on", String(10)),  # ISO date of the latest seen statutory visit (may be after today)
+    Column("due_on", String(10)),  # ISO date the next visit is due; NULL: nothing to count from (visit now)
+    Column("due_rule", String(64), nullable=False),
+    # Seen statutory visits on record, and how many of the latest of them in a row have no "seen alone" answer
+    # of yes: "not seen alone in the last N visits" is then a comparison, whatever N and the history.
+    Column("seen_visits", Integer, nullable=False, server_default="0"),
+    Column("not_alone_streak", Integer, nullable=False, server_default="0"),
+    # The child's details the due date was computed from; a row that differs from the child's is stale.
+    Column("legal_status", String(32), nullable=False),
+    Column("placement_start", Date),
+    Column("permanent_placement", Boolean, nullable=False),
+    Column("cp_visit_interval_working_days", Integer),
+    Index("ix_child_visit_facts_due_on", "due_on"),
+)
