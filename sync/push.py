@@ -61,6 +61,8 @@ def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[Op
     for index in careful:
         results[index] = _apply_idempotently(session, ops[index], hashes[index], ctx, changed)
     stamp_changes(session, changed)
+    # After stamp_changes on purpose: it holds the change counter's row lock until commit, so concurrent pushes
+    # run on_stored one at a time, each seeing the others' committed records (the kept visit facts never miss one).
     if ctx.on_stored is not None:
         stored = [
             (op, result)
