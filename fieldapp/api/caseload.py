@@ -46,10 +46,16 @@ def _last_seen_visits(child_ids: list[int], today: date) -> dict[int, date]:
     """Per child: the latest visit on or before today where the child was seen (only those count)."""
     if not child_ids:
         return {}
-    query = (select(records.c.child_id, func.max(records.c.occurred_on))
-             .where(records.c.record_type == "visit", records.c.child_seen == 1,
-                    records.c.occurred_on <= today.isoformat(), records.c.child_id.in_(child_ids))
-             .group_by(records.c.child_id))
+    query = (
+        select(records.c.child_id, func.max(records.c.occurred_on))
+        .where(
+            records.c.record_type == "visit",
+            records.c.child_seen == 1,
+            records.c.occurred_on <= today.isoformat(),
+            records.c.child_id.in_(child_ids),
+        )
+        .group_by(records.c.child_id)
+    )
     return {child_id: date.fromisoformat(day) for child_id, day in db.session.execute(query) if day}
 
 
@@ -58,19 +64,34 @@ def _latest_maps(child_ids: list[int]) -> dict[int, dict]:
     if not child_ids:
         return {}
     maps = and_(records.c.record_type == "sos_map", records.c.child_id.in_(child_ids))
-    ranked = (select(records.c.child_id, records.c.id, records.c.revision, records.c.occurred_on,
-                     func.row_number().over(partition_by=records.c.child_id,
-                                            order_by=(records.c.occurred_on.desc(), records.c.updated_at.desc(),
-                                                      records.c.id.desc())).label("rank"))
-              .where(maps).subquery())
+    ranked = (
+        select(
+            records.c.child_id,
+            records.c.id,
+            records.c.revision,
+            records.c.occurred_on,
+            func.row_number()
+            .over(
+                partition_by=records.c.child_id,
+                order_by=(records.c.occurred_on.desc(), records.c.updated_at.desc(), records.c.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(maps)
+        .subquery()
+    )
     query = select(ranked.c.child_id, ranked.c.id, ranked.c.revision, ranked.c.occurred_on).where(ranked.c.rank == 1)
-    return {row.child_id: {"record_id": row.id, "revision": row.revision, "mapped_on": row.occurred_on}
-            for row in db.session.execute(query)}
+    return {
+        row.child_id: {"record_id": row.id, "revision": row.revision, "mapped_on": row.occurred_on}
+        for row in db.session.execute(query)
+    }
 
 
 def caseload_payload(user: User, today: date) -> dict:
     children = [child for child, _ in caseload_for(user)]
     ids = [child.id for child in children]
     seen, maps = _last_seen_visits(ids, today), _latest_maps(ids)
-    return {"as_of": today.isoformat(),
-            "children": [child_entry(child, today, seen.get(child.id), maps.get(child.id)) for child in children]}
+    return {
+        "as_of": today.isoformat(),
+        "children": [child_entry(child, today, seen.get(child.id), maps.get(child.id)) for child in children],
+    }

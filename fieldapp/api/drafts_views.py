@@ -43,9 +43,18 @@ def unfinished_drafts():
     """What is waiting, without content: the worker chooses which device continues it."""
     if g.device is None:
         return _device_required()
-    return {"drafts": [{"id": row.id, "child_id": child_id, "record_id": row.record_id,
-                        "record_type": row.record_type, "received_at": row.received_at.isoformat()}
-                       for row, child_id in waiting_for(current_user)]}
+    return {
+        "drafts": [
+            {
+                "id": row.id,
+                "child_id": child_id,
+                "record_id": row.record_id,
+                "record_type": row.record_type,
+                "received_at": row.received_at.isoformat(),
+            }
+            for row, child_id in waiting_for(current_user)
+        ]
+    }
 
 
 @bp.post("/drafts/unfinished/take")
@@ -59,8 +68,22 @@ def take_unfinished_drafts():
     if not isinstance(ids, list) or len(ids) > MAX_TAKEN_IDS or not all(isinstance(i, str) for i in ids):
         return error_response(400, "bad_ids", f'send JSON {{"ids": [...]}} with at most {MAX_TAKEN_IDS} ids')
     taken = take(current_user, ids, g.device)
-    audit.record_many([("unfinished_draft_taken", child_id, f"{row.record_type} {row.record_id} to the device")
-                       for row, child_id, _content in taken])
-    return {"drafts": [{"id": row.id, "child_id": child_id, "record_id": row.record_id,
-                        "record_type": row.record_type, "draft": content["draft"],
-                        "attachments": content["attachments"]} for row, child_id, content in taken]}
+    audit.record_many(
+        [
+            ("unfinished_draft_taken", child_id, f"{row.record_type} {row.record_id} to the device")
+            for row, child_id, _content in taken
+        ]
+    )
+    return {
+        "drafts": [
+            {
+                "id": row.id,
+                "child_id": child_id,
+                "record_id": row.record_id,
+                "record_type": row.record_type,
+                "draft": content["draft"],
+                "attachments": content["attachments"],
+            }
+            for row, child_id, content in taken
+        ]
+    }

@@ -22,8 +22,7 @@ from .limits import allow_larger_body_where_needed, refuse_unreadable_json
 SIGNED_OUT_ENDPOINTS = {"api.session_status", "api.sign_in", "api.openapi"}
 # No case data, and needed before (or to) register a device: who am I, register, the public sealing key,
 # the record definitions (also read by the form preview web page).
-DEVICE_NOT_NEEDED = {"api.me", "api.register", "api.sealing_key", "api.records.record_types",
-                     "api.records.record_type"}
+DEVICE_NOT_NEEDED = {"api.me", "api.register", "api.sealing_key", "api.records.record_types", "api.records.record_type"}
 # The lone-worker safety net (api.safety.*) is never refused for want of the offline app: a worker may
 # check in from the /safety page of any browser. A device id sent there must still be live and theirs.
 SAFETY_PREFIX = "api.safety."
@@ -32,14 +31,21 @@ DEVICE_USERS = {Role.WORKER}
 
 def device_needed(endpoint: str | None) -> bool:
     """Does this endpoint need a live registered device when a device user calls it?"""
-    return not (endpoint is None or endpoint in SIGNED_OUT_ENDPOINTS or endpoint in DEVICE_NOT_NEEDED
-                or endpoint.startswith(SAFETY_PREFIX))
+    return not (
+        endpoint is None
+        or endpoint in SIGNED_OUT_ENDPOINTS
+        or endpoint in DEVICE_NOT_NEEDED
+        or endpoint.startswith(SAFETY_PREFIX)
+    )
 
 
 def device_revoked_response(device):
     """410: the app wipes everything readable on the device when it sees this."""
-    body = jsonify(error="device_revoked", revoked_at=device.revoked_at.isoformat(),
-                   message="An administrator revoked this device. Its readable data is being removed.")
+    body = jsonify(
+        error="device_revoked",
+        revoked_at=device.revoked_at.isoformat(),
+        message="An administrator revoked this device. Its readable data is being removed.",
+    )
     return body, 410
 
 
@@ -62,9 +68,11 @@ def refuse_revoked_devices_and_expired_sessions():
         g.device = None
         return error_response(403, "device_other_user", "This device is registered to another worker.")
     if device is None and current_user.role in DEVICE_USERS and device_needed(request.endpoint):
-        return error_response(403, "device_required",
-                              f"This needs a device registered to you: set up the app on this device "
-                              f"and send its id in {DEVICE_HEADER}.")
+        return error_response(
+            403,
+            "device_required",
+            f"This needs a device registered to you: set up the app on this device and send its id in {DEVICE_HEADER}.",
+        )
     if device is not None:
         touch(device)
     # Bodies are read only now, for a caller who passed the checks above (sign-in reads its own, after its throttle).

@@ -56,8 +56,15 @@ def sync_history():
     if child_id is None:
         return error_response(404, "not_in_caseload", "that child is not in your caseload")
     window = pull_window(date.today())
-    records, more = history(db.session, child_id, child_public_id, window, record_cipher(), offset, limit) \
-        if window is not None else ([], False)
+    records, more = (
+        history(db.session, child_id, child_public_id, window, record_cipher(), offset, limit)
+        if window is not None
+        else ([], False)
+    )
     audit.record("device_history", child_public_id, f"{len(records)} older records sent to the device")
-    return {"records": [vars(record) for record in records], "more": more, "next_offset": offset + len(records),
-            "window": window_payload(window)}
+    return {
+        "records": [vars(record) for record in records],
+        "more": more,
+        "next_offset": offset + len(records),
+        "window": window_payload(window),
+    }

@@ -24,8 +24,11 @@ def allow_larger_body_where_needed() -> None:
 
 def too_large_response():
     limit = request.max_content_length
-    return error_response(413, "too_large", f"The request is larger than this server accepts "
-                                            f"({limit // (1024 * 1024)} MiB); send fewer items at once.")
+    return error_response(
+        413,
+        "too_large",
+        f"The request is larger than this server accepts ({limit // (1024 * 1024)} MiB); send fewer items at once.",
+    )
 
 
 def refuse_unreadable_json():

@@ -35,8 +35,17 @@ MAX_OPS_PER_PUSH = 200
 # Only ever to the op's author (see result_payloads): never for `not_allocated` or `device_mismatch`, which say
 # the caller is not the author, nor for `allocation_ended`, which no correction on the device can put right.
 RETURNED_FOR_CORRECTION = {"invalid", "record_mismatch", "bad_base", "unknown_record"}
-OP_FIELDS = {"op_id": str, "record_id": str, "record_type": str, "schema_version": int, "device_id": str,
-             "device_seq": int, "base_revision": int, "child_id": str, "body": dict}
+OP_FIELDS = {
+    "op_id": str,
+    "record_id": str,
+    "record_type": str,
+    "schema_version": int,
+    "device_id": str,
+    "device_seq": int,
+    "base_revision": int,
+    "child_id": str,
+    "body": dict,
+}
 
 
 # Caps on what one op may carry, below the push request's own limit (SYNC_PUSH_MAX_BYTES): a record's words
@@ -77,8 +86,13 @@ def parse_push_items(payload) -> list[dict]:
     if len(items) > MAX_OPS_PER_PUSH:
         raise MalformedOp(f"at most {MAX_OPS_PER_PUSH} ops per push; send the rest in another request")
     for index, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("op_id"), str) or not item["op_id"] \
-                or len(item["op_id"]) > 64 or not isinstance(item.get("envelope"), dict):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("op_id"), str)
+            or not item["op_id"]
+            or len(item["op_id"]) > 64
+            or not isinstance(item.get("envelope"), dict)
+        ):
             raise MalformedOp(f"ops[{index}] needs an op_id (text, ≤ 64) and an envelope object")
     return items
 
@@ -135,22 +149,29 @@ def open_items(items: list[dict]) -> OpenedBatch:
                 continue
             op, raw = op_from(data)
         except SealError as error:
-            batch.results[index] = _refused(item["op_id"], "unsealable",
-                                            f"the server could not open this item: {error}")
+            batch.results[index] = _refused(
+                item["op_id"], "unsealable", f"the server could not open this item: {error}"
+            )
             continue
         except MalformedOp as error:
             batch.results[index] = _refused(item["op_id"], getattr(error, "code", "malformed_op"), str(error))
             continue
         if op.op_id != item["op_id"]:
-            batch.results[index] = _refused(item["op_id"], "op_mismatch",
-                                            "the op id outside does not match the sealed one")
+            batch.results[index] = _refused(
+                item["op_id"], "op_mismatch", "the op id outside does not match the sealed one"
+            )
             continue
         batch.raw_attachments[op.op_id] = raw
         attachments, errors = decode_attachments(op, raw)
         if errors:  # the record must not land without its photo: refuse both, hand both back
-            batch.results[index] = OpResult(op_id=op.op_id, status=OpStatus.REJECTED, record_id=op.record_id,
-                                            code="invalid", message="the photo sent with this record is not right",
-                                            errors=errors)
+            batch.results[index] = OpResult(
+                op_id=op.op_id,
+                status=OpStatus.REJECTED,
+                record_id=op.record_id,
+                code="invalid",
+                message="the photo sent with this record is not right",
+                errors=errors,
+            )
             batch.returned[index] = op
             continue
         batch.photos[op.op_id] = attachments
@@ -192,8 +213,11 @@ def _keep_unfinished(session: Session, batch: OpenedBatch, user_id: int) -> None
         result = unfinished.keep_unfinished(user, data, own_devices)
         batch.results[index] = result
         if result.status != OpStatus.REJECTED:
-            audit.record("unfinished_draft_received", child_public_id=data["child_id"][:64],
-                         detail=f"{data['record_type']} {result.record_id} from device {data['device_id'][:64]}")
+            audit.record(
+                "unfinished_draft_received",
+                child_public_id=data["child_id"][:64],
+                detail=f"{data['record_type']} {result.record_id} from device {data['device_id'][:64]}",
+            )
 
 
 def _refuse_former_workers_changes(session: Session, batch: OpenedBatch, user_id: int) -> None:
@@ -201,21 +225,38 @@ def _refuse_former_workers_changes(session: Session, batch: OpenedBatch, user_id
     refusals = ended_allocation_refusals(session, user_id, batch.ops)
     for index, refusal in refusals.items():
         batch.results[batch.positions[index]] = OpResult(
-            op_id=batch.ops[index].op_id, status=OpStatus.REJECTED, record_id=batch.ops[index].record_id,
-            code=refusal.code, message=refusal.message)
-    audit.record_many([("record_rejected", batch.ops[i].child_id[:64], f"{batch.ops[i].record_type} "
-                        f"{batch.ops[i].record_id} {refusals[i].code}") for i in sorted(refusals)])
+            op_id=batch.ops[index].op_id,
+            status=OpStatus.REJECTED,
+            record_id=batch.ops[index].record_id,
+            code=refusal.code,
+            message=refusal.message,
+        )
+    audit.record_many(
+        [
+            (
+                "record_rejected",
+                batch.ops[i].child_id[:64],
+                f"{batch.ops[i].record_type} {batch.ops[i].record_id} {refusals[i].code}",
+            )
+            for i in sorted(refusals)
+        ]
+    )
     kept = [i for i in range(len(batch.ops)) if i not in refusals]
     batch.ops, batch.positions = [batch.ops[i] for i in kept], [batch.positions[i] for i in kept]
 
 
 def audit_pushed(batch: OpenedBatch) -> None:
     """One audit event per record a device wrote (or tried to), in one multi-row statement."""
-    audit.record_many([
-        (f"record_{result.status.value}", op.child_id[:64],
-         f"{op.record_type} {op.record_id} rev {result.revision or '-'} {result.code or ''}".strip())
-        for op, result in ((op, batch.results[i]) for op, i in zip(batch.ops, batch.positions, strict=True))
-    ])
+    audit.record_many(
+        [
+            (
+                f"record_{result.status.value}",
+                op.child_id[:64],
+                f"{op.record_type} {op.record_id} rev {result.revision or '-'} {result.code or ''}".strip(),
+            )
+            for op, result in ((op, batch.results[i]) for op, i in zip(batch.ops, batch.positions, strict=True))
+        ]
+    )
 
 
 def refusal_payload(payload: dict, result: OpResult, op: PushOp | None, attachments) -> dict:

@@ -39,8 +39,7 @@ def sync_push():
     except MalformedOp as error:
         return error_response(400, "malformed_push", str(error))
     if g.device is None:
-        return error_response(400, "device_required",
-                              f"register this device first and send its id in {DEVICE_HEADER}")
+        return error_response(400, "device_required", f"register this device first and send its id in {DEVICE_HEADER}")
     return {"results": run_push(db.session, items, current_user.id, g.device.id, datetime.now(UTC))}
 
 

@@ -30,8 +30,12 @@ def _json_object() -> dict:
 def _device_payload(device: Device | None) -> dict:
     if device is None:
         return {"status": "unregistered"}
-    return {"status": "registered", "id": device.id, "name": device.name,
-            "registered_at": device.registered_at.isoformat()}
+    return {
+        "status": "registered",
+        "id": device.id,
+        "name": device.name,
+        "registered_at": device.registered_at.isoformat(),
+    }
 
 
 def me_payload(user: User, device: Device | None) -> dict:
@@ -41,8 +45,7 @@ def me_payload(user: User, device: Device | None) -> dict:
         "role": user.role.value,
         "csrf_token": generate_csrf(),
         "device": _device_payload(device),
-        "vault": {"idle_seconds": config["VAULT_IDLE_SECONDS"],
-                  "max_pin_attempts": config["VAULT_MAX_PIN_ATTEMPTS"]},
+        "vault": {"idle_seconds": config["VAULT_IDLE_SECONDS"], "max_pin_attempts": config["VAULT_MAX_PIN_ATTEMPTS"]},
         "drafts": {"stale_after_days": config["STALE_DRAFT_DAYS"]},
         "sign_in": sign_in_methods(),
     }
@@ -56,8 +59,7 @@ def me():
 @bp.get("/session")
 def session_status():
     """Signed in or not, and a CSRF token to sign in with."""
-    return {"authenticated": current_user.is_authenticated, "csrf_token": generate_csrf(),
-            "sign_in": sign_in_methods()}
+    return {"authenticated": current_user.is_authenticated, "csrf_token": generate_csrf(), "sign_in": sign_in_methods()}
 
 
 @bp.post("/session")
@@ -102,6 +104,9 @@ def sealing_key():
     try:
         key = current_keyring().current
     except NoSealingKey:
-        return error_response(503, "no_sealing_key",
-                              "The server has no sealing key yet; an administrator must run `fieldapp keys generate`.")
+        return error_response(
+            503,
+            "no_sealing_key",
+            "The server has no sealing key yet; an administrator must run `fieldapp keys generate`.",
+        )
     return {"kid": key.kid, "alg": ALGORITHM, "public_key": key.public_b64}
