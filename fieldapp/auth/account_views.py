@@ -18,8 +18,12 @@ def _password_change_key() -> str:
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 # Someone holding a session must not be able to guess the current password at leisure.
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_password_change_key,
-               deduct_when=lambda response: response.status_code == 400)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_password_change_key,
+    deduct_when=lambda response: response.status_code == 400,
+)
 def change_password():
     form = ChangePasswordForm(current_user.username)
     if form.validate_on_submit():

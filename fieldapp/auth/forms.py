@@ -6,10 +6,14 @@ from .passwords import MAX_PASSWORD_LENGTH, password_problem
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=80)],
-                           render_kw={"autocomplete": "username", "autocapitalize": "none"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)],
-                             render_kw={"autocomplete": "current-password"})
+    username = StringField(
+        "Username",
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=256)], render_kw={"autocomplete": "current-password"}
+    )
     submit = SubmitField("Sign in")
 
 
@@ -31,13 +35,19 @@ class AcceptablePassword:
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
-                                     render_kw={"autocomplete": "current-password"})
-    new_password = PasswordField("New password", validators=[DataRequired(), AcceptablePassword()],
-                                 render_kw={"autocomplete": "new-password"})
-    confirm_password = PasswordField("New password again", validators=[
-        DataRequired(), EqualTo("new_password", message="The two new passwords do not match.")],
-        render_kw={"autocomplete": "new-password"})
+    current_password = PasswordField(
+        "Current password",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), AcceptablePassword()], render_kw={"autocomplete": "new-password"}
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", message="The two new passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
     submit = SubmitField("Change password")
 
     def __init__(self, account_username: str, *args, **kwargs):
@@ -48,15 +58,20 @@ class ChangePasswordForm(FlaskForm):
 class SecondFactorCodeForm(FlaskForm):
     """The sign-in's second step: a code from the authenticator app, or a recovery code."""
 
-    code = StringField("Code", validators=[DataRequired(message="Enter the code."), Length(max=40)],
-                       render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"})
+    code = StringField(
+        "Code",
+        validators=[DataRequired(message="Enter the code."), Length(max=40)],
+        render_kw={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"},
+    )
     submit = SubmitField("Continue")
 
 
 class EnrolSecondFactorForm(FlaskForm):
-    code = StringField("Code from your authenticator app", validators=[
-        DataRequired(message="Enter the 6-digit code your app shows."), Length(max=12)],
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        "Code from your authenticator app",
+        validators=[DataRequired(message="Enter the 6-digit code your app shows."), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
     submit = SubmitField("Turn on two-step sign-in")
 
 

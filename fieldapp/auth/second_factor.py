@@ -78,7 +78,7 @@ def qr_data_uri(uri: str) -> str:
 
 def spaced(secret: str) -> str:
     """The secret in groups of four, easier to type into an authenticator by hand."""
-    return " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def _normalise(code: str | None) -> str:
@@ -102,9 +102,11 @@ def _matching_step(secret: str, code: str) -> int | None:
 def _spend_step(user: User, step: int) -> bool:
     """Record `step` as used unless it (or a later one) already was; True when this call won it."""
     table = TotpFactor.__table__
-    result = db.session.execute(update(table).where(
-        table.c.user_id == user.id,
-        (table.c.last_used_step.is_(None)) | (table.c.last_used_step < step)).values(last_used_step=step))
+    result = db.session.execute(
+        update(table)
+        .where(table.c.user_id == user.id, (table.c.last_used_step.is_(None)) | (table.c.last_used_step < step))
+        .values(last_used_step=step)
+    )
     return result.rowcount == 1
 
 
@@ -128,15 +130,21 @@ def _new_recovery_codes(user: User) -> list[str]:
     codes = []
     for _ in range(RECOVERY_CODE_COUNT):
         raw = secrets.token_hex(10)  # 80 bits
-        codes.append("-".join(raw[i:i + 4] for i in range(0, len(raw), 4)))
+        codes.append("-".join(raw[i : i + 4] for i in range(0, len(raw), 4)))
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_hash(raw)))
     db.session.flush()
     return codes
 
 
 def recovery_codes_left(user: User) -> int:
-    return db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(RecoveryCode)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+        )
+        or 0
+    )
 
 
 @dataclass(frozen=True)
@@ -163,13 +171,18 @@ def verify(user: User, code: str | None) -> Verdict:
             return Verdict(None, "wrong_code")
         return Verdict("totp") if _spend_step(user, step) else Verdict(None, "reused_code")
     table = RecoveryCode.__table__
-    spent = db.session.execute(update(table).where(
-        table.c.user_id == user.id, table.c.code_hash == _hash(code), table.c.used_at.is_(None)).values(
-        used_at=utcnow()))
+    spent = db.session.execute(
+        update(table)
+        .where(table.c.user_id == user.id, table.c.code_hash == _hash(code), table.c.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
     if spent.rowcount == 1:
         return Verdict("recovery")
-    used = db.session.scalar(select(func.count()).select_from(RecoveryCode).where(
-        RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code)))
+    used = db.session.scalar(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == _hash(code))
+    )
     return Verdict(None, "used_recovery_code" if used else "wrong_code")
 
 
@@ -183,8 +196,7 @@ def audit_failure(user: User, verdict: Verdict, via: str) -> None:
     username = user.username
     db.session.rollback()
     note_failed_sign_in(user)  # someone has the password: the user is told at their next sign-in
-    audit.record_now("second_factor_failed", detail=f"user={username} reason={verdict.reason} via={via}",
-                     actor=user)
+    audit.record_now("second_factor_failed", detail=f"user={username} reason={verdict.reason} via={via}", actor=user)
 
 
 def forget_second_factor(user: User) -> None:

@@ -31,8 +31,12 @@ def _second_step_key() -> str:
 
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 # Guessing codes is throttled per user across half-signed-in states, besides the tries allowed in each one.
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"], key_func=_second_step_key,
-               deduct_when=lambda response: response.status_code == 400)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_RATE_LIMIT"],
+    methods=["POST"],
+    key_func=_second_step_key,
+    deduct_when=lambda response: response.status_code == 400,
+)
 def second_factor_step():
     if current_user.is_authenticated:
         return redirect(url_for("auth.home"))
@@ -48,8 +52,11 @@ def second_factor_step():
             complete_sign_in(user, detail=f"method=password factor={verdict.factor}")
             if verdict.factor == "recovery":
                 left = factors.recovery_codes_left(user)
-                flash(f"You used a recovery code; {left} left. If you lost your phone, ask an admin to reset "
-                      "two-step sign-in.", "info")
+                flash(
+                    f"You used a recovery code; {left} left. If you lost your phone, ask an admin to reset "
+                    "two-step sign-in.",
+                    "info",
+                )
             return redirect(next_path or url_for(HOME_BY_ROLE[user.role]))
         factors.audit_failure(user, verdict, via="form")
         if second_step.note_wrong_code() == 0:
@@ -64,21 +71,22 @@ def second_factor_step():
 def second_factor():
     user = current_user._get_current_object()
     if factors.is_enrolled(user):
-        return render_template("auth/second_factor_status.html",
-                               codes_left=factors.recovery_codes_left(user))
+        return render_template("auth/second_factor_status.html", codes_left=factors.recovery_codes_left(user))
     form = EnrolSecondFactorForm()
     if form.validate_on_submit():
         codes = factors.confirm_enrolment(user, form.code.data)
         if codes is not None:
             return render_template("auth/recovery_codes.html", codes=codes)
-        form.code.errors.append("That code is not right (or was used already). Enter the newest code your app "
-                                "shows.")
+        form.code.errors.append("That code is not right (or was used already). Enter the newest code your app shows.")
     secret = factors.pending_secret(user)
     uri = factors.provisioning_uri(user, secret)
-    return render_template("auth/second_factor_enrol.html", form=form, secret=factors.spaced(secret),
-                           qr=factors.qr_data_uri(uri),
-                           required=factors.role_requires_second_factor(user.role)), \
-        (400 if form.errors else 200)
+    return render_template(
+        "auth/second_factor_enrol.html",
+        form=form,
+        secret=factors.spaced(secret),
+        qr=factors.qr_data_uri(uri),
+        required=factors.role_requires_second_factor(user.role),
+    ), (400 if form.errors else 200)
 
 
 @bp.route("/admin/users/<int:user_id>/second-factor", methods=["GET", "POST"])

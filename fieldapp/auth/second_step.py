@@ -30,8 +30,13 @@ OPEN_DURING_ENROLMENT = {"static", "auth.second_factor", "auth.logout", "api.ses
 def begin(user: User, next_path: str | None):
     """Password accepted for a user with a second factor: remember that (and nothing more), ask for the code."""
     session.clear()
-    session[PENDING_KEY] = {"uid": user.id, "gen": user.session_generation, "at": int(clock()), "next": next_path,
-                            "tries": 0}
+    session[PENDING_KEY] = {
+        "uid": user.id,
+        "gen": user.session_generation,
+        "at": int(clock()),
+        "next": next_path,
+        "tries": 0,
+    }
     return redirect(url_for("auth.second_factor_step"))
 
 
@@ -46,8 +51,9 @@ def pending_user() -> User | None:
     if state is None:
         return None
     user = db.session.get(User, state.get("uid")) if isinstance(state.get("uid"), int) else None
-    fresh = isinstance(state.get("at"), int) and clock() - state["at"] <= current_app.config[
-        "SECOND_FACTOR_STEP_SECONDS"]
+    fresh = (
+        isinstance(state.get("at"), int) and clock() - state["at"] <= current_app.config["SECOND_FACTOR_STEP_SECONDS"]
+    )
     if user is None or not user.active or state.get("gen") != user.session_generation or not fresh:
         drop()
         return None
@@ -72,8 +78,7 @@ def drop() -> None:
 
 def enrolment_required(user) -> bool:
     """Whether `user` (signed in) must enrol before anything else."""
-    return (role_requires_second_factor(user.role) and not session.get(PROVIDER_VERIFIED_KEY)
-            and not is_enrolled(user))
+    return role_requires_second_factor(user.role) and not session.get(PROVIDER_VERIFIED_KEY) and not is_enrolled(user)
 
 
 def require_enrolment():
@@ -96,13 +101,16 @@ def check_code_in_json_sign_in(user: User, code) -> tuple[object | None, str]:
     if not is_enrolled(user):
         return None, "re-authenticated in the app"
     if not isinstance(code, str) or not code.strip():
-        return error_response(401, "second_factor_required",
-                              "Enter the code from your authenticator app as well."), ""
+        return error_response(401, "second_factor_required", "Enter the code from your authenticator app as well."), ""
     verdict = verify(user, code)
     if not verdict.ok:
         audit_failure(user, verdict, via="app")
-        return error_response(401, "second_factor_invalid", {
-            "reused_code": "That code has been used already. Wait for the next code in your app.",
-            "used_recovery_code": "That recovery code has been used already.",
-        }.get(verdict.reason, "That code is not right. Try the newest code in your app.")), ""
+        return error_response(
+            401,
+            "second_factor_invalid",
+            {
+                "reused_code": "That code has been used already. Wait for the next code in your app.",
+                "used_recovery_code": "That recovery code has been used already.",
+            }.get(verdict.reason, "That code is not right. Try the newest code in your app."),
+        ), ""
     return None, f"re-authenticated in the app factor={verdict.factor}"

@@ -52,14 +52,19 @@ def note_failed_sign_in(user: User) -> None:
     # Its own transaction: the refused request rolls back, and the user must still be told at their next sign-in.
     users = User.__table__
     with db.engine.begin() as connection:
-        connection.execute(update(users).where(users.c.id == user.id).values(
-            failed_sign_ins=users.c.failed_sign_ins + 1, last_failed_sign_in_at=utcnow()))
+        connection.execute(
+            update(users)
+            .where(users.c.id == user.id)
+            .values(failed_sign_ins=users.c.failed_sign_ins + 1, last_failed_sign_in_at=utcnow())
+        )
 
 
 def failed_sign_in_notice(count: int, latest) -> str:
     attempts = "attempt" if count == 1 else "attempts"
-    return (f"{count} failed sign-in {attempts} on your account since you last signed in, the latest on "
-            f"{latest:%d %b %Y at %H:%M} UTC. If that was not you, tell your administrator.")
+    return (
+        f"{count} failed sign-in {attempts} on your account since you last signed in, the latest on "
+        f"{latest:%d %b %Y at %H:%M} UTC. If that was not you, tell your administrator."
+    )
 
 
 def complete_sign_in(user: User, detail: str = "method=password") -> None:

@@ -73,8 +73,14 @@ def remember_device(username: str) -> None:
 
     @after_this_request
     def set_cookie(response):
-        response.set_cookie(KNOWN_DEVICE_COOKIE, token, max_age=KNOWN_DEVICE_MAX_AGE, httponly=True, samesite="Lax",
-                            secure=bool(current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure))
+        response.set_cookie(
+            KNOWN_DEVICE_COOKIE,
+            token,
+            max_age=KNOWN_DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=bool(current_app.config["SESSION_COOKIE_SECURE"] or request.is_secure),
+        )
         return response
 
 

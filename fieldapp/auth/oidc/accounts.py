@@ -38,19 +38,25 @@ def match_user(issuer: str, claims: dict, username_claim: str) -> User:
         return bound
     name = claims.get(username_claim)
     if not isinstance(name, str) or not name.strip():
-        raise SignInRefused("no_username_claim",
-                            f"The identity provider did not send the {username_claim!r} claim fieldapp needs.")
+        raise SignInRefused(
+            "no_username_claim", f"The identity provider did not send the {username_claim!r} claim fieldapp needs."
+        )
     if username_claim == "email" and claims.get("email_verified") is False:
         raise SignInRefused("email_not_verified", "Your council account's email address is not verified.")
     user = db.session.scalar(select(User).where(func.lower(User.username) == name.strip().lower()))
     if user is None:
-        raise SignInRefused("unknown_user", "Your council account is not linked to a fieldapp account. Ask your "
-                                            "fieldapp administrator to add you, using your council username.")
+        raise SignInRefused(
+            "unknown_user",
+            "Your council account is not linked to a fieldapp account. Ask your "
+            "fieldapp administrator to add you, using your council username.",
+        )
     if not user.active:
         raise _inactive()
     if user.oidc_subject is not None:
-        raise SignInRefused("subject_mismatch", "This fieldapp account is linked to a different council account. "
-                                                "Ask your fieldapp administrator.")
+        raise SignInRefused(
+            "subject_mismatch",
+            "This fieldapp account is linked to a different council account. Ask your fieldapp administrator.",
+        )
     user.oidc_issuer, user.oidc_subject = issuer, subject
     db.session.flush()
     audit.record("oidc_linked", detail=f"user={user.username} subject={subject[:120]}", actor=user)

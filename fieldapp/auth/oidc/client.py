@@ -50,10 +50,16 @@ def provider_client():
     if cached is None or cached[0] != key:
         oauth = FlowCookieOAuth(current_app)
         client = oauth.register(
-            NAME, client_id=config["OIDC_CLIENT_ID"], client_secret=config["OIDC_CLIENT_SECRET"],
+            NAME,
+            client_id=config["OIDC_CLIENT_ID"],
+            client_secret=config["OIDC_CLIENT_SECRET"],
             server_metadata_url=f"{issuer}/.well-known/openid-configuration",
-            client_kwargs={"scope": config["OIDC_SCOPES"], "code_challenge_method": "S256",
-                           "default_timeout": config["OIDC_TIMEOUT_SECONDS"]})
+            client_kwargs={
+                "scope": config["OIDC_SCOPES"],
+                "code_challenge_method": "S256",
+                "default_timeout": config["OIDC_TIMEOUT_SECONDS"],
+            },
+        )
         cached = current_app.extensions[EXTENSION] = (key, client)
     client = cached[1]
     metadata = client.load_server_metadata()

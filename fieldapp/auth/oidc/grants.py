@@ -49,13 +49,17 @@ def keep_refresh_token(user: User, refresh_token: str | None) -> None:
     lifetime = current_app.permanent_session_lifetime
     db.session.execute(delete(OidcGrant).where(OidcGrant.created_at < now - lifetime))
     if not refresh_token:
-        log.warning("oidc: the provider issued no refresh token for %s; this session cannot be re-validated "
-                    "(add offline_access to FIELDAPP_OIDC_SCOPES?)", user.username)
+        log.warning(
+            "oidc: the provider issued no refresh token for %s; this session cannot be re-validated "
+            "(add offline_access to FIELDAPP_OIDC_SCOPES?)",
+            user.username,
+        )
         return
     grant_id = secrets.token_urlsafe(32)
     key_id, blob = record_cipher().encrypt_bytes(refresh_token.encode(), _context(grant_id))
-    db.session.add(OidcGrant(id=grant_id, user_id=user.id, key_id=key_id, refresh_token=blob,
-                             checked_at=now, created_at=now))
+    db.session.add(
+        OidcGrant(id=grant_id, user_id=user.id, key_id=key_id, refresh_token=blob, checked_at=now, created_at=now)
+    )
     db.session.flush()
     session[SESSION_KEY] = grant_id
 
@@ -64,12 +68,21 @@ def _claim(grant_id: str, user_id: int) -> OidcGrant | None:
     """This request re-validates the grant if its window has passed and no other request got there first."""
     grant = db.session.get(OidcGrant, grant_id)  # a read by key on every request; a write only when due
     now = _now()
-    if grant is None or grant.user_id != user_id or (
-            now - grant.checked_at).total_seconds() < current_app.config["OIDC_REVALIDATE_SECONDS"]:
+    if (
+        grant is None
+        or grant.user_id != user_id
+        or (now - grant.checked_at).total_seconds() < current_app.config["OIDC_REVALIDATE_SECONDS"]
+    ):
         return None
-    claimed = db.session.execute(update(OidcGrant).where(
-        OidcGrant.id == grant_id, OidcGrant.checked_at == grant.checked_at,
-    ).values(checked_at=now).execution_options(synchronize_session=False)).rowcount
+    claimed = db.session.execute(
+        update(OidcGrant)
+        .where(
+            OidcGrant.id == grant_id,
+            OidcGrant.checked_at == grant.checked_at,
+        )
+        .values(checked_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()  # the claim stands whatever this request's outcome
     return grant if claimed else None
 
@@ -89,8 +102,7 @@ def revalidate_session() -> None:
     try:
         # scope="" leaves the parameter out: the same scope as granted (a provider may have dropped
         # offline_access from it, and asking for it again would be refused as invalid_scope).
-        token = provider_client().fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token,
-                                                     scope="")
+        token = provider_client().fetch_access_token(grant_type="refresh_token", refresh_token=refresh_token, scope="")
     except OAuthError as error:
         if error.error == "invalid_grant":
             _end(user, grant, error.error)
@@ -98,20 +110,25 @@ def revalidate_session() -> None:
         log.error("oidc: re-validation of %s's session failed (%s); session kept", user.username, error.error)
         return
     except (requests.RequestException, OSError, OidcMisconfigured) as error:
-        log.warning("oidc: provider unreachable re-validating %s's session (%s); session kept, will retry",
-                    user.username, error.__class__.__name__)
+        log.warning(
+            "oidc: provider unreachable re-validating %s's session (%s); session kept, will retry",
+            user.username,
+            error.__class__.__name__,
+        )
         return
     if token.get("refresh_token") and token["refresh_token"] != refresh_token:  # the provider rotated it
-        grant.key_id, grant.refresh_token = record_cipher().encrypt_bytes(token["refresh_token"].encode(),
-                                                                          _context(grant.id))
+        grant.key_id, grant.refresh_token = record_cipher().encrypt_bytes(
+            token["refresh_token"].encode(), _context(grant.id)
+        )
         db.session.commit()
 
 
 def _end(user: User, grant: OidcGrant, error: str) -> None:
     subject = user.oidc_subject or ""
     sessions.end_sessions(user, "identity provider refused re-validation")
-    audit.record("oidc_revalidation_refused", detail=f"user={user.username} subject={subject[:120]} error={error}",
-                 actor=user)
+    audit.record(
+        "oidc_revalidation_refused", detail=f"user={user.username} subject={subject[:120]} error={error}", actor=user
+    )
     db.session.delete(grant)
     # Committed here: the request that found out answers 401 (or a redirect to sign in) and would roll back.
     db.session.commit()

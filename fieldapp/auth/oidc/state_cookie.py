@@ -40,8 +40,15 @@ def _write(value: dict | None) -> None:
         if value is None:
             response.delete_cookie(COOKIE, path=PATH)
         else:
-            response.set_cookie(COOKIE, _serializer().dumps(value), max_age=MAX_AGE, path=PATH, httponly=True,
-                                samesite="Lax", secure=request.is_secure)
+            response.set_cookie(
+                COOKIE,
+                _serializer().dumps(value),
+                max_age=MAX_AGE,
+                path=PATH,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure,
+            )
         return response
 
 

@@ -29,15 +29,19 @@ def _redirect_uri() -> str:
 
 def _refused(status: int, reason: str, message: str, subject: str = ""):
     # record_now: the refusal (a 4xx) rolls the request back, and the attempt must stay in the trail.
-    audit.record_now("login_failed", detail=f"method=oidc reason={reason}" + (f" subject={subject[:120]}"
-                                                                                 if subject else ""))
+    audit.record_now(
+        "login_failed", detail=f"method=oidc reason={reason}" + (f" subject={subject[:120]}" if subject else "")
+    )
     return render_template("auth/oidc_refused.html", message=message), status
 
 
 def _unavailable(error: Exception):
     log.error("oidc: %s", error)
-    return render_template("auth/oidc_refused.html", message="Signing in with your council account is not working "
-                           "right now. Try again later, or tell your administrator."), 503
+    return render_template(
+        "auth/oidc_refused.html",
+        message="Signing in with your council account is not working "
+        "right now. Try again later, or tell your administrator.",
+    ), 503
 
 
 @bp.get("/login/oidc")
@@ -63,8 +67,10 @@ def callback():
     # Authlib checks the issuer, expiry and nonce by default, but the audience only through `azp`: a token for
     # another client that names us as azp would pass (tests/oidc: wrong_aud_our_azp). So the audience is explicit.
     # The issuer exactly as discovery spells it (client.py has checked it is the configured one, modulo a "/").
-    expected = {"iss": {"essential": True, "value": client.load_server_metadata()["issuer"]},
-                "aud": {"essential": True, "value": config["OIDC_CLIENT_ID"]}}
+    expected = {
+        "iss": {"essential": True, "value": client.load_server_metadata()["issuer"]},
+        "aud": {"essential": True, "value": config["OIDC_CLIENT_ID"]},
+    }
     try:
         token = client.authorize_access_token(claims_options=expected)
     except requests.RequestException as error:
@@ -73,8 +79,9 @@ def callback():
         # A replayed or foreign state, a refusal at the provider, or an ID token whose signature, issuer,
         # audience, expiry or nonce does not check out.
         reason = getattr(error, "error", None) or error.__class__.__name__
-        return _refused(400, str(reason)[:60], "Signing in with your council account did not complete. "
-                        "Please start again.")
+        return _refused(
+            400, str(reason)[:60], "Signing in with your council account did not complete. Please start again."
+        )
     claims = token.get("userinfo")
     if not claims:  # no ID token at all: nothing vouches for who this is
         return _refused(400, "no_id_token", "The identity provider did not say who you are.")
