@@ -26,8 +26,9 @@ def deliver_command(tick: float, once: bool):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     destinations = configured_destinations()
     if not destinations:
-        click.echo("deliver: no destination configured (FIELDAPP_DELIVERY_WEBHOOK_URL / FIELDAPP_DELIVERY_FOLDER)",
-                   err=True)
+        click.echo(
+            "deliver: no destination configured (FIELDAPP_DELIVERY_WEBHOOK_URL / FIELDAPP_DELIVERY_FOLDER)", err=True
+        )
     for destination in destinations:
         destination.check()  # a misconfiguration is said at start-up, not only in each failed job
     if once:

@@ -34,9 +34,40 @@ DEMO_USERS = [
     ("demo.support", "Sam Support-Sample (demo)", Role.SUPPORT, DEMO_TEAM, False),
     ("demo.admin", "Ari Admin-Example (demo)", Role.ADMIN, None, False),
 ]
-FIRST_NAMES = ["Alfie", "Bea", "Cody", "Daisy", "Eli", "Fern", "Gus", "Hope", "Ivo", "Jade", "Kit", "Lula",
-               "Milo", "Nell", "Otis", "Pip", "Quinn", "Rosa", "Seb", "Tilly", "Uma", "Vic", "Wyn", "Xan",
-               "Yara", "Zac", "Ada", "Bo", "Cleo", "Dex", "Evie", "Finn"]
+FIRST_NAMES = [
+    "Alfie",
+    "Bea",
+    "Cody",
+    "Daisy",
+    "Eli",
+    "Fern",
+    "Gus",
+    "Hope",
+    "Ivo",
+    "Jade",
+    "Kit",
+    "Lula",
+    "Milo",
+    "Nell",
+    "Otis",
+    "Pip",
+    "Quinn",
+    "Rosa",
+    "Seb",
+    "Tilly",
+    "Uma",
+    "Vic",
+    "Wyn",
+    "Xan",
+    "Yara",
+    "Zac",
+    "Ada",
+    "Bo",
+    "Cleo",
+    "Dex",
+    "Evie",
+    "Finn",
+]
 SURNAMES = ["Example", "Sample", "Specimen", "Placeholder", "Fictional", "Madeup", "Testcase", "Dummy"]
 # (worker username or None, how many children)
 ALLOCATION_PLAN = [("demo.worker", 23), ("demo.worker2", 6), ("demo.worker3", 2), (None, 1)]
@@ -73,7 +104,8 @@ def _make_children(team: Team, users: dict[str, User]) -> int:
                 legal_status=status,
                 # Never before the child was born.
                 placement_start=(today - timedelta(days=rng.randint(3, min(700, age_days))))
-                if status in (LegalStatus.LOOKED_AFTER, LegalStatus.PRIVATE_FOSTERING) else None,
+                if status in (LegalStatus.LOOKED_AFTER, LegalStatus.PRIVATE_FOSTERING)
+                else None,
                 permanent_placement=rng.random() < 0.3,
                 cp_visit_interval_working_days=10 if status == LegalStatus.CHILD_PROTECTION else None,
                 address=f"{number} Example Street, Demo Town, ZZ99 9ZZ",
@@ -97,9 +129,14 @@ def demo_command():
     for username, display_name, role, team_name, part_time in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
-            user = User(username=username, display_name=display_name, role=role, part_time=part_time,
-                        team=_ensure_team(team_name) if team_name else None,
-                        email=f"{username}@example.invalid")
+            user = User(
+                username=username,
+                display_name=display_name,
+                role=role,
+                part_time=part_time,
+                team=_ensure_team(team_name) if team_name else None,
+                email=f"{username}@example.invalid",
+            )
             db.session.add(user)
         passwords[username] = _demo_password(username)
         user.set_password(passwords[username])
@@ -120,5 +157,7 @@ def demo_command():
     for username, _name, role, _team, _pt in DEMO_USERS:
         click.echo(f"  {role.value:8} {username:14} {passwords[username]}")
     required = ", ".join(current_app.config["SECOND_FACTOR_REQUIRED_ROLES"]) or "nobody"
-    click.echo(f"Two-step sign-in is required for: {required}. They set it up at their first sign-in (an "
-               "authenticator app, or `oathtool --totp -b KEY` with the key the page shows); rerun to reset it.")
+    click.echo(
+        f"Two-step sign-in is required for: {required}. They set it up at their first sign-in (an "
+        "authenticator app, or `oathtool --totp -b KEY` with the key the page shows); rerun to reset it."
+    )

@@ -45,8 +45,14 @@ def create_user(username, role, team_name, display_name, email, part_time):
     team = None
     if team_name:
         team = db.session.scalar(select(Team).where(Team.name == team_name)) or Team(name=team_name)
-    user = User(username=username, display_name=display_name or username, role=Role(role), team=team,
-                email=email, part_time=part_time)
+    user = User(
+        username=username,
+        display_name=display_name or username,
+        role=Role(role),
+        team=team,
+        email=email,
+        part_time=part_time,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -15,8 +15,9 @@ from ..safety.runtime import start_in_process  # noqa: F401  (old import path, k
 
 
 @click.command("escalator")
-@click.option("--tick", type=float, default=None,
-              help="Seconds between sweeps (default FIELDAPP_ESCALATOR_TICK_SECONDS or 0.5).")
+@click.option(
+    "--tick", type=float, default=None, help="Seconds between sweeps (default FIELDAPP_ESCALATOR_TICK_SECONDS or 0.5)."
+)
 @click.option("--once", is_flag=True, help="Sweep once and exit.")
 @with_appcontext
 def escalator_command(tick: float | None, once: bool):

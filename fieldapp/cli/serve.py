@@ -45,9 +45,21 @@ def prepare_store(app, say=click.echo) -> None:
 
 
 def gunicorn_command(app, host: str, port: int, workers: int) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--config", "python:fieldapp.gunicorn_conf",
-            "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(app.config["WEB_THREADS"]),
-            "--timeout", str(app.config["WEB_TIMEOUT"])]
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:fieldapp.gunicorn_conf",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        str(app.config["WEB_THREADS"]),
+        "--timeout",
+        str(app.config["WEB_TIMEOUT"]),
+    ]
 
 
 @click.command("serve")
@@ -70,8 +82,10 @@ def serve_command(host: str, port: int, dev: bool):
     log = logging.getLogger("fieldapp.serve")
     prepare_store(app, say=log.info)
     workers = web_workers(app)
-    log.info(f"fieldapp on http://{host}:{port}/ with {workers} gunicorn worker(s) and one escalator",
-             extra={"store": _store(app)})
+    log.info(
+        f"fieldapp on http://{host}:{port}/ with {workers} gunicorn worker(s) and one escalator",
+        extra={"store": _store(app)},
+    )
     env = {**os.environ, "FIELDAPP_INSTANCE_PATH": app.instance_path}
     escalator = [sys.executable, "-m", "fieldapp", "escalator"]
     sys.exit(Supervisor(gunicorn_command(app, host, port, workers), escalator, env).run())

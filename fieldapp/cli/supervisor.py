@@ -16,7 +16,7 @@ import time
 log = logging.getLogger("fieldapp.supervisor")
 POLL_SECONDS = 0.2
 STOP_SECONDS = 30
-STABLE_SECONDS = 60      # an escalator that ran this long before dying is restarted at once
+STABLE_SECONDS = 60  # an escalator that ran this long before dying is restarted at once
 MAX_BACKOFF_SECONDS = 30
 
 
@@ -40,8 +40,13 @@ class Supervisor:
         how = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
         ran = time.monotonic() - self.escalator_started
         self.backoff = 0.0 if ran >= STABLE_SECONDS else min(MAX_BACKOFF_SECONDS, max(1.0, self.backoff * 2))
-        log.error("escalator died (%s) after %.1f s; restarting in %.0f s", how, ran, self.backoff,
-                  extra={"child_pid": self.escalator.pid, "returncode": code})
+        log.error(
+            "escalator died (%s) after %.1f s; restarting in %.0f s",
+            how,
+            ran,
+            self.backoff,
+            extra={"child_pid": self.escalator.pid, "returncode": code},
+        )
         self.escalator = None
         self.restart_at = time.monotonic() + self.backoff
 
