@@ -34,7 +34,8 @@ class ExportJob(db.Model):
     destination: Mapped[str] = mapped_column(String(32))
     state: Mapped[ExportState] = mapped_column(
         db.Enum(ExportState, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
-        default=ExportState.PENDING)
+        default=ExportState.PENDING,
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Why the last attempt failed, in technical words only (status code, exception class): never case content.

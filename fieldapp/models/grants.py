@@ -20,8 +20,9 @@ class RoleGrant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=16,
-                                               values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     # A new account is created inactive and becomes active only with the confirmation.
     activate: Mapped[bool] = mapped_column(default=False)

@@ -47,8 +47,9 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(db.Enum(Role, native_enum=False, length=16,
-                                               values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(
+        db.Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     part_time: Mapped[bool] = mapped_column(default=False)
     caseload_limit: Mapped[int | None]

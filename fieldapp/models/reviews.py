@@ -29,7 +29,8 @@ class RecordReview(db.Model):
     revision: Mapped[int]
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[ReviewDecision] = mapped_column(
-        db.Enum(ReviewDecision, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]))
+        db.Enum(ReviewDecision, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+    )
     # The management comment is case content, so it is encrypted at rest like record bodies.
     comment_key_id: Mapped[str] = mapped_column(String(32))
     comment: Mapped[bytes] = mapped_column(LargeBinary)
@@ -67,7 +68,8 @@ class Notification(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[NoticeKind] = mapped_column(
-        db.Enum(NoticeKind, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e]))
+        db.Enum(NoticeKind, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e])
+    )
     record_id: Mapped[str] = mapped_column(String(36), ForeignKey("records.id"))
     revision: Mapped[int]
     review_id: Mapped[int | None] = mapped_column(ForeignKey("record_reviews.id"))

@@ -20,24 +20,24 @@ def _enum(cls):
 
 
 class SessionState(enum.StrEnum):
-    ACTIVE = "active"            # before the expected end
-    OVERDUE = "overdue"          # past the expected end, in grace: the worker is prompted
-    ALERT = "alert"              # managers alerted, not yet acknowledged
+    ACTIVE = "active"  # before the expected end
+    OVERDUE = "overdue"  # past the expected end, in grace: the worker is prompted
+    ALERT = "alert"  # managers alerted, not yet acknowledged
     ACKNOWLEDGED = "acknowledged"  # a manager has taken it; escalation stopped
-    CLOSED = "closed"            # checked out or resolved
+    CLOSED = "closed"  # checked out or resolved
 
 
 class AlertKind(enum.StrEnum):
-    REMINDER = "reminder"        # to the worker, before the expected end
-    GRACE = "grace"              # to the worker, at the expected end
-    OVERDUE = "overdue"          # amber: to line managers
-    ESCALATION = "escalation"    # next level, repeated until acknowledged
+    REMINDER = "reminder"  # to the worker, before the expected end
+    GRACE = "grace"  # to the worker, at the expected end
+    OVERDUE = "overdue"  # amber: to line managers
+    ESCALATION = "escalation"  # next level, repeated until acknowledged
     PANIC = "panic"
     DURESS = "duress"
     TEST = "test"
     WORKER_UPDATE = "worker_update"  # to the worker: their alert was raised, taken or resolved
-    CHECKED_OUT = "checked_out"      # to the managers alerted: the worker checked out after the alert
-    WRONG_PINS = "wrong_pins"    # repeated wrong check-out PINs: a possible duress
+    CHECKED_OUT = "checked_out"  # to the managers alerted: the worker checked out after the alert
+    WRONG_PINS = "wrong_pins"  # repeated wrong check-out PINs: a possible duress
 
 
 # Deliveries of these kinds travel on the priority lane: claimed and sent on their own, never behind others.
@@ -164,8 +164,10 @@ class SafetyDelivery(db.Model):
     """One message of one alert to one recipient on one channel; claimed with a lease so a killed sender loses none."""
 
     __tablename__ = "safety_deliveries"
-    __table_args__ = (Index("ix_safety_deliveries_due", "state", "next_attempt_at"),
-                      Index("ix_safety_deliveries_priority_due", "priority", "state", "next_attempt_at"))
+    __table_args__ = (
+        Index("ix_safety_deliveries_due", "state", "next_attempt_at"),
+        Index("ix_safety_deliveries_priority_due", "priority", "state", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("safety_alerts.id"), index=True)
@@ -207,6 +209,8 @@ class PanicPress(db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("safety_sessions.id"))
     pressed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class EscalatorHeartbeat(db.Model):
     """One row per running escalator process, touched every few seconds: no fresh row means no alerts go out."""
 

@@ -14,7 +14,8 @@ from sqlalchemy import Boolean, Column, Date, ForeignKey, Index, Integer, String
 from ..extensions import db
 
 child_visit_facts = Table(
-    "child_visit_facts", db.metadata,
+    "child_visit_facts",
+    db.metadata,
     Column("child_id", Integer, ForeignKey("children.id"), primary_key=True),
     Column("last_seen_on", String(10)),  # ISO date of the latest seen statutory visit (may be after today)
     Column("due_on", String(10)),  # ISO date the next visit is due; NULL: nothing to count from (visit now)
