@@ -54,13 +54,20 @@ def worker_loads(scope: Scope) -> list[WorkerLoad]:
     A caseload is every open allocation the worker holds, whatever the legal status filter: the limit
     is about the whole load.
     """
-    open_counts = (select(Allocation.worker_id, func.count().label("n")).where(Allocation.ended_at.is_(None))
-                   .group_by(Allocation.worker_id).subquery())
+    open_counts = (
+        select(Allocation.worker_id, func.count().label("n"))
+        .where(Allocation.ended_at.is_(None))
+        .group_by(Allocation.worker_id)
+        .subquery()
+    )
     count = func.coalesce(open_counts.c.n, 0)
-    query = (select(User, Team, count).outerjoin(Team, Team.id == User.team_id)
-             .outerjoin(open_counts, open_counts.c.worker_id == User.id)
-             .where(User.role == Role.WORKER, or_(User.active.is_(True), count > 0))
-             .order_by(count.desc(), User.display_name))
+    query = (
+        select(User, Team, count)
+        .outerjoin(Team, Team.id == User.team_id)
+        .outerjoin(open_counts, open_counts.c.worker_id == User.id)
+        .where(User.role == Role.WORKER, or_(User.active.is_(True), count > 0))
+        .order_by(count.desc(), User.display_name)
+    )
     if scope.team_id is not None:
         query = query.where(User.team_id == scope.team_id)
     if scope.filters.worker_id is not None:
@@ -68,8 +75,19 @@ def worker_loads(scope: Scope) -> list[WorkerLoad]:
     loads = []
     for worker, team, n in db.session.execute(query):
         limit, source = caseload_limit(worker, team)
-        loads.append(WorkerLoad(worker.id, worker.display_name, worker.team_id, team.name if team else "",
-                                worker.part_time, worker.active, n, limit, source))
+        loads.append(
+            WorkerLoad(
+                worker.id,
+                worker.display_name,
+                worker.team_id,
+                team.name if team else "",
+                worker.part_time,
+                worker.active,
+                n,
+                limit,
+                source,
+            )
+        )
     return loads
 
 
@@ -83,12 +101,19 @@ class UnallocatedChild:
 
 
 def _unallocated_query(scope: Scope):
-    last_ended = (select(Allocation.child_id, func.max(Allocation.ended_at).label("ended"))
-                  .group_by(Allocation.child_id).subquery())
+    last_ended = (
+        select(Allocation.child_id, func.max(Allocation.ended_at).label("ended"))
+        .group_by(Allocation.child_id)
+        .subquery()
+    )
     held = exists().where(and_(Allocation.child_id == Child.id, Allocation.ended_at.is_(None)))
     since = type_coerce(func.coalesce(last_ended.c.ended, Child.created_at), UTCDateTime)
-    return (select(Child, since).outerjoin(last_ended, last_ended.c.child_id == Child.id)
-            .where(scope.children_in_scope(), ~held), since)
+    return (
+        select(Child, since)
+        .outerjoin(last_ended, last_ended.c.child_id == Child.id)
+        .where(scope.children_in_scope(), ~held),
+        since,
+    )
 
 
 def unallocated(scope: Scope, limit: int | None) -> tuple[int, list[UnallocatedChild]]:

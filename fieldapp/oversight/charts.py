@@ -19,15 +19,24 @@ def _scale(largest: int) -> float:
 def caseload_chart(loads: list[WorkerLoad]) -> dict:
     """One bar per worker with a tick at their own limit; over-limit bars are marked in words as well as colour."""
     per_unit = _scale(max([load.count for load in loads] + [load.limit for load in loads], default=1))
-    bars = [{"label": load.name, "y": 10 + i * ROW_HEIGHT, "width": round(load.count * per_unit, 1),
-             "limit_x": round(LABEL_WIDTH + load.limit * per_unit, 1), "over": load.over_limit,
-             "text_x": round(LABEL_WIDTH + max(load.count, load.limit) * per_unit + 8, 1),
-             "text": f"{load.count} of {load.limit}" + (" — over limit" if load.over_limit else "")}
-            for i, load in enumerate(loads)]
+    bars = [
+        {
+            "label": load.name,
+            "y": 10 + i * ROW_HEIGHT,
+            "width": round(load.count * per_unit, 1),
+            "limit_x": round(LABEL_WIDTH + load.limit * per_unit, 1),
+            "over": load.over_limit,
+            "text_x": round(LABEL_WIDTH + max(load.count, load.limit) * per_unit + 8, 1),
+            "text": f"{load.count} of {load.limit}" + (" — over limit" if load.over_limit else ""),
+        }
+        for i, load in enumerate(loads)
+    ]
     over = [load for load in loads if load.over_limit]
-    summary = (f"{len(over)} of {len(loads)} workers are over their caseload limit"
-               + (": " + "; ".join(f"{load.name} {load.count} of {load.limit}" for load in over) if over else "")
-               + ".")
+    summary = (
+        f"{len(over)} of {len(loads)} workers are over their caseload limit"
+        + (": " + "; ".join(f"{load.name} {load.count} of {load.limit}" for load in over) if over else "")
+        + "."
+    )
     return {"bars": bars, "height": 20 + len(bars) * ROW_HEIGHT, "x0": LABEL_WIDTH, "summary": summary}
 
 
@@ -37,14 +46,32 @@ def due_chart(by_worker: list[dict]) -> dict:
     bars = []
     for i, row in enumerate(by_worker):
         y = 10 + i * ROW_HEIGHT * 2
-        bars.append({"label": row["worker"], "y": y, "overdue_width": round(row["overdue"] * per_unit, 1),
-                     "soon_width": round(row["due_soon"] * per_unit, 1), "overdue": row["overdue"],
-                     "overdue_text_x": round(LABEL_WIDTH + row["overdue"] * per_unit + 8, 1),
-                     "soon_text_x": round(LABEL_WIDTH + row["due_soon"] * per_unit + 8, 1),
-                     "due_soon": row["due_soon"]})
+        bars.append(
+            {
+                "label": row["worker"],
+                "y": y,
+                "overdue_width": round(row["overdue"] * per_unit, 1),
+                "soon_width": round(row["due_soon"] * per_unit, 1),
+                "overdue": row["overdue"],
+                "overdue_text_x": round(LABEL_WIDTH + row["overdue"] * per_unit + 8, 1),
+                "soon_text_x": round(LABEL_WIDTH + row["due_soon"] * per_unit + 8, 1),
+                "due_soon": row["due_soon"],
+            }
+        )
     total_overdue = sum(row["overdue"] for row in by_worker)
     total_soon = sum(row["due_soon"] for row in by_worker)
-    summary = (f"{total_overdue} statutory visits overdue and {total_soon} due within 7 days"
-               + (": " + "; ".join(f"{r['worker']} {r['overdue']} overdue, {r['due_soon']} due soon"
-                                   for r in by_worker if r["overdue"] or r["due_soon"]) if by_worker else "") + ".")
+    summary = (
+        f"{total_overdue} statutory visits overdue and {total_soon} due within 7 days"
+        + (
+            ": "
+            + "; ".join(
+                f"{r['worker']} {r['overdue']} overdue, {r['due_soon']} due soon"
+                for r in by_worker
+                if r["overdue"] or r["due_soon"]
+            )
+            if by_worker
+            else ""
+        )
+        + "."
+    )
     return {"bars": bars, "height": 20 + len(bars) * ROW_HEIGHT * 2, "x0": LABEL_WIDTH, "summary": summary}

@@ -30,8 +30,12 @@ class Filters:
     def query_args(self, **changes) -> dict:
         """The filters as query-string arguments (for CSV links that keep the current view)."""
         current = replace(self, **changes)
-        args = {"from": current.period_from.isoformat(), "to": current.period_to.isoformat(),
-                "last": current.last_visits, "months": current.map_months}
+        args = {
+            "from": current.period_from.isoformat(),
+            "to": current.period_to.isoformat(),
+            "last": current.last_visits,
+            "months": current.map_months,
+        }
         if current.worker_id is not None:
             args["worker"] = current.worker_id
         if current.legal_status is not None:
@@ -81,7 +85,9 @@ def parse_filters(args: MultiDict, today: date) -> Filters:
             allowed = ", ".join(status.value for status in LegalStatus)
             _bad(f"Legal status must be one of {allowed} (got {raw_status[:30]!r}).")
     return Filters(
-        period_from=period_from, period_to=period_to, legal_status=legal_status,
+        period_from=period_from,
+        period_to=period_to,
+        legal_status=legal_status,
         worker_id=_whole_number(args, "worker", "Worker", 1, 2**31 - 1, None),
         last_visits=_whole_number(args, "last", "Number of last visits", 1, 20, DEFAULT_LAST_VISITS),
         map_months=_whole_number(args, "months", "Months since a map was reviewed", 1, 36, DEFAULT_MAP_MONTHS),

@@ -37,13 +37,16 @@ def awaiting_signoff_summary(scope: Scope) -> AwaitingSummary:
     """How many records wait for sign-off, per author, and since when (last submitted = updated_at)."""
     since = func.min(records.c.updated_at)
     rows = db.session.execute(
-        select(User.display_name, func.count(), since).select_from(records)
-        .join(User, User.id == records.c.author_id).where(*_awaiting_where(scope))
-        .group_by(User.id, User.display_name).order_by(since)).all()
+        select(User.display_name, func.count(), since)
+        .select_from(records)
+        .join(User, User.id == records.c.author_id)
+        .where(*_awaiting_where(scope))
+        .group_by(User.id, User.display_name)
+        .order_by(since)
+    ).all()
     # min() over a UTCDateTime loses the type on SQLite (a string comes back): read it through the column type.
     by_author = [(name, n, _as_utc(at)) for name, n, at in rows]
-    return AwaitingSummary(sum(n for _, n, _ in by_author), min((at for *_, at in by_author), default=None),
-                           by_author)
+    return AwaitingSummary(sum(n for _, n, _ in by_author), min((at for *_, at in by_author), default=None), by_author)
 
 
 def _as_utc(value) -> datetime:
@@ -55,11 +58,24 @@ def _as_utc(value) -> datetime:
 def awaiting_signoff(scope: Scope, limit: int | None) -> list:
     """The records themselves, longest waiting first: (record id, type, occurred_on, waiting since, author, child)."""
     return db.session.execute(
-        select(records.c.id, records.c.record_type, records.c.occurred_on, records.c.updated_at,
-               User.display_name.label("author"), Child.case_number, Child.first_name, Child.last_name,
-               Child.public_id)
-        .select_from(records).join(User, User.id == records.c.author_id).join(Child, Child.id == records.c.child_id)
-        .where(*_awaiting_where(scope)).order_by(records.c.updated_at, records.c.id).limit(limit)).all()
+        select(
+            records.c.id,
+            records.c.record_type,
+            records.c.occurred_on,
+            records.c.updated_at,
+            User.display_name.label("author"),
+            Child.case_number,
+            Child.first_name,
+            Child.last_name,
+            Child.public_id,
+        )
+        .select_from(records)
+        .join(User, User.id == records.c.author_id)
+        .join(Child, Child.id == records.c.child_id)
+        .where(*_awaiting_where(scope))
+        .order_by(records.c.updated_at, records.c.id)
+        .limit(limit)
+    ).all()
 
 
 def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int, date, list]:
@@ -68,9 +84,13 @@ def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int
     A map dated exactly N months ago is still in time. Children with no map at all are not listed.
     """
     cutoff = add_months(today, -scope.filters.map_months)
-    latest = (select(records.c.child_id, func.max(records.c.occurred_on).label("mapped_on"))
-              .where(records.c.record_type == "sos_map", records.c.child_id.in_(scope.child_ids))
-              .group_by(records.c.child_id).having(func.max(records.c.occurred_on) < cutoff.isoformat()).subquery())
+    latest = (
+        select(records.c.child_id, func.max(records.c.occurred_on).label("mapped_on"))
+        .where(records.c.record_type == "sos_map", records.c.child_id.in_(scope.child_ids))
+        .group_by(records.c.child_id)
+        .having(func.max(records.c.occurred_on) < cutoff.isoformat())
+        .subquery()
+    )
     query = with_current_worker(select(Child, latest.c.mapped_on).join(latest, latest.c.child_id == Child.id), scope)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.order_by(latest.c.mapped_on, Child.case_number).limit(limit)).all()

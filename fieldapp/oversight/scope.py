@@ -45,9 +45,11 @@ def scope_for(user: User, filters: Filters) -> Scope:
 def with_current_worker(query: Select, scope: Scope) -> Select:
     """Add the child's current worker (id, name; None when unallocated), honouring the worker filter."""
     current, worker = aliased(Allocation), aliased(User)
-    query = (query.outerjoin(current, and_(current.child_id == Child.id, current.ended_at.is_(None)))
-             .outerjoin(worker, worker.id == current.worker_id)
-             .add_columns(worker.id.label("worker_id"), worker.display_name.label("worker_name")))
+    query = (
+        query.outerjoin(current, and_(current.child_id == Child.id, current.ended_at.is_(None)))
+        .outerjoin(worker, worker.id == current.worker_id)
+        .add_columns(worker.id.label("worker_id"), worker.display_name.label("worker_name"))
+    )
     if scope.filters.worker_id is not None:
         query = query.where(current.worker_id == scope.filters.worker_id)
     return query

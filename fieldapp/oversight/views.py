@@ -60,9 +60,17 @@ def dashboard():
     scope, workers = _checked_scope(parse_filters(request.args, today))
     figures = team_dashboard(scope, today, utcnow())
     audit.record("view_oversight", detail=f"team={scope.team_id} unallocated={figures['unallocated_count']}")
-    return render_template("oversight/dashboard.html", title="Team oversight", f=figures, filters=scope.filters,
-                           workers=workers, statuses=list(LegalStatus), today=today, no_seen_visit=NO_SEEN_VISIT,
-                           awaiting_url=AWAITING_SIGNOFF_URL)
+    return render_template(
+        "oversight/dashboard.html",
+        title="Team oversight",
+        f=figures,
+        filters=scope.filters,
+        workers=workers,
+        statuses=list(LegalStatus),
+        today=today,
+        no_seen_visit=NO_SEEN_VISIT,
+        awaiting_url=AWAITING_SIGNOFF_URL,
+    )
 
 
 @bp.get("/service")
@@ -70,10 +78,16 @@ def dashboard():
 def service():
     today = _today()
     scope, workers = _checked_scope(parse_filters(request.args, today))
-    return render_template("oversight/service.html", title="Service oversight", filters=scope.filters,
-                           workers=workers, statuses=list(LegalStatus), today=today,
-                           teams=list(db.session.scalars(select(Team).order_by(Team.name))),
-                           **service_dashboard(scope, today))
+    return render_template(
+        "oversight/service.html",
+        title="Service oversight",
+        filters=scope.filters,
+        workers=workers,
+        statuses=list(LegalStatus),
+        today=today,
+        teams=list(db.session.scalars(select(Team).order_by(Team.name))),
+        **service_dashboard(scope, today),
+    )
 
 
 @bp.get("/<name>.csv")
@@ -85,24 +99,31 @@ def export(name: str):
     today = _today()
     scope, _ = _checked_scope(parse_filters(request.args, today))
     audit.record("export_oversight", detail=f"{name} team={scope.team_id}")
-    return Response(render_csv(export, scope, today, utcnow()), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=fieldapp-{name}-{today}.csv"})
+    return Response(
+        render_csv(export, scope, today, utcnow()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=fieldapp-{name}-{today}.csv"},
+    )
 
 
 @bp.post("/allocate")
 @roles_required(Role.MANAGER)
 def allocate_child():
     """One step from the unallocated list: this child to that worker of the manager's team."""
-    child = db.session.scalar(children_visible_to(current_user).where(
-        Child.public_id == (request.form.get("child") or "")[:64]))
+    child = db.session.scalar(
+        children_visible_to(current_user).where(Child.public_id == (request.form.get("child") or "")[:64])
+    )
     if child is None:
         abort(404, "No child record here that you have access to.")
     raw_worker = (request.form.get("worker") or "").strip()
     worker = db.session.get(User, int(raw_worker)) if raw_worker.isdigit() else None
     if worker is None or worker.team_id != current_user.team_id:
         abort(400, "Choose a social worker from your team to allocate to.")
-    held_by = db.session.scalar(select(User).join(Allocation, Allocation.worker_id == User.id).where(
-        Allocation.child_id == child.id, Allocation.ended_at.is_(None)))
+    held_by = db.session.scalar(
+        select(User)
+        .join(Allocation, Allocation.worker_id == User.id)
+        .where(Allocation.child_id == child.id, Allocation.ended_at.is_(None))
+    )
     if held_by is not None:
         # Two managers on the same list: the second must not silently move a child the first just placed.
         flash(f"{child.case_number} is already allocated to {held_by.display_name}; nothing changed.", "error")

@@ -53,8 +53,13 @@ def _ensure_facts(scope: Scope) -> None:
     if id(scope) in done:
         return
     done.add(id(scope))
-    stale = list(db.session.scalars(select(Child.id).outerjoin(facts, facts.c.child_id == Child.id)
-                                    .where(scope.children_in_scope(), visit_facts.stale_condition())))
+    stale = list(
+        db.session.scalars(
+            select(Child.id)
+            .outerjoin(facts, facts.c.child_id == Child.id)
+            .where(scope.children_in_scope(), visit_facts.stale_condition())
+        )
+    )
     if stale:
         visit_facts.refresh(db.session, stale)
         db.session.commit()  # a cache fill: the next request finds it done
@@ -62,8 +67,11 @@ def _ensure_facts(scope: Scope) -> None:
 
 def _state(today: date):
     soon = (today + timedelta(days=DUE_SOON_DAYS)).isoformat()
-    return case((or_(facts.c.due_on.is_(None), facts.c.due_on < today.isoformat()), "overdue"),
-                (facts.c.due_on <= soon, "due_soon"), else_="later")
+    return case(
+        (or_(facts.c.due_on.is_(None), facts.c.due_on < today.isoformat()), "overdue"),
+        (facts.c.due_on <= soon, "due_soon"),
+        else_="later",
+    )
 
 
 def _settled(today: date):
@@ -77,23 +85,49 @@ def _child_columns():
 
 def _unsettled(scope: Scope, today: date) -> list[ChildDue]:
     """Children whose latest seen visit is dated after `today`: their due date counts from the visit before."""
-    last_seen = (select(records.c.child_id, func.max(records.c.occurred_on).label("last_seen"))
-                 .where(_seen_visits(), records.c.occurred_on <= today.isoformat(),
-                        records.c.child_id.in_(select(facts.c.child_id).where(~_settled(today))))
-                 .group_by(records.c.child_id).subquery())
+    last_seen = (
+        select(records.c.child_id, func.max(records.c.occurred_on).label("last_seen"))
+        .where(
+            _seen_visits(),
+            records.c.occurred_on <= today.isoformat(),
+            records.c.child_id.in_(select(facts.c.child_id).where(~_settled(today))),
+        )
+        .group_by(records.c.child_id)
+        .subquery()
+    )
     query = with_current_worker(
-        select(*_child_columns(), Child.placement_start, Child.permanent_placement,
-               Child.cp_visit_interval_working_days, last_seen.c.last_seen)
-        .join(facts, facts.c.child_id == Child.id).outerjoin(last_seen, last_seen.c.child_id == Child.id)
-        .where(scope.children_in_scope(), ~_settled(today)), scope)
+        select(
+            *_child_columns(),
+            Child.placement_start,
+            Child.permanent_placement,
+            Child.cp_visit_interval_working_days,
+            last_seen.c.last_seen,
+        )
+        .join(facts, facts.c.child_id == Child.id)
+        .outerjoin(last_seen, last_seen.c.child_id == Child.id)
+        .where(scope.children_in_scope(), ~_settled(today)),
+        scope,
+    )
     soon = today + timedelta(days=DUE_SOON_DAYS)
     result = []
     for row in db.session.execute(query):
         seen = date.fromisoformat(row.last_seen) if row.last_seen else None
         due = next_visit_due(row, [seen] if seen else [], today)
         state = "overdue" if due.overdue else ("due_soon" if due.due_date <= soon else "later")
-        result.append(ChildDue(row.public_id, row.team_id, row.case_number, f"{row.first_name} {row.last_name}",
-                               row.legal_status, row.worker_id, row.worker_name, seen, due, state))
+        result.append(
+            ChildDue(
+                row.public_id,
+                row.team_id,
+                row.case_number,
+                f"{row.first_name} {row.last_name}",
+                row.legal_status,
+                row.worker_id,
+                row.worker_name,
+                seen,
+                due,
+                state,
+            )
+        )
     return result
 
 
@@ -101,8 +135,7 @@ def _sort_key(item: ChildDue):
     return (item.state != "overdue", item.due.due_date or date.min, item.case_number)
 
 
-def visits_due(scope: Scope, today: date, limit: int | None = None,
-               attention_only: bool = False) -> list[ChildDue]:
+def visits_due(scope: Scope, today: date, limit: int | None = None, attention_only: bool = False) -> list[ChildDue]:
     """Children in scope with their next statutory visit, overdue first, then by due date (NULL: visit now).
 
     Read from the facts kept on write (records/visit_facts.py); `attention_only` keeps overdue and due within
@@ -112,17 +145,30 @@ def visits_due(scope: Scope, today: date, limit: int | None = None,
     state = _state(today).label("state")
     query = with_current_worker(
         select(*_child_columns(), facts.c.last_seen_on, facts.c.due_on, facts.c.due_rule, state)
-        .join(facts, facts.c.child_id == Child.id).where(scope.children_in_scope(), _settled(today)), scope)
+        .join(facts, facts.c.child_id == Child.id)
+        .where(scope.children_in_scope(), _settled(today)),
+        scope,
+    )
     if attention_only:
         query = query.where(state != "later")
-    query = query.order_by(case((state == "overdue", 0), else_=1), func.coalesce(facts.c.due_on, ""),
-                           Child.case_number).limit(limit)
-    result = [ChildDue(row.public_id, row.team_id, row.case_number, f"{row.first_name} {row.last_name}",
-                       row.legal_status, row.worker_id, row.worker_name,
-                       date.fromisoformat(row.last_seen_on) if row.last_seen_on else None,
-                       DueInfo(date.fromisoformat(row.due_on) if row.due_on else None, row.due_rule,
-                               row.state == "overdue"), row.state)
-              for row in db.session.execute(query)]
+    query = query.order_by(
+        case((state == "overdue", 0), else_=1), func.coalesce(facts.c.due_on, ""), Child.case_number
+    ).limit(limit)
+    result = [
+        ChildDue(
+            row.public_id,
+            row.team_id,
+            row.case_number,
+            f"{row.first_name} {row.last_name}",
+            row.legal_status,
+            row.worker_id,
+            row.worker_name,
+            date.fromisoformat(row.last_seen_on) if row.last_seen_on else None,
+            DueInfo(date.fromisoformat(row.due_on) if row.due_on else None, row.due_rule, row.state == "overdue"),
+            row.state,
+        )
+        for row in db.session.execute(query)
+    ]
     extra = [child for child in _unsettled(scope, today) if not attention_only or child.state != "later"]
     if extra:
         result = sorted(result + extra, key=_sort_key)[:limit]
@@ -132,11 +178,15 @@ def visits_due(scope: Scope, today: date, limit: int | None = None,
 def due_counts(scope: Scope, today: date) -> list[tuple[int | None, str | None, str, int]]:
     """(team id, current worker name, state, how many) over every child in scope: one GROUP BY on the kept facts."""
     _ensure_facts(scope)
-    children = with_current_worker(select(Child.team_id, _state(today).label("state"))
-                                   .join(facts, facts.c.child_id == Child.id)
-                                   .where(scope.children_in_scope(), _settled(today)), scope).subquery()
-    query = (select(children.c.team_id, children.c.worker_name, children.c.state, func.count().label("n"))
-             .group_by(children.c.team_id, children.c.worker_id, children.c.worker_name, children.c.state))
+    children = with_current_worker(
+        select(Child.team_id, _state(today).label("state"))
+        .join(facts, facts.c.child_id == Child.id)
+        .where(scope.children_in_scope(), _settled(today)),
+        scope,
+    ).subquery()
+    query = select(children.c.team_id, children.c.worker_name, children.c.state, func.count().label("n")).group_by(
+        children.c.team_id, children.c.worker_id, children.c.worker_name, children.c.state
+    )
     counts = Counter()
     for row in db.session.execute(query):
         counts[(row.team_id, row.worker_name, row.state)] += row.n
@@ -162,8 +212,10 @@ def due_by_worker(children: list[ChildDue]) -> list[dict]:
 
 
 def _worker_rows(counts: dict[str, Counter]) -> list[dict]:
-    rows = [{"worker": name, "overdue": c["overdue"], "due_soon": c["due_soon"], "children": sum(c.values())}
-            for name, c in counts.items()]
+    rows = [
+        {"worker": name, "overdue": c["overdue"], "due_soon": c["due_soon"], "children": sum(c.values())}
+        for name, c in counts.items()
+    ]
     return sorted(rows, key=lambda row: (-row["overdue"], -row["due_soon"], row["worker"]))
 
 
@@ -174,12 +226,20 @@ def _seen_visits_with_answer(visit, *conditions, extra=()):
     One join on the answer's visit id and a group per visit: the planner probes the index once per visit.
     """
     answer = records.alias("answer")
-    return (select(visit.c.id, visit.c.child_id, func.max(answer.c.seen_alone).label("alone"), *extra)
-            .select_from(visit)
-            .outerjoin(answer, and_(answer.c.visit_id == visit.c.id, answer.c.record_type == "seen_alone",
-                                    answer.c.child_id == visit.c.child_id))
-            .where(visit.c.record_type == "visit", visit.c.child_seen == 1, *conditions)
-            .group_by(visit.c.id, visit.c.child_id, *extra))
+    return (
+        select(visit.c.id, visit.c.child_id, func.max(answer.c.seen_alone).label("alone"), *extra)
+        .select_from(visit)
+        .outerjoin(
+            answer,
+            and_(
+                answer.c.visit_id == visit.c.id,
+                answer.c.record_type == "seen_alone",
+                answer.c.child_id == visit.c.child_id,
+            ),
+        )
+        .where(visit.c.record_type == "visit", visit.c.child_seen == 1, *conditions)
+        .group_by(visit.c.id, visit.c.child_id, *extra)
+    )
 
 
 @dataclass(frozen=True)
@@ -201,20 +261,36 @@ def seen_alone_rates(scope: Scope) -> tuple[SeenAloneRate, list[SeenAloneRate]]:
     Credited to the visit's author, so a child reallocated mid-period counts for whoever visited.
     """
     visit = records.alias("visit")
-    conditions = [visit.c.occurred_on >= scope.filters.period_from.isoformat(),
-                  visit.c.occurred_on <= scope.filters.period_to.isoformat(), visit.c.child_id.in_(scope.child_ids)]
+    conditions = [
+        visit.c.occurred_on >= scope.filters.period_from.isoformat(),
+        visit.c.occurred_on <= scope.filters.period_to.isoformat(),
+        visit.c.child_id.in_(scope.child_ids),
+    ]
     if scope.filters.worker_id is not None:
         conditions.append(visit.c.author_id == scope.filters.worker_id)
     answers = _seen_visits_with_answer(visit, *conditions, extra=(visit.c.author_id,)).subquery()
     alone = answers.c.alone
-    query = (select(User.display_name, func.count(), func.sum(case((alone == 1, 1), else_=0)),
-                    func.sum(case((alone == 0, 1), else_=0)), func.sum(case((alone.is_(None), 1), else_=0)))
-             .select_from(answers).join(User, User.id == answers.c.author_id)
-             .group_by(User.id, User.display_name).order_by(User.display_name))
-    per_worker = [SeenAloneRate(name, n, int(yes), int(no), int(missing))
-                  for name, n, yes, no, missing in db.session.execute(query)]
-    total = SeenAloneRate("All workers", *(sum(getattr(r, f) for r in per_worker)
-                                           for f in ("visits", "seen_alone", "not_seen_alone", "not_recorded")))
+    query = (
+        select(
+            User.display_name,
+            func.count(),
+            func.sum(case((alone == 1, 1), else_=0)),
+            func.sum(case((alone == 0, 1), else_=0)),
+            func.sum(case((alone.is_(None), 1), else_=0)),
+        )
+        .select_from(answers)
+        .join(User, User.id == answers.c.author_id)
+        .group_by(User.id, User.display_name)
+        .order_by(User.display_name)
+    )
+    per_worker = [
+        SeenAloneRate(name, n, int(yes), int(no), int(missing))
+        for name, n, yes, no, missing in db.session.execute(query)
+    ]
+    total = SeenAloneRate(
+        "All workers",
+        *(sum(getattr(r, f) for r in per_worker) for f in ("visits", "seen_alone", "not_seen_alone", "not_recorded")),
+    )
     return total, per_worker
 
 
@@ -231,8 +307,11 @@ def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple
     query = with_current_worker(
         select(Child, considered.label("visits"), facts.c.last_seen_on.label("last"))
         .join(facts, facts.c.child_id == Child.id)
-        .where(scope.children_in_scope(), _settled(today), facts.c.seen_visits > 0,
-               facts.c.not_alone_streak >= considered), scope)
+        .where(
+            scope.children_in_scope(), _settled(today), facts.c.seen_visits > 0, facts.c.not_alone_streak >= considered
+        ),
+        scope,
+    )
     unsettled = select(facts.c.child_id).where(~_settled(today))
     extra_total, extra = _not_seen_alone_from_records(scope, today, limit, unsettled)
     total = db.session.scalar(select(func.count()).select_from(query.subquery())) + extra_total
@@ -246,17 +325,30 @@ def _not_seen_alone_from_records(scope: Scope, today: date, limit: int | None, c
     """not_seen_alone_lately() for the children of `child_ids` only, from their visits (the few not settled)."""
     visit = records.alias("visit")
     # Window over the per-visit rows (computed after their GROUP BY): position 1 is the child's latest visit.
-    rank = func.row_number().over(partition_by=visit.c.child_id,
-                                  order_by=(visit.c.occurred_on.desc(), visit.c.created_at.desc(), visit.c.id))
-    ranked = _seen_visits_with_answer(
-        visit, visit.c.occurred_on <= today.isoformat(), visit.c.child_id.in_(scope.child_ids),
-        visit.c.child_id.in_(child_ids),
-        extra=(visit.c.occurred_on, visit.c.created_at)).add_columns(rank.label("position")).subquery()
-    latest = (select(ranked.c.child_id, func.count().label("visits"), func.max(ranked.c.occurred_on).label("last"))
-              .where(ranked.c.position <= scope.filters.last_visits).group_by(ranked.c.child_id)
-              .having(func.max(func.coalesce(ranked.c.alone, 0)) == 0).subquery())
-    query = with_current_worker(select(Child, latest.c.visits, latest.c.last)
-                                .join(latest, latest.c.child_id == Child.id), scope)
+    rank = func.row_number().over(
+        partition_by=visit.c.child_id, order_by=(visit.c.occurred_on.desc(), visit.c.created_at.desc(), visit.c.id)
+    )
+    ranked = (
+        _seen_visits_with_answer(
+            visit,
+            visit.c.occurred_on <= today.isoformat(),
+            visit.c.child_id.in_(scope.child_ids),
+            visit.c.child_id.in_(child_ids),
+            extra=(visit.c.occurred_on, visit.c.created_at),
+        )
+        .add_columns(rank.label("position"))
+        .subquery()
+    )
+    latest = (
+        select(ranked.c.child_id, func.count().label("visits"), func.max(ranked.c.occurred_on).label("last"))
+        .where(ranked.c.position <= scope.filters.last_visits)
+        .group_by(ranked.c.child_id)
+        .having(func.max(func.coalesce(ranked.c.alone, 0)) == 0)
+        .subquery()
+    )
+    query = with_current_worker(
+        select(Child, latest.c.visits, latest.c.last).join(latest, latest.c.child_id == Child.id), scope
+    )
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     rows = db.session.execute(query.order_by(latest.c.last, Child.case_number).limit(limit)).all()
     return total, rows
