@@ -48,15 +48,25 @@ def decode_attachments(op: PushOp, raw) -> tuple[list[dict], list[FieldError]]:
 def store_attachments(session: Session, cipher: BodyCipher, record_id: str, attachments: list[dict], now) -> None:
     """Store each attachment once (a replayed op finds it there already)."""
     for attachment in attachments:
-        if session.execute(select(record_attachments.c.id).where(
-                record_attachments.c.id == attachment["id"])).first() is not None:
+        if (
+            session.execute(select(record_attachments.c.id).where(record_attachments.c.id == attachment["id"])).first()
+            is not None
+        ):
             continue
         key_id, blob = cipher.encrypt_bytes(attachment["data"], f"attachment:{attachment['id']}")
         savepoint = session.begin_nested()
         try:
-            session.execute(insert(record_attachments).values(
-                id=attachment["id"], record_id=record_id, mime=attachment["mime"], size=attachment["size"],
-                created_at=now, body_key_id=key_id, data=blob))
+            session.execute(
+                insert(record_attachments).values(
+                    id=attachment["id"],
+                    record_id=record_id,
+                    mime=attachment["mime"],
+                    size=attachment["size"],
+                    created_at=now,
+                    body_key_id=key_id,
+                    data=blob,
+                )
+            )
             savepoint.commit()
         except IntegrityError:
             savepoint.rollback()  # a concurrent copy of the same op stored it first

@@ -34,9 +34,10 @@ def base_definition(record_type: str) -> dict:
     if record_type not in RECORD_TYPES:
         raise UnknownRecordType(record_type)
     definition = json.loads((SCHEMAS_DIR / f"{record_type}.json").read_text(encoding="utf-8"))
-    if definition["type"] != record_type or definition["schema"]["properties"]["schema_version"].get(
-        "const"
-    ) != definition["schema_version"]:
+    if (
+        definition["type"] != record_type
+        or definition["schema"]["properties"]["schema_version"].get("const") != definition["schema_version"]
+    ):
         raise ValueError(f"{record_type}.json: type or schema_version does not match its file")
     return definition
 

@@ -32,8 +32,10 @@ def _periods(session: Session, worker_id: int, child_ids: set[str]) -> dict[str,
     rows = session.execute(
         select(children_ref.c.public_id, Allocation.started_at, Allocation.ended_at)
         .join(Allocation, Allocation.child_id == children_ref.c.id)
-        .where(Allocation.worker_id == worker_id, Allocation.ended_at.is_not(None),
-               children_ref.c.public_id.in_(child_ids)))
+        .where(
+            Allocation.worker_id == worker_id, Allocation.ended_at.is_not(None), children_ref.c.public_id.in_(child_ids)
+        )
+    )
     periods: dict[str, list[tuple[date, date]]] = {}
     for public_id, started, ended in rows:
         periods.setdefault(public_id, []).append((started.date(), ended.date()))
@@ -62,21 +64,28 @@ def ended_allocation_refusals(session: Session, worker_id: int, ops: list[PushOp
     former = [(i, op) for i, op in former if op.child_id in periods]  # never allocated: the engine refuses it
     if not former:
         return {}
-    wanted = {op.record_id for _, op in former} | {op.body.get("visit_id") for _, op in former
-                                                    if isinstance(op.body.get("visit_id"), str)}
-    stored = {row.id: row for row in session.execute(
-        select(records.c.id, records.c.author_id, records.c.occurred_on).where(records.c.id.in_(wanted)))}
+    wanted = {op.record_id for _, op in former} | {
+        op.body.get("visit_id") for _, op in former if isinstance(op.body.get("visit_id"), str)
+    }
+    stored = {
+        row.id: row
+        for row in session.execute(
+            select(records.c.id, records.c.author_id, records.c.occurred_on).where(records.c.id.in_(wanted))
+        )
+    }
     batch_dates = {op.record_id: record_facts(op.record_type, op.body).get("occurred_on") for op in ops}
     refusals = {}
     for index, op in former:
         existing = stored.get(op.record_id)
         if existing is not None:
             if existing.author_id != worker_id:
-                refusals[index] = Refusal(CODE, "this child is no longer allocated to you: you can only change "
-                                                "records you wrote yourself")
+                refusals[index] = Refusal(
+                    CODE, "this child is no longer allocated to you: you can only change records you wrote yourself"
+                )
             continue
         day = _record_date(op, batch_dates, stored)
         if day is None or not any(start <= day <= end for start, end in periods[op.child_id]):
-            refusals[index] = Refusal(CODE, "this child is no longer allocated to you: a new record must be "
-                                            "dated within your allocation")
+            refusals[index] = Refusal(
+                CODE, "this child is no longer allocated to you: a new record must be dated within your allocation"
+            )
     return refusals

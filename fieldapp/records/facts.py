@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from sync.protocol import FieldError
 
-DATE_FIELD = {"visit": "visit_date", "sos_map": "mapped_on", "safety_rating": "rated_on",
-              "three_houses": "completed_on"}
+DATE_FIELD = {
+    "visit": "visit_date",
+    "sos_map": "mapped_on",
+    "safety_rating": "rated_on",
+    "three_houses": "completed_on",
+}
 STATUTORY_VISIT_TYPES = {"looked_after_reg28", "child_protection_plan", "child_in_need", "private_fostering"}
 
 
@@ -20,8 +24,12 @@ def record_facts(record_type: str, body: dict) -> dict:
         seen = 1 if body.get("child_seen") is True and body.get("visit_type") in STATUTORY_VISIT_TYPES else 0
     if record_type == "seen_alone":
         seen_alone, visit_id = (1 if body.get("seen_alone") is True else 0), body.get("visit_id")
-    return {"occurred_on": body.get(DATE_FIELD.get(record_type, "")), "child_seen": seen,
-            "seen_alone": seen_alone, "visit_id": visit_id}
+    return {
+        "occurred_on": body.get(DATE_FIELD.get(record_type, "")),
+        "child_seen": seen,
+        "seen_alone": seen_alone,
+        "visit_id": visit_id,
+    }
 
 
 def envelope_errors(record_type: str, record_id: str, child_id: str, body: dict) -> list[FieldError]:

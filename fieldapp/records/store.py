@@ -82,15 +82,22 @@ def validate_for_push(op: PushOp) -> list[FieldError]:
     """Schema errors, and the body must name the record, type and child the op says it carries."""
     if not isinstance(op.body, dict):
         return [FieldError("", "the record body must be a JSON object")]
-    return validate_record(op.record_type, op.body) + envelope_errors(op.record_type, op.record_id, op.child_id,
-                                                                      op.body)
+    return validate_record(op.record_type, op.body) + envelope_errors(
+        op.record_type, op.record_id, op.child_id, op.body
+    )
 
 
 def push_context(author_id: int, device_id: str, now: datetime) -> PushContext:
-    return PushContext(author_id=author_id, device_id=device_id,
-                       allowed_children=writable_children(db.session, author_id),
-                       validate=validate_for_push, cipher=record_cipher(), now=now, facts=record_facts,
-                       on_stored=on_stored)
+    return PushContext(
+        author_id=author_id,
+        device_id=device_id,
+        allowed_children=writable_children(db.session, author_id),
+        validate=validate_for_push,
+        cipher=record_cipher(),
+        now=now,
+        facts=record_facts,
+        on_stored=on_stored,
+    )
 
 
 def read_body(row) -> dict:

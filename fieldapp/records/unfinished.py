@@ -67,31 +67,55 @@ def keep_unfinished(user: User, data: dict, own_devices: frozenset[str]) -> OpRe
     if existing is None:
         content = {"draft": data["draft"], "attachments": data.get("attachments", [])}
         key_id, blob = record_cipher().encrypt(content, _context(op_id))
-        db.session.add(UnfinishedDraft(id=op_id, user_id=user.id, child_id=child_id, draft_id=data["draft"]["id"],
-                                       record_id=record_id, record_type=data["record_type"],
-                                       from_device_id=data["device_id"], received_at=utcnow(), body_key_id=key_id,
-                                       body=blob))
+        db.session.add(
+            UnfinishedDraft(
+                id=op_id,
+                user_id=user.id,
+                child_id=child_id,
+                draft_id=data["draft"]["id"],
+                record_id=record_id,
+                record_type=data["record_type"],
+                from_device_id=data["device_id"],
+                received_at=utcnow(),
+                body_key_id=key_id,
+                body=blob,
+            )
+        )
         db.session.flush()
-    return OpResult(op_id=op_id, status=OpStatus.APPLIED, record_id=record_id,
-                    message="kept on the server as an unfinished draft for your next device")
+    return OpResult(
+        op_id=op_id,
+        status=OpStatus.APPLIED,
+        record_id=record_id,
+        message="kept on the server as an unfinished draft for your next device",
+    )
 
 
 def waiting_for(user: User) -> list[tuple[UnfinishedDraft, str]]:
     """The user's unfinished drafts no device has taken yet, oldest first: (row, child public id)."""
-    return [tuple(row) for row in db.session.execute(
-        select(UnfinishedDraft, Child.public_id).join(Child, Child.id == UnfinishedDraft.child_id)
-        .where(UnfinishedDraft.user_id == user.id, UnfinishedDraft.taken_at.is_(None))
-        .order_by(UnfinishedDraft.received_at, UnfinishedDraft.id))]
+    return [
+        tuple(row)
+        for row in db.session.execute(
+            select(UnfinishedDraft, Child.public_id)
+            .join(Child, Child.id == UnfinishedDraft.child_id)
+            .where(UnfinishedDraft.user_id == user.id, UnfinishedDraft.taken_at.is_(None))
+            .order_by(UnfinishedDraft.received_at, UnfinishedDraft.id)
+        )
+    ]
 
 
 def take(user: User, ids: list[str], device: Device) -> list[tuple[UnfinishedDraft, str, dict]]:
     """Hand these drafts to `device`: (row, child public id, content). A draft another device took is not handed
     out again; the same device may take it again (its first answer may have been lost on the way)."""
     rows = db.session.execute(
-        select(UnfinishedDraft, Child.public_id).join(Child, Child.id == UnfinishedDraft.child_id)
-        .where(UnfinishedDraft.user_id == user.id, UnfinishedDraft.id.in_(ids),
-               or_(UnfinishedDraft.taken_at.is_(None), UnfinishedDraft.taken_by_device_id == device.id))
-        .order_by(UnfinishedDraft.received_at, UnfinishedDraft.id)).all()
+        select(UnfinishedDraft, Child.public_id)
+        .join(Child, Child.id == UnfinishedDraft.child_id)
+        .where(
+            UnfinishedDraft.user_id == user.id,
+            UnfinishedDraft.id.in_(ids),
+            or_(UnfinishedDraft.taken_at.is_(None), UnfinishedDraft.taken_by_device_id == device.id),
+        )
+        .order_by(UnfinishedDraft.received_at, UnfinishedDraft.id)
+    ).all()
     cipher = record_cipher()
     taken = []
     for row, public_id in rows:

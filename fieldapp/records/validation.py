@@ -21,11 +21,31 @@ from .definitions import base_definition
 from .definitions import definition as definition_for
 
 # When a field breaks several rules, the worker sees the most useful one: fill it in before fixing its format.
-PRIORITY = {"missing": 0, "type": 1, "enum": 2, "const": 2, "maxLength": 3, "minLength": 3, "maxItems": 3,
-            "uniqueItems": 3, "pattern": 4, "format": 4, "minimum": 5, "maximum": 5, "additionalProperties": 6,
-            "anyOf": 7}
-TYPE_WORDS = {"integer": "a whole number", "number": "a number", "string": "text", "boolean": "yes or no",
-              "array": "a list", "object": "a group of answers", "null": "empty"}
+PRIORITY = {
+    "missing": 0,
+    "type": 1,
+    "enum": 2,
+    "const": 2,
+    "maxLength": 3,
+    "minLength": 3,
+    "maxItems": 3,
+    "uniqueItems": 3,
+    "pattern": 4,
+    "format": 4,
+    "minimum": 5,
+    "maximum": 5,
+    "additionalProperties": 6,
+    "anyOf": 7,
+}
+TYPE_WORDS = {
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "boolean": "yes or no",
+    "array": "a list",
+    "object": "a group of answers",
+    "null": "empty",
+}
 
 
 def pointer(parts) -> str:
@@ -47,8 +67,10 @@ class Messages:
 
     def resolve(self, schema: dict) -> dict:
         while "$ref" in schema:
-            schema = {**self.schema["$defs"][schema["$ref"].split("/")[-1]],
-                      **{k: v for k, v in schema.items() if k != "$ref"}}
+            schema = {
+                **self.schema["$defs"][schema["$ref"].split("/")[-1]],
+                **{k: v for k, v in schema.items() if k != "$ref"},
+            }
         return schema
 
     def label(self, key: str) -> str:

@@ -19,8 +19,7 @@ HERE = Path(__file__).resolve().parent
 ENGLAND_RULES = HERE / "visit_rules_england.json"
 ENGLAND_BANK_HOLIDAYS = HERE / "bank_holidays_england.json"
 NO_SEEN_VISIT = "no_seen_visit_on_record"
-STATUTORY_VISIT_TYPES = frozenset({"looked_after_reg28", "child_protection_plan", "child_in_need",
-                                   "private_fostering"})
+STATUTORY_VISIT_TYPES = frozenset({"looked_after_reg28", "child_protection_plan", "child_in_need", "private_fostering"})
 log = logging.getLogger(__name__)
 
 
@@ -64,8 +63,11 @@ def add_working_days(day: date, count: int, holidays: frozenset[date] | None = N
 
 def dates_child_was_seen(visits: Iterable[dict]) -> list[date]:
     """Dates of statutory visits (record bodies) where the child was seen; the only visits that count."""
-    return [date.fromisoformat(visit["visit_date"]) for visit in visits
-            if visit.get("child_seen") is True and visit.get("visit_type") in STATUTORY_VISIT_TYPES]
+    return [
+        date.fromisoformat(visit["visit_date"])
+        for visit in visits
+        if visit.get("child_seen") is True and visit.get("visit_type") in STATUTORY_VISIT_TYPES
+    ]
 
 
 def _facts(child, seen: list[date]) -> dict:

@@ -30,21 +30,45 @@ def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
     """Recompute and store the facts of these children: one read of their seen visits, one upsert (per 1,000)."""
     ids = sorted(set(child_ids))
     for start in range(0, len(ids), CHUNK):  # bound the parameters per statement (PostgreSQL allows 65,535)
-        _refresh_chunk(session, ids[start:start + CHUNK])
+        _refresh_chunk(session, ids[start : start + CHUNK])
 
 
 def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
     visit, answer = records.alias("visit"), records.alias("answer")
     # Each seen visit with its seen-alone answer (1/0/None; a visit with two answers counts as alone if any).
-    seen = (select(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at,
-                   func.max(answer.c.seen_alone).label("alone")).select_from(visit)
-            .outerjoin(answer, and_(answer.c.visit_id == visit.c.id, answer.c.record_type == "seen_alone",
-                                    answer.c.child_id == visit.c.child_id))
-            .where(visit.c.record_type == "visit", visit.c.child_seen == 1, visit.c.child_id.in_(ids))
-            .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at).subquery())
-    rows = session.execute(select(Child.id.label("child"), *(getattr(Child, name) for name in _INPUTS),
-                                  seen.c.id, seen.c.occurred_on, seen.c.created_at, seen.c.alone)
-                           .outerjoin(seen, seen.c.child_id == Child.id).where(Child.id.in_(ids))).all()
+    seen = (
+        select(
+            visit.c.child_id,
+            visit.c.id,
+            visit.c.occurred_on,
+            visit.c.created_at,
+            func.max(answer.c.seen_alone).label("alone"),
+        )
+        .select_from(visit)
+        .outerjoin(
+            answer,
+            and_(
+                answer.c.visit_id == visit.c.id,
+                answer.c.record_type == "seen_alone",
+                answer.c.child_id == visit.c.child_id,
+            ),
+        )
+        .where(visit.c.record_type == "visit", visit.c.child_seen == 1, visit.c.child_id.in_(ids))
+        .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            Child.id.label("child"),
+            *(getattr(Child, name) for name in _INPUTS),
+            seen.c.id,
+            seen.c.occurred_on,
+            seen.c.created_at,
+            seen.c.alone,
+        )
+        .outerjoin(seen, seen.c.child_id == Child.id)
+        .where(Child.id.in_(ids))
+    ).all()
     per_child: dict[int, tuple] = {}
     for row in rows:
         child, child_visits = per_child.setdefault(row.child, (row, []))
@@ -55,9 +79,12 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
         dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
         insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(facts)
         statement = insert.values(values)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=[facts.c.child_id],
-            set_={name: statement.excluded[name] for name in values[0] if name != "child_id"}))
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[facts.c.child_id],
+                set_={name: statement.excluded[name] for name in values[0] if name != "child_id"},
+            )
+        )
 
 
 def _row(child, child_visits: list) -> dict:
@@ -68,18 +95,21 @@ def _row(child, child_visits: list) -> dict:
     seen = date.fromisoformat(last) if last else None
     # The due date does not depend on today (only "overdue" does, which readers decide): count every seen visit.
     due = next_visit_due(child, [seen] if seen else [], date.max)
-    return {"child_id": child.child, "last_seen_on": last,
-            "due_on": due.due_date.isoformat() if due.due_date else None, "due_rule": due.rule_id,
-            "seen_visits": len(child_visits),
-            "not_alone_streak": next((i for i, v in enumerate(child_visits) if v.alone == 1), len(child_visits)),
-            "legal_status": getattr(child.legal_status, "value", child.legal_status),
-            **{name: getattr(child, name) for name in _INPUTS[1:]}}
+    return {
+        "child_id": child.child,
+        "last_seen_on": last,
+        "due_on": due.due_date.isoformat() if due.due_date else None,
+        "due_rule": due.rule_id,
+        "seen_visits": len(child_visits),
+        "not_alone_streak": next((i for i, v in enumerate(child_visits) if v.alone == 1), len(child_visits)),
+        "legal_status": getattr(child.legal_status, "value", child.legal_status),
+        **{name: getattr(child, name) for name in _INPUTS[1:]},
+    }
 
 
 def stale_condition():
     """Children (joined to their facts row, outer) whose row is missing or was computed from other details."""
-    return or_(facts.c.child_id.is_(None), *(facts.c[name].is_distinct_from(getattr(Child, name))
-                                              for name in _INPUTS))
+    return or_(facts.c.child_id.is_(None), *(facts.c[name].is_distinct_from(getattr(Child, name)) for name in _INPUTS))
 
 
 def on_stored(session: Session, ctx, stored: list) -> None:
@@ -90,7 +120,11 @@ def on_stored(session: Session, ctx, stored: list) -> None:
 @event.listens_for(Session, "after_flush")
 def _children_changed(session: Session, _context) -> None:
     """A child added, or whose legal status or placement changed, gets its facts in the same transaction."""
-    changed = [child for child in session.new | session.dirty if isinstance(child, Child)
-               and (child in session.new or any(inspect(child).attrs[name].history.has_changes() for name in _INPUTS))]
+    changed = [
+        child
+        for child in session.new | session.dirty
+        if isinstance(child, Child)
+        and (child in session.new or any(inspect(child).attrs[name].history.has_changes() for name in _INPUTS))
+    ]
     if changed:
         refresh(session.connection(), [child.id for child in changed])
