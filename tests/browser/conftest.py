@@ -15,9 +15,16 @@ from tests.conftest import make_app, require
 
 CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-    "--disable-default-apps", "--disable-extensions",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--disable-extensions",
 ]
 
 pytestmark = pytest.mark.browser
@@ -29,8 +36,7 @@ def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     home = tmp_path_factory.mktemp("chromium-home")
-    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": f"{home}/.config",
-           "XDG_CACHE_HOME": f"{home}/.cache"}
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": f"{home}/.config", "XDG_CACHE_HOME": f"{home}/.cache"}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
         yield browser
@@ -98,23 +104,41 @@ def seeded(live_server):
         team = Team(name="Browser Team (fictional)")
         people = {}
         for role in Role:
-            user = User(username=f"b.{role.value}", display_name=f"Browser {role.value.title()} (fictional)",
-                        role=role, team=None if role == Role.ADMIN else team)
+            user = User(
+                username=f"b.{role.value}",
+                display_name=f"Browser {role.value.title()} (fictional)",
+                role=role,
+                team=None if role == Role.ADMIN else team,
+            )
             user.set_password(PASSWORD)
             db.session.add(user)
             people[role.value] = user
-        child = Child(case_number="BRW-0001", first_name="Pip", last_name="Example", date_of_birth=date(2017, 2, 3),
-                      legal_status=LegalStatus.CHILD_PROTECTION, address="9 Example Street, Demo Town, ZZ99 9ZZ",
-                      address_risk_notes="Large dog; visit in pairs after dark (fictional)", team=team,
-                      cp_visit_interval_working_days=10)
-        other = Child(case_number="BRW-0002", first_name="Nell", last_name="Sample", date_of_birth=date(2012, 8, 9),
-                      legal_status=LegalStatus.LOOKED_AFTER, team=team)
+        child = Child(
+            case_number="BRW-0001",
+            first_name="Pip",
+            last_name="Example",
+            date_of_birth=date(2017, 2, 3),
+            legal_status=LegalStatus.CHILD_PROTECTION,
+            address="9 Example Street, Demo Town, ZZ99 9ZZ",
+            address_risk_notes="Large dog; visit in pairs after dark (fictional)",
+            team=team,
+            cp_visit_interval_working_days=10,
+        )
+        other = Child(
+            case_number="BRW-0002",
+            first_name="Nell",
+            last_name="Sample",
+            date_of_birth=date(2012, 8, 9),
+            legal_status=LegalStatus.LOOKED_AFTER,
+            team=team,
+        )
         db.session.add_all([child, other])
         db.session.flush()
         allocate(child, people["worker"], by=people["admin"])
         db.session.commit()
-        seeded = SeededPeople(child=child.public_id, other_child=other.public_id,
-                              **{role: user.username for role, user in people.items()})
+        seeded = SeededPeople(
+            child=child.public_id, other_child=other.public_id, **{role: user.username for role, user in people.items()}
+        )
     return seeded
 
 
@@ -135,8 +159,9 @@ def assert_accessible(page, label: str = "") -> None:
 
     results = Axe().run(page)
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
-    details = "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-                        for v in bad)
+    details = "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}" for v in bad
+    )
     assert not bad, f"axe violations on {label or page.url}:\n{details}"
 
 

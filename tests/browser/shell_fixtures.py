@@ -38,9 +38,16 @@ def shell_server(live_server):
         admin = User(username="shell.admin", display_name="Shell Admin", role=Role.ADMIN)
         for user in (worker, admin):
             user.set_password(PASSWORD)
-        child = Child(case_number="SHELL-1", first_name=CHILD_MARKER, last_name="Example",
-                      date_of_birth=date(2015, 3, 9), legal_status=LegalStatus.CHILD_PROTECTION, team=team,
-                      address=f"7 {ADDRESS_MARKER}, Demo Town", address_risk_notes=RISK_MARKER)
+        child = Child(
+            case_number="SHELL-1",
+            first_name=CHILD_MARKER,
+            last_name="Example",
+            date_of_birth=date(2015, 3, 9),
+            legal_status=LegalStatus.CHILD_PROTECTION,
+            team=team,
+            address=f"7 {ADDRESS_MARKER}, Demo Town",
+            address_risk_notes=RISK_MARKER,
+        )
         db.session.add_all([team, worker, admin, child])
         db.session.flush()
         allocate(child, worker, by=admin)
@@ -191,7 +198,9 @@ def device_id(page) -> str | None:
 
 def idb_rows(page, store: str) -> list:
     """All rows of one store, binary fields as lists of byte values."""
-    return json.loads(page.evaluate("""(store) => new Promise((resolve, reject) => {
+    return json.loads(
+        page.evaluate(
+            """(store) => new Promise((resolve, reject) => {
         const open = indexedDB.open("fieldapp");
         open.onsuccess = () => {
           const all = open.result.transaction(store).objectStore(store).getAll();
@@ -203,7 +212,10 @@ def idb_rows(page, store: str) -> list:
           all.onerror = () => reject(all.error);
         };
         open.onerror = () => reject(open.error);
-    })""", store))
+    })""",
+            store,
+        )
+    )
 
 
 DUMP_JS = """async () => {

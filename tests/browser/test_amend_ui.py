@@ -51,8 +51,13 @@ def sync_now(page):
 
 def kinds(server, record_id: str) -> list[str]:
     with server.app.app_context():
-        return list(db.session.scalars(select(record_revisions.c.kind).where(
-            record_revisions.c.record_id == record_id).order_by(record_revisions.c.revision)))
+        return list(
+            db.session.scalars(
+                select(record_revisions.c.kind)
+                .where(record_revisions.c.record_id == record_id)
+                .order_by(record_revisions.c.revision)
+            )
+        )
 
 
 def row(server, record_id: str):
@@ -122,8 +127,10 @@ def test_return_amend_resend_sign_off_then_correct_after_sign_off(shell_server, 
     notice = page.locator("#sync-notices li", has_text="returned")
     amend = notice.locator("button[data-amend]")
     amend.wait_for()
-    page.wait_for_function("() => /Amend Visit of .+ for Zephyrine-MARKER-CHILD/.test("
-                           "document.querySelector('#sync-notices button[data-amend]').textContent)")
+    page.wait_for_function(
+        "() => /Amend Visit of .+ for Zephyrine-MARKER-CHILD/.test("
+        "document.querySelector('#sync-notices button[data-amend]').textContent)"
+    )
     assert_accessible(page, "home with a returned notice")
     amend.click()  # one tap from the notice
     visible(page, "#screen-record")
@@ -158,7 +165,8 @@ def test_return_amend_resend_sign_off_then_correct_after_sign_off(shell_server, 
     assert "Version 3 · Awaiting sign-off" in page.text_content(".child-records")
     assert_accessible(page, "the child's records on the device")
     boxes = page.locator(".child-records button, #caseload-list button").evaluate_all(
-        "(nodes) => nodes.map((n) => n.getBoundingClientRect()).map((r) => [r.width, r.height])")
+        "(nodes) => nodes.map((n) => n.getBoundingClientRect()).map((r) => [r.width, r.height])"
+    )
     assert all(w >= 44 and h >= 44 for w, h in boxes), boxes
     manager.close()
 
@@ -202,8 +210,10 @@ def test_two_devices_soft_merge_hard_conflict_and_resolution_reaches_both(shell_
     a, b = (context, page), (context_b, page_b)
 
     # Different fields on the two tablets: merged, flagged soft.
-    both_offline_edit([a, b], [("location", "Garden (device A, fictional)"),
-                               ("observations", "Calm and playful (device B, fictional).")])
+    both_offline_edit(
+        [a, b],
+        [("location", "Garden (device A, fictional)"), ("observations", "Calm and playful (device B, fictional).")],
+    )
     back_online(*a)
     back_online(*b)
     found, body = row(server, record_id)
@@ -215,16 +225,22 @@ def test_two_devices_soft_merge_hard_conflict_and_resolution_reaches_both(shell_
     # The same field on both: the second one to arrive is held whole for support staff.
     sync_now(page)
     sync_now(page_b)
-    both_offline_edit([a, b], [("observations", "Tearful at first (device A, fictional)."),
-                               ("observations", "Quiet all visit (device B, fictional).")])
+    both_offline_edit(
+        [a, b],
+        [
+            ("observations", "Tearful at first (device A, fictional)."),
+            ("observations", "Quiet all visit (device B, fictional)."),
+        ],
+    )
     back_online(*a)
     back_online(*b)
     page_b.wait_for_selector("#outbox-list li[data-state=conflict]")
     found, body = row(server, record_id)
     assert (found.revision, found.conflict_state) == (4, "hard")
     with server.app.app_context():
-        held = db.session.execute(select(conflicts).where(conflicts.c.record_id == record_id,
-                                                          conflicts.c.kind == "hard")).one()
+        held = db.session.execute(
+            select(conflicts).where(conflicts.c.record_id == record_id, conflicts.c.kind == "hard")
+        ).one()
     assert held.state == "open"
 
     support = browser.new_context()

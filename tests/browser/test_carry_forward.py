@@ -32,22 +32,48 @@ pytestmark = pytest.mark.browser
 
 EARLIER = "2026-10-01"
 EARLIER_TEXT = "1 October 2026"
-PAIRS = [("School (fictional)", "Shouting at night", "Adults keep arguments away from the child"),
-         ("Nan (fictional)", "Missed school runs", "Someone from the network takes the child to school every day")]
-PEOPLE = [{"name": "Nan Example (fictional)", "relationship": "Grandmother"},
-          {"name": "Uncle Example (fictional)", "relationship": "Uncle"}]
+PAIRS = [
+    ("School (fictional)", "Shouting at night", "Adults keep arguments away from the child"),
+    ("Nan (fictional)", "Missed school runs", "Someone from the network takes the child to school every day"),
+]
+PEOPLE = [
+    {"name": "Nan Example (fictional)", "relationship": "Grandmother"},
+    {"name": "Uncle Example (fictional)", "relationship": "Uncle"},
+]
 
 
 def earlier_records(child_id: str) -> list[dict]:
-    dangers = [{"who_is_worried": who, "worried_about": about, "what_could_happen": "The child gets hurt",
-                "disputed": False, "safety_goal": goal} for who, about, goal in PAIRS]
+    dangers = [
+        {
+            "who_is_worried": who,
+            "worried_about": about,
+            "what_could_happen": "The child gets hurt",
+            "disputed": False,
+            "safety_goal": goal,
+        }
+        for who, about, goal in PAIRS
+    ]
     return [
-        body_for(child_id, statutory_visit, visit_type="child_protection_plan", visit_date=EARLIER,
-                 planned_date=EARLIER, location="Nan's flat (fictional)", others_present=PEOPLE),
+        body_for(
+            child_id,
+            statutory_visit,
+            visit_type="child_protection_plan",
+            visit_date=EARLIER,
+            planned_date=EARLIER,
+            location="Nan's flat (fictional)",
+            others_present=PEOPLE,
+        ),
         body_for(child_id, sos_map, mapped_on=EARLIER, danger_statements=dangers),
-        body_for(child_id, safety_rating, rated_on=EARLIER,
-                 ratings=[rating("worker", "Shell Worker", 4), rating("parent", "Parent Example", 7, "Mother"),
-                          rating("child", "The child", 9)]),
+        body_for(
+            child_id,
+            safety_rating,
+            rated_on=EARLIER,
+            ratings=[
+                rating("worker", "Shell Worker", 4),
+                rating("parent", "Parent Example", 7, "Mother"),
+                rating("child", "The child", 9),
+            ],
+        ),
     ]
 
 
@@ -81,7 +107,8 @@ def marks(page) -> list[str]:
 def assert_targets(page, selector: str):
     boxes = page.locator(selector).evaluate_all(
         "(nodes) => nodes.filter((n) => n.offsetParent).map((n) => n.getBoundingClientRect())"
-        ".map((r) => [r.width, r.height])")
+        ".map((r) => [r.width, r.height])"
+    )
     assert boxes and all(w >= 44 and h >= 44 for w, h in boxes), boxes
 
 
@@ -114,8 +141,10 @@ def test_map_continues_latest_with_every_pair_marked_until_confirmed_edited_or_r
     page.click("#record-add button:has-text('Add Signs of Safety map')")
     show_record(page, "Signs of Safety map")
     assert page.input_value("#rf-sos_map-harm_statements-0-statement").startswith("Police called twice")
-    assert marks(page) == [f"Carried from {EARLIER_TEXT}. Confirm it if it is still right, edit it, or remove it."
-                           "Confirm harm statement 1 as still right"]
+    assert marks(page) == [
+        f"Carried from {EARLIER_TEXT}. Confirm it if it is still right, edit it, or remove it."
+        "Confirm harm statement 1 as still right"
+    ]
     next_section(page)
     for i, (who, about, goal) in enumerate(PAIRS):  # each danger statement with its own safety goal, in order
         assert page.input_value(f"#rf-sos_map-danger_statements-{i}-who_is_worried") == who
@@ -159,7 +188,9 @@ def test_map_continues_latest_with_every_pair_marked_until_confirmed_edited_or_r
     body = server_body(server, "sos_map", "Nan and school (fictional)")
     assert "_carried" not in json.dumps(body)
     assert [(d["who_is_worried"], d["safety_goal"]) for d in body["danger_statements"]] == [
-        (PAIRS[0][0], PAIRS[0][2]), ("Nan and school (fictional)", PAIRS[1][2])]
+        (PAIRS[0][0], PAIRS[0][2]),
+        ("Nan and school (fictional)", PAIRS[1][2]),
+    ]
     assert body["mapped_on"] != EARLIER and "existing_safety" not in body and "next_steps" not in body
     assert body["existing_strengths"] == "Nan visits daily now (fictional)."
     assert body["complicating_factors"] == "Parent works nights."
@@ -242,4 +273,7 @@ def test_visit_copies_last_visit_in_one_tap_and_ratings_start_with_same_people(w
     ratings = server_body(server, "safety_rating", "Reason 0 (fictional)")
     assert "_previous" not in json.dumps(ratings)
     assert [(r["name"], r["score"]) for r in ratings["ratings"]] == [
-        ("Shell Worker", 5), ("Parent Example", 8), ("The child", 9)]
+        ("Shell Worker", 5),
+        ("Parent Example", 8),
+        ("The child", 9),
+    ]

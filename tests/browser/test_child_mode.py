@@ -102,7 +102,8 @@ def people(server) -> tuple[str, str]:
 
 
 def test_the_childs_drawing_and_words_arrive_as_their_own_and_only_their_people_can_see_them(
-        shell_server, browser, page):
+    shell_server, browser, page
+):
     server = shell_server
     enrol(page, server)
     start_visit(page)

@@ -21,8 +21,28 @@ pytestmark = pytest.mark.browser
 WINDOW_MS = 250
 FIELD = "#rf-visit-observations"
 PASTE_FIELD = "#rf-visit-childs_words"
-WORDS = ["calm", "warm", "kitchen", "nan", "school", "football", "tired", "happy", "worried", "brother", "dog",
-         "tidy", "garden", "bedroom", "lunch", "homework", "visit", "talked", "smiled", "quiet"]
+WORDS = [
+    "calm",
+    "warm",
+    "kitchen",
+    "nan",
+    "school",
+    "football",
+    "tired",
+    "happy",
+    "worried",
+    "brother",
+    "dog",
+    "tidy",
+    "garden",
+    "bedroom",
+    "lunch",
+    "homework",
+    "visit",
+    "talked",
+    "smiled",
+    "quiet",
+]
 
 
 def to_observations(page):
@@ -63,8 +83,11 @@ def reopen(context, page, how, url):
 
 def assert_back_in_place(page, selector):
     page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=selector[1:])
-    box = page.evaluate("""(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
-        return {top: r.top, bottom: r.bottom, height: innerHeight}; }""", selector)
+    box = page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, height: innerHeight}; }""",
+        selector,
+    )
     assert box["top"] >= 0 and box["top"] < box["height"], f"{selector} is not in view: {box}"
 
 
@@ -103,8 +126,10 @@ def test_typing_torture_nothing_older_than_the_window_is_lost(shell_server, cont
         got = page.input_value(selector)
         assert full.startswith(got), f"round {round_} ({how}): the text came back altered: {got[-40:]!r}"
         missing = len(full) - len(got)
-        assert missing <= allowed, (f"round {round_} ({how} {wait_ms} ms after the last change): {missing} characters "
-                                    f"lost, at most {allowed} may be within the {WINDOW_MS} ms window")
+        assert missing <= allowed, (
+            f"round {round_} ({how} {wait_ms} ms after the last change): {missing} characters "
+            f"lost, at most {allowed} may be within the {WINDOW_MS} ms window"
+        )
         expected[selector] = got
         checked += 1
         if selector == PASTE_FIELD:
@@ -127,8 +152,10 @@ def latencies_of(page, action):
 
 
 def describe(name, values):
-    return (f"{name}: {len(values)} writes, median {values[len(values) // 2]:.1f} ms, "
-            f"p95 {values[int(len(values) * 0.95)]:.1f} ms, worst {values[-1]:.1f} ms")
+    return (
+        f"{name}: {len(values)} writes, median {values[len(values) // 2]:.1f} ms, "
+        f"p95 {values[int(len(values) * 0.95)]:.1f} ms, worst {values[-1]:.1f} ms"
+    )
 
 
 def test_save_latency_is_a_few_tens_of_ms(shell_server, page):
@@ -139,8 +166,12 @@ def test_save_latency_is_a_few_tens_of_ms(shell_server, page):
     typing = latencies_of(page, lambda: page.keyboard.type("steady typing, ten characters a second. " * 2, delay=100))
     fast = latencies_of(page, lambda: page.keyboard.type("fifteen a second now " * 2, delay=66))
     pasted = latencies_of(page, lambda: [page.fill(PASTE_FIELD, f"pasted text {n} " * 800) for n in range(10)])
-    print("\n" + "\n".join(describe(*phase) for phase in
-                           [("10 chars/s", typing), ("15 chars/s", fast), ("pasted 10 kB", pasted)]))
+    print(
+        "\n"
+        + "\n".join(
+            describe(*phase) for phase in [("10 chars/s", typing), ("15 chars/s", fast), ("pasted 10 kB", pasted)]
+        )
+    )
     assert len(typing) >= 70 and len(fast) >= 35 and pasted  # one write per keystroke: no debounce
     everything = sorted(typing + fast + pasted)
     # Only the typical figure is held here: the slowest write depends on the machine's load (speed claims belong

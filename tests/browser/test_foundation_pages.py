@@ -46,8 +46,9 @@ def test_manager_team_caseload_and_audit_pages(page, live_server, seeded):
     assert_accessible(page, "audit trail")
 
 
-@pytest.mark.parametrize("path", ["/admin/users", "/admin/users/new", "/admin/teams", "/admin/teams/new",
-                                  "/admin/allocations"])
+@pytest.mark.parametrize(
+    "path", ["/admin/users", "/admin/users/new", "/admin/teams", "/admin/teams/new", "/admin/allocations"]
+)
 def test_admin_pages_are_accessible(page, live_server, seeded, path):
     sign_in(page, live_server.url, seeded.admin)
     page.goto(f"{live_server.url}{path}")
@@ -79,7 +80,8 @@ def test_touch_targets_are_at_least_44px(page, live_server, seeded):
     sizes = page.eval_on_selector_all(
         "a, button, input, select",
         "els => els.filter(e => e.offsetParent !== null).map(e => [e.outerHTML.slice(0, 60),"
-        " e.getBoundingClientRect().width, e.getBoundingClientRect().height])")
+        " e.getBoundingClientRect().width, e.getBoundingClientRect().height])",
+    )
     small = [s for s in sizes if s[1] < 44 or s[2] < 44]
     # Inline text links inside sentences are exempt under WCAG 2.5.8; everything else must be big enough.
     assert not small, small

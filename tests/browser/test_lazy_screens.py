@@ -18,8 +18,14 @@ JS = "/static/js/"
 def watch_modules(page) -> list[str]:
     """Paths of every module the page requests (through the service worker or not), in order."""
     seen: list[str] = []
-    page.on("request", lambda request: seen.append(request.url.split("://", 1)[1].split("/", 1)[1])
-            if request.url.endswith(".js") and "/static/js/" in request.url else None)
+    page.on(
+        "request",
+        lambda request: (
+            seen.append(request.url.split("://", 1)[1].split("/", 1)[1])
+            if request.url.endswith(".js") and "/static/js/" in request.url
+            else None
+        ),
+    )
     return seen
 
 
@@ -35,7 +41,8 @@ def fresh_offline_page(context, server):
 
 
 def test_first_load_fetches_only_the_static_graph_and_every_screen_opens_offline_the_first_time(
-        shell_server, context, page):
+    shell_server, context, page
+):
     server = shell_server
     expected = first_load(server.app.test_client())
     enrol(page, server)

@@ -133,8 +133,15 @@ def test_typing_is_saved_as_a_draft_when_the_app_goes_to_the_background(shell_se
 
 def test_markers_never_reach_device_storage_in_plaintext(shell_server, page):
     enrol(page, shell_server)
-    markers = [CHILD_MARKER, ADDRESS_MARKER, RISK_MARKER, "MARKER-DRAFT-TITLE", "MARKER-DRAFT-BODY",
-               "MARKER-SEALED-BODY", "Shell Worker"]
+    markers = [
+        CHILD_MARKER,
+        ADDRESS_MARKER,
+        RISK_MARKER,
+        "MARKER-DRAFT-TITLE",
+        "MARKER-DRAFT-BODY",
+        "MARKER-SEALED-BODY",
+        "Shell Worker",
+    ]
     save_note(page, "MARKER-DRAFT-TITLE", "MARKER-DRAFT-BODY said in the child's own words")
     seal_visit(page, "To be sealed", "MARKER-SEALED-BODY")
     assert "MARKER-DRAFT-TITLE" in page.text_content("#drafts-list")  # the data is really there, decrypted
@@ -142,8 +149,9 @@ def test_markers_never_reach_device_storage_in_plaintext(shell_server, page):
 
     dump = dump_device_storage(page)
 
-    everything = "\n".join(f"{section} {name} {value}" for section, entries in dump.items()
-                           for name, value in entries.items())
+    everything = "\n".join(
+        f"{section} {name} {value}" for section, entries in dump.items() for name, value in entries.items()
+    )
     assert "MARKER-CANARY" in everything  # the dump sees what is stored
     assert {"fieldapp/drafts", "fieldapp/records", "fieldapp/outbox", "fieldapp/meta"} <= dump["indexeddb"].keys()
     assert any(name.startswith("fieldapp-static-") for name in dump["caches"])
@@ -158,8 +166,11 @@ def test_sealed_item_opens_only_on_the_server_and_survives_key_rotation(shell_se
     enrol(page, shell_server)
     seal_visit(page, "Sealed visit", "MARKER-ONLY-THE-SERVER-READS-THIS")
     keyring = SealingKeyring.load(config["SEALING_KEYS_DIR"])
-    [first] = [row["envelope"] for row in idb_rows(page, "outbox")
-               if b"MARKER-ONLY-THE-SERVER-READS-THIS" in unseal(row["envelope"], keyring)]
+    [first] = [
+        row["envelope"]
+        for row in idb_rows(page, "outbox")
+        if b"MARKER-ONLY-THE-SERVER-READS-THIS" in unseal(row["envelope"], keyring)
+    ]
     # No private key on the device: neither the PEM nor the raw private scalar is anywhere in its storage.
     private = keyring.current.private_key.private_numbers().private_value.to_bytes(32, "big")
     dump = str(dump_device_storage(page))
@@ -178,8 +189,10 @@ def test_sealed_item_opens_only_on_the_server_and_survives_key_rotation(shell_se
     envelopes = [row["envelope"] for row in idb_rows(page, "outbox")]
     assert sorted(envelope["kid"] for envelope in envelopes) == sorted([first["kid"]] * 2 + [rotated.kid] * 2)
     keyring = SealingKeyring.load(config["SEALING_KEYS_DIR"])
-    opened = {envelope["kid"]: b"".join(unseal(e, keyring) for e in envelopes if e["kid"] == envelope["kid"])
-              for envelope in envelopes}
+    opened = {
+        envelope["kid"]: b"".join(unseal(e, keyring) for e in envelopes if e["kid"] == envelope["kid"])
+        for envelope in envelopes
+    }
     assert b"MARKER-AFTER-ROTATION" in opened[rotated.kid]
     assert b"MARKER-ONLY-THE-SERVER-READS-THIS" in opened[first["kid"]]
 
@@ -227,8 +240,10 @@ def test_revoked_device_wipes_on_next_contact_and_keeps_sealed_items(shell_serve
     visible(page, "#screen-wiped")
     assert "revoked" in page.text_content("#wiped-reason")
     # The two finalized records, and the readable draft's two records sealed for the server before the wipe.
-    assert ("This device was revoked: 4 sealed items are waiting to be delivered; they cannot be read on this device"
-            in page.text_content("#wiped-sealed"))
+    assert (
+        "This device was revoked: 4 sealed items are waiting to be delivered; they cannot be read on this device"
+        in page.text_content("#wiped-sealed")
+    )
     assert idb_rows(page, "drafts") == [] and idb_rows(page, "records") == []
     assert [row["id"] for row in idb_rows(page, "meta")] == ["wipe-notice"]
     assert len(idb_rows(page, "outbox")) == 4

@@ -34,8 +34,7 @@ def through_provider(page, subject=SUBJECT):
     page.click("button[type=submit]")
 
 
-def test_worker_signs_in_through_the_provider_and_reauthenticates_in_a_popup_losing_nothing(
-        oidc_server, context, page):
+def test_worker_signs_in_through_the_provider_and_reauthenticates_in_a_popup_losing_nothing(oidc_server, context, page):
     page.goto(f"{oidc_server.url}/login?next=/app")
     assert_accessible(page, "login with single sign-on")
     assert "break-glass" in page.text_content("main")

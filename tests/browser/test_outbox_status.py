@@ -33,9 +33,15 @@ def caseload_server(shell_server):
         admin = db.session.query(User).filter_by(username="shell.admin").one()
         today = date.today()
         for first, start in (("Bramble", today - timedelta(days=2)), ("Clover", today - timedelta(days=40))):
-            child = Child(case_number=f"SHELL-{first}", first_name=first, last_name="Example",
-                          date_of_birth=date(2016, 5, 1), legal_status=LegalStatus.LOOKED_AFTER, team=team,
-                          placement_start=start)
+            child = Child(
+                case_number=f"SHELL-{first}",
+                first_name=first,
+                last_name="Example",
+                date_of_birth=date(2016, 5, 1),
+                legal_status=LegalStatus.LOOKED_AFTER,
+                team=team,
+                placement_start=start,
+            )
             db.session.add(child)
             db.session.flush()
             allocate(child, worker, by=admin)

@@ -23,9 +23,17 @@ def store(app, child_public_id: str, username: str, body: dict, record_id: str) 
     with app.app_context():
         author = db.session.query(User).filter_by(username=username).one()
         body = {**body, "id": record_id, "child_id": child_public_id}
-        op = PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type=body["record_type"],
-                    schema_version=1, device_id="browser-test", device_seq=int(uuid.uuid4().int % 10**9),
-                    base_revision=0, child_id=child_public_id, body=body)
+        op = PushOp(
+            op_id=str(uuid.uuid4()),
+            record_id=record_id,
+            record_type=body["record_type"],
+            schema_version=1,
+            device_id="browser-test",
+            device_seq=int(uuid.uuid4().int % 10**9),
+            base_revision=0,
+            child_id=child_public_id,
+            body=body,
+        )
         [result] = apply_push(db.session, [op], push_context(author.id, "browser-test", datetime.now(UTC)))
         db.session.commit()
         assert result.status == OpStatus.APPLIED, result
@@ -36,9 +44,19 @@ def with_records(live_server, seeded):
     """Pip seen three weeks ago but not alone, and an old Signs of Safety map: every section has rows."""
     visit_id, alone_id = str(uuid.uuid4()), str(uuid.uuid4())
     day = (date.today() - timedelta(days=21)).isoformat()
-    store(live_server.app, seeded.child, seeded.worker,
-          {**statutory_visit(), "visit_type": "child_protection_plan", "visit_date": day, "planned_date": day,
-           "seen_alone_record_id": alone_id}, visit_id)
+    store(
+        live_server.app,
+        seeded.child,
+        seeded.worker,
+        {
+            **statutory_visit(),
+            "visit_type": "child_protection_plan",
+            "visit_date": day,
+            "planned_date": day,
+            "seen_alone_record_id": alone_id,
+        },
+        visit_id,
+    )
     store(live_server.app, seeded.child, seeded.worker, {**not_seen_alone(), "visit_id": visit_id}, alone_id)
     store(live_server.app, seeded.child, seeded.worker, {**sos_map(), "mapped_on": "2024-01-10"}, str(uuid.uuid4()))
     return seeded
@@ -106,6 +124,8 @@ def test_oversight_pages_are_accessible_and_charts_have_text(page, live_server, 
     sign_in(page, live_server.url, seeded.admin)
     page.get_by_role("link", name="Service oversight").click()
     page.wait_for_url("**/oversight/service")
-    assert page.get_by_role("cell", name="Browser Team (fictional)").is_visible() or \
-        page.get_by_role("rowheader", name="Browser Team (fictional)").is_visible()
+    assert (
+        page.get_by_role("cell", name="Browser Team (fictional)").is_visible()
+        or page.get_by_role("rowheader", name="Browser Team (fictional)").is_visible()
+    )
     assert_accessible(page, "service oversight")

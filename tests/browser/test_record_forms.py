@@ -165,8 +165,11 @@ def test_ratings_from_three_people(worker_page, live_server):
     open_form(page, live_server.url, "safety_rating")
     page.fill("#rf-safety_rating-rated_on", "2025-03-27")
     next_section(page)
-    raters = [("worker", "Test Worker", None, 4), ("parent", "Test Parent", "Mother", 7),
-              ("child", "Testchild", None, 9)]
+    raters = [
+        ("worker", "Test Worker", None, 4),
+        ("parent", "Test Parent", "Mother", 7),
+        ("child", "Testchild", None, 9),
+    ]
     for index, (rated_by, name, relationship, score) in enumerate(raters):
         page.get_by_role("button", name="Add another rating" if index else "Add rating").click()
         prefix = f"#rf-safety_rating-ratings-{index}"
@@ -201,7 +204,8 @@ def test_three_houses_photo_limit_and_attachment(worker_page, live_server):
     drawing = value(page)["drawing"]
     assert drawing["mime"] == "image/png" and drawing["size"] == 2004
     kept = page.evaluate(
-        "async (id) => (await import('/static/js/form-preview.js')).files.get(id).size", drawing["attachment_id"])
+        "async (id) => (await import('/static/js/form-preview.js')).files.get(id).size", drawing["attachment_id"]
+    )
     assert kept == 2004  # the File itself went to the caller, to store in the vault
     assert validate(page) == []
 
@@ -225,7 +229,8 @@ def test_client_validate_agrees_with_server_on_every_case(worker_page, live_serv
     page.goto(f"{live_server.url}/records/form-preview")
     with live_server.app.app_context():
         expected = {c.name: [e.as_dict() for e in validate_record(c.record_type, c.body)] for c in CASES}
-    got = page.evaluate("""async (cases) => {
+    got = page.evaluate(
+        """async (cases) => {
         const { validateRecord } = await import('/static/js/schema-validate.js');
         const definitions = {};
         const result = {};
@@ -234,6 +239,8 @@ def test_client_validate_agrees_with_server_on_every_case(worker_page, live_serv
             result[c.name] = validateRecord(definitions[c.type], c.body);
         }
         return result;
-    }""", [{"name": c.name, "type": c.record_type, "body": c.body} for c in CASES])
+    }""",
+        [{"name": c.name, "type": c.record_type, "body": c.body} for c in CASES],
+    )
     disagreements = {name: (got[name], expected[name]) for name in expected if got[name] != expected[name]}
     assert disagreements == {}

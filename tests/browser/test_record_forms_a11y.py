@@ -14,8 +14,11 @@ VIEWPORTS = {"tablet": {"width": 768, "height": 1024}, "phone": {"width": 390, "
 
 def serious(page) -> list[str]:
     results = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)" for v in results.response["violations"]
-            if v["impact"] in ("serious", "critical")]
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes)"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)

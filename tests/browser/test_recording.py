@@ -32,8 +32,18 @@ from tests.browser.shell_fixtures import (
 pytestmark = pytest.mark.browser
 VIEWPORTS = {"tablet": {"width": 768, "height": 1024}, "phone": {"width": 390, "height": 844}}
 PHOTO = b"\x89PNG\r\n\x1a\n" + b"MARKER-PHOTO-BYTES" + b"0" * 3000
-MARKERS = ["MARKER-LOCATION", "MARKER-OBSERVED", "MARKER-WISHES", "MARKER-HARM", "MARKER-DANGER-SW",
-           "MARKER-DANGER-SCHOOL", "MARKER-RATER-PARENT", "MARKER-DREAMS", "MARKER-PHOTO-BYTES", CHILD_MARKER]
+MARKERS = [
+    "MARKER-LOCATION",
+    "MARKER-OBSERVED",
+    "MARKER-WISHES",
+    "MARKER-HARM",
+    "MARKER-DANGER-SW",
+    "MARKER-DANGER-SCHOOL",
+    "MARKER-RATER-PARENT",
+    "MARKER-DREAMS",
+    "MARKER-PHOTO-BYTES",
+    CHILD_MARKER,
+]
 
 
 def add_record(page, label: str):
@@ -62,8 +72,11 @@ def fill_map(page):
 
 def fill_ratings(page):
     next_section(page)
-    raters = [("worker", "Shell Worker", None, 4), ("parent", "MARKER-RATER-PARENT", "Mother", 7),
-              ("child", "The child", None, 9)]
+    raters = [
+        ("worker", "Shell Worker", None, 4),
+        ("parent", "MARKER-RATER-PARENT", "Mother", 7),
+        ("child", "The child", None, 9),
+    ]
     for index, (rated_by, name, relationship, score) in enumerate(raters):
         panel(page).get_by_role("button", name="Add another rating" if index else "Add rating").click()
         prefix = f"#rf-safety_rating-ratings-{index}"
@@ -146,8 +159,10 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
             assert validate_record(op["record_type"], op["body"]) == [], op["record_type"]
     visit, alone = by_type["visit"]["body"], by_type["seen_alone"]["body"]
     assert visit["seen_alone_record_id"] == alone["id"] and alone["visit_id"] == visit["id"]
-    assert [d["safety_goal"] for d in by_type["sos_map"]["body"]["danger_statements"]] == ["Goal for SW",
-                                                                                        "Goal for SCHOOL"]
+    assert [d["safety_goal"] for d in by_type["sos_map"]["body"]["danger_statements"]] == [
+        "Goal for SW",
+        "Goal for SCHOOL",
+    ]
     assert len(by_type["safety_rating"]["body"]["ratings"]) == 3
     assert by_type["safety_rating"]["body"]["sos_map_id"] == by_type["sos_map"]["record_id"]
     [photo] = by_type["three_houses"]["attachments"]

@@ -28,9 +28,17 @@ def store(app, child_public_id, username, body, record_id=None, base_revision=0,
         author = db.session.scalar(select(User).where(User.username == username))
         record_id = record_id or str(uuid.uuid4())
         body = {**body, "id": record_id, "child_id": child_public_id}
-        op = PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type=body["record_type"],
-                    schema_version=1, device_id=device_id, device_seq=1, base_revision=base_revision,
-                    child_id=child_public_id, body=body)
+        op = PushOp(
+            op_id=str(uuid.uuid4()),
+            record_id=record_id,
+            record_type=body["record_type"],
+            schema_version=1,
+            device_id=device_id,
+            device_seq=1,
+            base_revision=base_revision,
+            child_id=child_public_id,
+            body=body,
+        )
         [result] = apply_push(db.session, [op], push_context(author.id, device_id, datetime.now(UTC)))
         db.session.commit()
         assert result.status.value != "rejected", result
@@ -39,12 +47,24 @@ def store(app, child_public_id, username, body, record_id=None, base_revision=0,
 
 def test_support_resolves_a_hard_conflict_field_by_field(live_server, seeded, page):
     first = store(live_server.app, seeded.child, seeded.worker, statutory_visit())
-    store(live_server.app, seeded.child, seeded.worker,
-          {**statutory_visit(), "observations": "Server obs (fictional).", "location": "Server place"},
-          record_id=first.record_id, base_revision=1, device_id="tablet-a")
-    held = store(live_server.app, seeded.child, seeded.worker,
-                 {**statutory_visit(), "observations": "Device obs (fictional).", "location": "Device place"},
-                 record_id=first.record_id, base_revision=1, device_id="tablet-b")
+    store(
+        live_server.app,
+        seeded.child,
+        seeded.worker,
+        {**statutory_visit(), "observations": "Server obs (fictional).", "location": "Server place"},
+        record_id=first.record_id,
+        base_revision=1,
+        device_id="tablet-a",
+    )
+    held = store(
+        live_server.app,
+        seeded.child,
+        seeded.worker,
+        {**statutory_visit(), "observations": "Device obs (fictional).", "location": "Device place"},
+        record_id=first.record_id,
+        base_revision=1,
+        device_id="tablet-b",
+    )
     assert held.status.value == "conflict"
 
     sign_in(page, live_server.url, seeded.support)
@@ -111,9 +131,12 @@ def _expected_texts(record_type: str, body: dict, key: str = "") -> list[str]:
     """Every leaf value as a reader would see it printed (option wording, Yes/No, long dates)."""
     ui = definition(record_type)["ui"]
     if isinstance(body, dict):
-        return [text for name, value in body.items()
-                if not (key == "" and name in ("record_type", "schema_version", "child_id"))
-                for text in _expected_texts(record_type, value, f"{key}.{name}" if key else name)]
+        return [
+            text
+            for name, value in body.items()
+            if not (key == "" and name in ("record_type", "schema_version", "child_id"))
+            for text in _expected_texts(record_type, value, f"{key}.{name}" if key else name)
+        ]
     if isinstance(body, list):
         return [text for item in body for text in _expected_texts(record_type, item, key)]
     if isinstance(body, bool):

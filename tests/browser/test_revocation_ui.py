@@ -49,7 +49,11 @@ def unfinished_rows(server) -> int:
 
 
 def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a_new_device(
-        shell_server, browser, context, page):  # noqa: F811
+    shell_server,  # noqa: F811  (the fixture, imported)
+    browser,
+    context,
+    page,
+):
     server = shell_server
     enrol(page, server)
     wait_synced(page)
@@ -144,6 +148,7 @@ def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a
 def tiny_png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
     header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00\x00\xff\x00" * 2)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
@@ -155,22 +160,36 @@ def test_the_drawing_shows_on_the_record_and_is_never_cached(shell_server, page)
     wait_synced(page)
     photo = tiny_png()
     photo_id = str(uuid.uuid4())
-    body = body_for(server.seeded.child_public_id, three_houses,
-                    drawing={"attachment_id": photo_id, "mime": "image/png", "size": len(photo)})
+    body = body_for(
+        server.seeded.child_public_id,
+        three_houses,
+        drawing={"attachment_id": photo_id, "mime": "image/png", "size": len(photo)},
+    )
     fresh(page)
-    page.evaluate("""async ({body, photo}) => {
+    page.evaluate(
+        """async ({body, photo}) => {
       const outbox = await import('/static/js/outbox.js');
       await outbox.addToOutbox({record_id: body.id, record_type: 'three_houses', schema_version: 1,
                                 base_revision: 0, child_id: body.child_id, body, attachments: [photo]});
-    }""", {"body": body, "photo": {"attachment_id": photo_id, "mime": "image/png", "size": len(photo),
-                                   "data": base64.b64encode(photo).decode()}})
+    }""",
+        {
+            "body": body,
+            "photo": {
+                "attachment_id": photo_id,
+                "mime": "image/png",
+                "size": len(photo),
+                "data": base64.b64encode(photo).decode(),
+            },
+        },
+    )
     wait_synced(page)
     for path in (f"/records/{body['id']}", f"/records/{body['id']}/print"):
         page.goto(server.url + path)
         image = page.get_by_role("img", name="Photo of the child's drawing, as the worker took it")
         image.wait_for()
-        page.wait_for_function("() => { const i = document.querySelector('img.record-photo');"
-                               " return i.complete && i.naturalWidth === 2; }")
+        page.wait_for_function(
+            "() => { const i = document.querySelector('img.record-photo'); return i.complete && i.naturalWidth === 2; }"
+        )
     assert_accessible(page, "printable record with the drawing")
     response = page.request.get(f"{server.url}/records/{body['id']}/attachments/{photo_id}")
     assert response.status == 200 and response.headers["cache-control"] == "no-store"
@@ -212,4 +231,5 @@ def test_revoked_while_typing_the_words_on_screen_are_sealed_before_the_wipe(she
         sealed = [json.loads(unseal(row["envelope"])) for row in idb_rows(page, "outbox")]
     assert {item["kind"] for item in sealed} == {"unfinished_draft"}
     assert [item["draft"]["body"].get("observations") for item in sealed if item["record_type"] == "visit"] == [
-        f"{MARKER} typed just now"]
+        f"{MARKER} typed just now"
+    ]

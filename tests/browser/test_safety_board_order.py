@@ -20,10 +20,13 @@ pytestmark = pytest.mark.browser
 def people(app, count):
     with app.app_context():
         team = Team(name="Board Team (fictional)")
-        users = [User(username=f"w{n}", display_name=f"Worker {n} (test)", role=Role.WORKER, team=team)
-                 for n in range(count)]
-        users += [User(username="m", display_name="Manager (test)", role=Role.MANAGER, team=team),
-                  User(username="a", display_name="Admin (test)", role=Role.ADMIN)]
+        users = [
+            User(username=f"w{n}", display_name=f"Worker {n} (test)", role=Role.WORKER, team=team) for n in range(count)
+        ]
+        users += [
+            User(username="m", display_name="Manager (test)", role=Role.MANAGER, team=team),
+            User(username="a", display_name="Admin (test)", role=Role.ADMIN),
+        ]
         for user in users:
             user.set_password(PASSWORD)
         db.session.add_all([team, *users])
@@ -36,8 +39,9 @@ def test_a_new_panic_shows_above_the_fold_with_closed_sessions_present(live_serv
     now = utcnow()
     with live_server.app.app_context():
         for n, worker_id in enumerate(workers[:6]):  # six visits closed today, one after an alert
-            session = sessions.start(db.session.get(User, worker_id), now - timedelta(hours=3), 30,
-                                     address=f"{n} Closed Street")
+            session = sessions.start(
+                db.session.get(User, worker_id), now - timedelta(hours=3), 30, address=f"{n} Closed Street"
+            )
             if n == 0:
                 session.alert_raised_at = now - timedelta(hours=2)
             sessions.check_out(session, now - timedelta(minutes=50 + n))

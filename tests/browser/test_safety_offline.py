@@ -40,21 +40,32 @@ def seed(app, push_service):
     app.config["PUSH_TEST_ORIGINS"] = [push_service.base_url]  # the local push service; defaults refuse loopback
     with app.app_context():
         team = Team(name="Offline Team (fictional)", duty_phone=DUTY)
-        worker = User(username="o.worker", display_name="Olive Worker (test)", role=Role.WORKER, team=team,
-                      phone="07700 900456")
+        worker = User(
+            username="o.worker", display_name="Olive Worker (test)", role=Role.WORKER, team=team, phone="07700 900456"
+        )
         manager = User(username="o.manager", display_name="Owen Manager (test)", role=Role.MANAGER, team=team)
         admin = User(username="o.admin", display_name="Admin (test)", role=Role.ADMIN)
         for user in (worker, manager, admin):
             user.set_password(PASSWORD)
-        child = Child(case_number=CASE, first_name="Ivy", last_name="Example", date_of_birth=date(2016, 1, 2),
-                      legal_status=LegalStatus.CHILD_IN_NEED, address=ADDRESS, team=team)
+        child = Child(
+            case_number=CASE,
+            first_name="Ivy",
+            last_name="Example",
+            date_of_birth=date(2016, 1, 2),
+            legal_status=LegalStatus.CHILD_IN_NEED,
+            address=ADDRESS,
+            team=team,
+        )
         db.session.add_all([team, worker, manager, admin, child])
         db.session.flush()
         allocate(child, worker, by=admin)
         phone = push_service.new_browser()
         info = phone.subscription(push_service.base_url)
-        db.session.add(PushSubscription(user_id=manager.id, endpoint=info["endpoint"],
-                                        p256dh=info["keys"]["p256dh"], auth=info["keys"]["auth"]))
+        db.session.add(
+            PushSubscription(
+                user_id=manager.id, endpoint=info["endpoint"], p256dh=info["keys"]["p256dh"], auth=info["keys"]["auth"]
+            )
+        )
         db.session.commit()
         return child.public_id, phone
 

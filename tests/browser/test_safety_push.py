@@ -29,11 +29,17 @@ def test_service_worker_shows_a_notification_for_a_safety_push(live_server, cont
     while not registrations and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert registrations, "no service worker registration reported"
-    payload = {"title": "PANIC: Test Worker pressed the panic button", "body": "Address: 1 Example Street",
-               "url": "/safety/board#session-test", "tag": "safety-test-panic-1", "kind": "panic"}
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": live_server.url,
-                                                   "registrationId": registrations[-1]["registrationId"],
-                                                   "data": json.dumps(payload)})
+    payload = {
+        "title": "PANIC: Test Worker pressed the panic button",
+        "body": "Address: 1 Example Street",
+        "url": "/safety/board#session-test",
+        "tag": "safety-test-panic-1",
+        "kind": "panic",
+    }
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": live_server.url, "registrationId": registrations[-1]["registrationId"], "data": json.dumps(payload)},
+    )
     notifications = []
     deadline = time.monotonic() + 10
     while not notifications and time.monotonic() < deadline:
@@ -41,5 +47,12 @@ def test_service_worker_shows_a_notification_for_a_safety_push(live_server, cont
             list => list.map(n => ({title: n.title, body: n.body, tag: n.tag, data: n.data,
                                     requireInteraction: n.requireInteraction})))""")
         page.wait_for_timeout(100)
-    assert notifications == [{"title": payload["title"], "body": payload["body"], "tag": payload["tag"],
-                              "data": {"url": payload["url"]}, "requireInteraction": True}]
+    assert notifications == [
+        {
+            "title": payload["title"],
+            "body": payload["body"],
+            "tag": payload["tag"],
+            "data": {"url": payload["url"]},
+            "requireInteraction": True,
+        }
+    ]

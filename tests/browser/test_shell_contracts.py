@@ -17,8 +17,11 @@ def axe_violations(page) -> list[str]:
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]]
 
 
-@pytest.mark.parametrize("viewport", [{"width": 768, "height": 1024}, {"width": 1024, "height": 768},
-                                      {"width": 375, "height": 740}], ids=["portrait", "landscape", "phone"])
+@pytest.mark.parametrize(
+    "viewport",
+    [{"width": 768, "height": 1024}, {"width": 1024, "height": 768}, {"width": 375, "height": 740}],
+    ids=["portrait", "landscape", "phone"],
+)
 def test_every_shell_screen_is_axe_clean(shell_server, browser, viewport):
     context = browser.new_context(viewport=viewport)
     page = context.new_page()
@@ -80,11 +83,18 @@ def test_every_push_shows_a_notification(shell_server, context, page):
     context.grant_permissions(["notifications"], origin=shell_server.url)
     enrol(page, shell_server)
     cdp, registration_id = _registration_id(context, page, shell_server.url)
-    alert = {"title": "Amber alert: check on Wren", "body": "Overdue by 5 min", "url": "/app#alert",
-             "tag": "safety-1", "kind": "amber"}
+    alert = {
+        "title": "Amber alert: check on Wren",
+        "body": "Overdue by 5 min",
+        "url": "/app#alert",
+        "tag": "safety-1",
+        "kind": "amber",
+    }
     for data in (json.dumps(alert), json.dumps({"body": "due soon", "kind": "reminder", "tag": "r1"}), "not json"):
-        cdp.send("ServiceWorker.deliverPushMessage",
-                 {"origin": shell_server.url, "registrationId": registration_id, "data": data})
+        cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {"origin": shell_server.url, "registrationId": registration_id, "data": data},
+        )
     page.wait_for_timeout(500)
     for _ in range(20):
         shown = _notifications(page)
@@ -92,7 +102,12 @@ def test_every_push_shows_a_notification(shell_server, context, page):
             break
         page.wait_for_timeout(250)
     by_tag = {n["tag"]: n for n in shown}
-    assert by_tag["safety-1"] == {"title": alert["title"], "body": alert["body"], "tag": "safety-1",
-                                  "data": {"url": "/app#alert"}, "requireInteraction": True}
+    assert by_tag["safety-1"] == {
+        "title": alert["title"],
+        "body": alert["body"],
+        "tag": "safety-1",
+        "data": {"url": "/app#alert"},
+        "requireInteraction": True,
+    }
     assert by_tag["r1"]["title"] == "fieldapp alert" and by_tag["r1"]["requireInteraction"] is False
     assert by_tag[""]["title"] == "fieldapp alert" and by_tag[""]["body"] == "not json"

@@ -62,8 +62,9 @@ def fresh(page):
 
 
 def wait_synced(page, timeout=30000):
-    page.wait_for_function("() => document.getElementById('sync-status').textContent.includes('Up to date')",
-                           timeout=timeout)
+    page.wait_for_function(
+        "() => document.getElementById('sync-status').textContent.includes('Up to date')", timeout=timeout
+    )
 
 
 def watch(page):
@@ -163,11 +164,14 @@ def test_a_record_the_server_rejects_comes_back_as_a_draft_with_its_errors(shell
     # Corrected and finalized again (new op id): it is stored, and the notice goes.
     fixed = {**draft["body"], "child_seen": True}
     fresh(page)
-    page.evaluate("""async ({fixed, draftId}) => {
+    page.evaluate(
+        """async ({fixed, draftId}) => {
       const outbox = await import('/static/js/outbox.js');
       await outbox.addToOutbox({record_id: fixed.id, record_type: 'visit', schema_version: 1, base_revision: 0,
                                 child_id: fixed.child_id, body: fixed}, {draftId});
-    }""", {"fixed": fixed, "draftId": tombstone["draftId"]})
+    }""",
+        {"fixed": fixed, "draftId": tombstone["draftId"]},
+    )
     page.wait_for_function("() => document.querySelectorAll('#outbox-list li').length === 0")
     wait_synced(page)
     assert stored(server.app) == 2
@@ -184,8 +188,11 @@ def test_a_reassigned_child_leaves_the_device_on_the_next_sync(shell_server, pag
     wait_synced(page)
     pulled = [row["id"] for row in idb_rows(page, "records") if row["id"].startswith("record:")]
     assert pulled == [f"record:{body['id']}"]
-    page.evaluate("""async (childId) => (await import('/static/js/store.js')).saveDraft(
-        {kind: 'record', recordType: 'sos_map', childId, body: {child_id: childId}})""", child_id)
+    page.evaluate(
+        """async (childId) => (await import('/static/js/store.js')).saveDraft(
+        {kind: 'record', recordType: 'sos_map', childId, body: {child_id: childId}})""",
+        child_id,
+    )
     with server.app.app_context():
         other = User(username="other.worker", display_name="Other Worker", role=Role.WORKER)
         other.set_password(PASSWORD)
@@ -199,10 +206,12 @@ def test_a_reassigned_child_leaves_the_device_on_the_next_sync(shell_server, pag
     page.wait_for_function(f"() => !document.getElementById('caseload-list').textContent.includes('{CHILD_MARKER}')")
     wait_synced(page)
     assert [row["id"] for row in idb_rows(page, "records") if row["id"].startswith("record:")] == []
-    storage = json.dumps(page.evaluate("""async () => {
+    storage = json.dumps(
+        page.evaluate("""async () => {
       const store = await import('/static/js/store.js');
       return {caseload: await store.loadSnapshot('caseload'), records: await store.listRecords()};
-    }"""))
+    }""")
+    )
     assert CHILD_MARKER not in storage and child_id not in storage
     [draft] = page.evaluate("async () => (await import('/static/js/store.js')).listDrafts()")
     assert draft["draft"]["childReassigned"] is True  # kept, marked — never deleted silently
@@ -221,8 +230,9 @@ def test_503_and_a_dropped_connection_mid_push_lose_and_duplicate_nothing(shell_
     def flaky(route):
         attempts.append([op["op_id"] for op in json.loads(route.request.post_data)["ops"]])
         if len(attempts) == 1:
-            route.fulfill(status=503, content_type="application/json",
-                          body='{"error": "unavailable", "message": "Try later"}')
+            route.fulfill(
+                status=503, content_type="application/json", body='{"error": "unavailable", "message": "Try later"}'
+            )
         elif len(attempts) == 2:
             route.fetch()  # the server commits …
             route.abort("connectionreset")  # … and the answer never arrives
@@ -232,8 +242,9 @@ def test_503_and_a_dropped_connection_mid_push_lose_and_duplicate_nothing(shell_
     page.route("**/api/sync/push", flaky)
     fresh(page)
     context.set_offline(False)
-    page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'",
-                           timeout=45000)
+    page.wait_for_function(
+        "() => document.getElementById('status-unsynced').textContent === '0 unsynced'", timeout=45000
+    )
     wait_synced(page)
     assert len(attempts) == 3
     assert attempts[0] == attempts[1] == attempts[2]  # the same op ids every time
@@ -256,8 +267,9 @@ def test_sync_ui_passes_axe(shell_server, context, page):  # noqa: F811
     page.evaluate("""() => { const row = document.getElementById('sync-progress-row'); row.hidden = false; }""")
     page.wait_for_selector("#outbox-list li[data-state=waiting]")
     results = Axe().run(page)
-    serious = [f"{v['id']}: {v['help']}" for v in results.response["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = [
+        f"{v['id']}: {v['help']}" for v in results.response["violations"] if v["impact"] in ("serious", "critical")
+    ]
     assert serious == []
     assert page.evaluate("document.getElementById('sync-progress').labels.length") == 1
     visible(page, "#screen-home")
@@ -293,6 +305,7 @@ def test_a_returned_record_shows_its_notice_and_status_after_sync(shell_server, 
     page.wait_for_selector("#sync-notices-read", state="hidden")
     with server.app.app_context():
         from fieldapp.models import Notification
+
         assert db.session.scalar(select(Notification.read_at)) is not None
     page.click("#lock-button")  # decrypted text leaves the page when it locks
     page.wait_for_selector("#status-vault[data-state=locked]")
@@ -309,14 +322,20 @@ def test_a_photo_refused_with_its_record_comes_back_to_the_device(shell_server, 
     ready(page, server)
     photo_id = str(uuid.uuid4())
     photo = base64.b64encode(b"fictional drawing MARKER-PHOTO").decode()
-    body = body_for(server.seeded.child_public_id, three_houses,
-                    drawing={"attachment_id": photo_id, "mime": "image/png", "size": 999})  # wrong size
+    body = body_for(
+        server.seeded.child_public_id,
+        three_houses,
+        drawing={"attachment_id": photo_id, "mime": "image/png", "size": 999},
+    )  # wrong size
     fresh(page)
-    page.evaluate("""async ({body, photo}) => {
+    page.evaluate(
+        """async ({body, photo}) => {
       const outbox = await import('/static/js/outbox.js');
       await outbox.addToOutbox({record_id: body.id, record_type: 'three_houses', schema_version: 1,
                                 base_revision: 0, child_id: body.child_id, body, attachments: [photo]});
-    }""", {"body": body, "photo": {"attachment_id": photo_id, "mime": "image/png", "size": 999, "data": photo}})
+    }""",
+        {"body": body, "photo": {"attachment_id": photo_id, "mime": "image/png", "size": 999, "data": photo}},
+    )
     wait_synced(page)
     assert stored(server.app) == 0
     draft = page.evaluate("async (id) => (await import('/static/js/store.js')).getDraft(id)", photo_id)
