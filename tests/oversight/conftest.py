@@ -10,8 +10,12 @@ import pytest
 from fieldapp.models import LegalStatus
 from tests.record_cases import not_seen_alone, seen_alone, sos_map, statutory_visit
 
-VISIT_TYPE = {LegalStatus.LOOKED_AFTER: "looked_after_reg28", LegalStatus.CHILD_PROTECTION: "child_protection_plan",
-              LegalStatus.CHILD_IN_NEED: "child_in_need", LegalStatus.PRIVATE_FOSTERING: "private_fostering"}
+VISIT_TYPE = {
+    LegalStatus.LOOKED_AFTER: "looked_after_reg28",
+    LegalStatus.CHILD_PROTECTION: "child_protection_plan",
+    LegalStatus.CHILD_IN_NEED: "child_in_need",
+    LegalStatus.PRIVATE_FOSTERING: "private_fostering",
+}
 
 
 @pytest.fixture
@@ -20,8 +24,12 @@ def make_visit(make_record):
 
     def factory(child, author, day: str, alone: bool | None = None, seen: bool = True) -> str:
         visit_id, record_id = str(uuid.uuid4()), str(uuid.uuid4())
-        body = {**statutory_visit(), "visit_type": VISIT_TYPE[child.legal_status], "visit_date": day,
-                "planned_date": day}
+        body = {
+            **statutory_visit(),
+            "visit_type": VISIT_TYPE[child.legal_status],
+            "visit_date": day,
+            "planned_date": day,
+        }
         if seen:
             body["seen_alone_record_id"] = record_id
         else:

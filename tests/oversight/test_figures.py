@@ -82,15 +82,21 @@ def test_caseloads_count_open_allocations_against_team_limits(team):
 def test_worker_limit_beats_team_limit_and_defaults_are_22_and_15(team, make_team, make_user, make_child):
     team.bea.caseload_limit = 3
     bare = make_team("No limits (fictional)")
-    full, part = make_user(Role.WORKER, bare, display_name="Cy Full"), make_user(Role.WORKER, bare,
-                                                                                 display_name="Di Part", part_time=True)
+    full, part = (
+        make_user(Role.WORKER, bare, display_name="Cy Full"),
+        make_user(Role.WORKER, bare, display_name="Di Part", part_time=True),
+    )
     db.session.commit()
     loads = {load.name: load for load in caseloads.worker_loads(scope(team))}
     assert (loads["Bea Example"].limit, loads["Bea Example"].limit_source, loads["Bea Example"].over_limit) == (
-        3, "worker", False)
+        3,
+        "worker",
+        False,
+    )
     admin_scope = scope_for(make_user(Role.ADMIN), Filters(TODAY, TODAY, team_id=bare.id))
-    bare_loads = {load.worker_id: (load.count, load.limit, load.limit_source)
-                  for load in caseloads.worker_loads(admin_scope)}
+    bare_loads = {
+        load.worker_id: (load.count, load.limit, load.limit_source) for load in caseloads.worker_loads(admin_scope)
+    }
     assert bare_loads == {full.id: (0, 22, "service default"), part.id: (0, 15, "service default")}
 
 
@@ -126,7 +132,8 @@ def test_visits_due_and_overdue_including_the_due_date_itself(team):
         "C2": (D("2026-03-13"), "overdue"),  # 10 Mar not seen and 20 Mar in the future: neither counts
         "C3": (D("2026-03-23"), "due_soon"),  # six weeks from 9 Feb: due in exactly 7 days
         "C4": (D("2026-03-24"), "later"),
-        "C5": (None, "overdue"), "C6": (None, "overdue"),  # no seen visit on record: visit now
+        "C5": (None, "overdue"),
+        "C6": (None, "overdue"),  # no seen visit on record: visit now
     }
     assert due["C3"].worker_name == "Bea Example" and due["C6"].worker_name is None
 
@@ -134,7 +141,10 @@ def test_visits_due_and_overdue_including_the_due_date_itself(team):
 def test_due_counts_per_current_worker(team):
     rows = {row["worker"]: row for row in visits.due_by_worker(visits.visits_due(scope(team), TODAY))}
     assert {name: (r["overdue"], r["due_soon"], r["children"]) for name, r in rows.items()} == {
-        "Ann Example": (1, 1, 2), "Bea Example": (1, 1, 3), "Unallocated": (1, 0, 1)}
+        "Ann Example": (1, 1, 2),
+        "Bea Example": (1, 1, 3),
+        "Unallocated": (1, 0, 1),
+    }
 
 
 def test_due_filters_by_worker_and_legal_status(team):
@@ -149,17 +159,20 @@ def test_seen_alone_rate_over_the_period_credits_the_visiting_worker(team):
     assert (total.visits, total.seen_alone, total.not_seen_alone, total.not_recorded) == (7, 2, 4, 1)
     assert total.rate == pytest.approx(2 / 7)
     assert {r.worker: (r.visits, r.seen_alone, r.not_recorded) for r in per_worker} == {
-        "Ann Example": (5, 2, 0), "Bea Example": (2, 0, 1)}
+        "Ann Example": (5, 2, 0),
+        "Bea Example": (2, 0, 1),
+    }
     # From 1 January Ann's visit to c3 before it moved to Bea counts for Ann, not Bea.
     _, since_january = visits.seen_alone_rates(scope(team, period_from=D("2026-01-01")))
-    assert {r.worker: (r.visits, r.seen_alone) for r in since_january} == {
-        "Ann Example": (6, 3), "Bea Example": (2, 0)}
+    assert {r.worker: (r.visits, r.seen_alone) for r in since_january} == {"Ann Example": (6, 3), "Bea Example": (2, 0)}
 
 
 def test_children_not_seen_alone_in_their_last_n_visits(team):
     def listed(n, **values):
-        return sorted((row.Child.case_number, row.visits) for row in
-                      visits.not_seen_alone_lately(scope(team, last_visits=n, **values), TODAY, None)[1])
+        return sorted(
+            (row.Child.case_number, row.visits)
+            for row in visits.not_seen_alone_lately(scope(team, last_visits=n, **values), TODAY, None)[1]
+        )
 
     assert listed(2) == [("C1", 2), ("C4", 1)]
     assert listed(1) == [("C1", 1), ("C3", 1), ("C4", 1)]
@@ -169,13 +182,20 @@ def test_children_not_seen_alone_in_their_last_n_visits(team):
 
 def test_records_awaiting_signoff_and_how_long(team):
     now = utcnow()
-    c1_records = [row.id for row in db.session.execute(
-        records.select().where(records.c.child_id == team.children["c1"].id))]
+    c1_records = [
+        row.id for row in db.session.execute(records.select().where(records.c.child_id == team.children["c1"].id))
+    ]
     db.session.execute(update(records).values(review_state="signed_off"))
-    db.session.execute(update(records).where(records.c.id == c1_records[0]).values(
-        review_state="submitted", updated_at=now - timedelta(days=9)))
-    db.session.execute(update(records).where(records.c.id == c1_records[1]).values(
-        review_state="submitted", updated_at=now - timedelta(days=2)))
+    db.session.execute(
+        update(records)
+        .where(records.c.id == c1_records[0])
+        .values(review_state="submitted", updated_at=now - timedelta(days=9))
+    )
+    db.session.execute(
+        update(records)
+        .where(records.c.id == c1_records[1])
+        .values(review_state="submitted", updated_at=now - timedelta(days=2))
+    )
     db.session.commit()
     summary = reviews.awaiting_signoff_summary(scope(team))
     assert summary.count == 2 and (now - summary.oldest).days == 9
@@ -192,7 +212,8 @@ def test_maps_not_reviewed_in_n_months(team, make_map):
     total, cutoff, rows = reviews.maps_not_reviewed(scope(team), TODAY, None)
     assert cutoff == D("2025-09-16") and total == 1
     assert [(row.Child.case_number, row.mapped_on, row.worker_name) for row in rows] == [
-        ("C2", "2025-09-15", "Ann Example")]
+        ("C2", "2025-09-15", "Ann Example")
+    ]
     assert reviews.maps_not_reviewed(scope(team, map_months=3), TODAY, None)[0] == 2
 
 

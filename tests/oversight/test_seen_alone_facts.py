@@ -21,8 +21,7 @@ def test_facts_of_each_record_type():
 
 
 def facts_of(record_id):
-    return db.session.execute(select(records.c.seen_alone, records.c.visit_id).where(
-        records.c.id == record_id)).one()
+    return db.session.execute(select(records.c.seen_alone, records.c.visit_id).where(records.c.id == record_id)).one()
 
 
 def test_an_edit_that_changes_the_answer_changes_the_clear_column(app, make_team, make_user, make_child, make_record):
@@ -35,8 +34,7 @@ def test_an_edit_that_changes_the_answer_changes_the_clear_column(app, make_team
     assert facts_of(first.record_id).seen_alone == 0
 
 
-def test_refresh_facts_fills_rows_stored_before_the_columns_existed(app, make_team, make_user, make_child,
-                                                                    make_record):
+def test_refresh_facts_fills_rows_stored_before_the_columns_existed(app, make_team, make_user, make_child, make_record):
     team = make_team()
     worker = make_user(Role.WORKER, team)
     child = make_child(team, worker)

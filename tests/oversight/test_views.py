@@ -62,19 +62,22 @@ def test_admin_service_view_aggregates_without_naming_children(client, login_as,
     assert "Waiting" not in page and "Foreign" not in page
 
 
-@pytest.mark.parametrize("query, message", [
-    ("from=2026-02-30", "The start of the period must be a date"),
-    ("to=yesterday", "The end of the period must be a date"),
-    ("from=2026-03-01&to=2026-02-01", "must not be after its end"),
-    ("from=2010-01-01&to=2026-01-01", "at most five years"),
-    ("status=orphan", "Legal status must be one of"),
-    ("worker=abc", "Worker must be a whole number"),
-    ("worker=-3", "Worker must be a whole number"),
-    ("last=0", "Number of last visits must be a whole number from 1 to 20"),
-    ("last=99999999999999999999", "Number of last visits"),
-    ("months=37", "Months since a map was reviewed"),
-    ("team=1.5", "Team must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("from=2026-02-30", "The start of the period must be a date"),
+        ("to=yesterday", "The end of the period must be a date"),
+        ("from=2026-03-01&to=2026-02-01", "must not be after its end"),
+        ("from=2010-01-01&to=2026-01-01", "at most five years"),
+        ("status=orphan", "Legal status must be one of"),
+        ("worker=abc", "Worker must be a whole number"),
+        ("worker=-3", "Worker must be a whole number"),
+        ("last=0", "Number of last visits must be a whole number from 1 to 20"),
+        ("last=99999999999999999999", "Number of last visits"),
+        ("months=37", "Months since a map was reviewed"),
+        ("team=1.5", "Team must be a whole number"),
+    ],
+)
 def test_bad_filters_are_400_with_a_message(client, login_as, world, query, message):
     login_as(world["manager"])
     for url in (f"/oversight/?{query}", f"/oversight/visits-due.csv?{query}"):
@@ -97,8 +100,19 @@ def read_csv(response):
     return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
 
 
-@pytest.mark.parametrize("name", ["caseloads", "unallocated", "visits-due", "seen-alone", "not-seen-alone",
-                                  "awaiting-signoff", "maps-not-reviewed", "teams"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "caseloads",
+        "unallocated",
+        "visits-due",
+        "seen-alone",
+        "not-seen-alone",
+        "awaiting-signoff",
+        "maps-not-reviewed",
+        "teams",
+    ],
+)
 def test_every_list_exports_as_csv(client, login_as, world, name):
     login_as(world["manager"])
     rows = read_csv(client.get(f"/oversight/{name}.csv"))
@@ -127,33 +141,52 @@ def test_admin_may_export_aggregates_but_not_lists_naming_children(client, login
 
 def test_allocate_from_the_dashboard_grows_the_caseload_and_reaches_the_device_scope(client, login_as, world):
     login_as(world["manager"])
-    response = client.post("/oversight/allocate", data={"child": world["waiting"].public_id,
-                                                        "worker": world["worker"].id})
+    response = client.post(
+        "/oversight/allocate", data={"child": world["waiting"].public_id, "worker": world["worker"].id}
+    )
     assert response.status_code == 303
     assert world["waiting"].public_id in worker_scope(db.session, world["worker"].id)
     loads = {row[0]: row[3] for row in read_csv(client.get("/oversight/caseloads.csv"))[1:]}
     assert loads["Wyn Worker"] == "1"
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "allocate")
-                               .order_by(AuditEvent.id.desc())).first()
+    event = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "allocate").order_by(AuditEvent.id.desc())
+    ).first()
     assert event.child_public_id == world["waiting"].public_id and event.actor_id == world["manager"].id
 
 
 def test_allocate_refuses_what_is_not_the_managers_to_give(client, login_as, world):
     login_as(world["manager"])
-    assert client.post("/oversight/allocate", data={"child": world["foreign"].public_id,
-                                                    "worker": world["worker"].id}).status_code == 404
-    assert client.post("/oversight/allocate", data={"child": world["waiting"].public_id,
-                                                    "worker": world["theirs"].id}).status_code == 400
-    assert client.post("/oversight/allocate", data={"child": world["waiting"].public_id,
-                                                    "worker": "x"}).status_code == 400
-    assert client.post("/oversight/allocate", data={"child": world["waiting"].public_id,
-                                                    "worker": world["manager"].id}).status_code == 400
+    assert (
+        client.post(
+            "/oversight/allocate", data={"child": world["foreign"].public_id, "worker": world["worker"].id}
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/oversight/allocate", data={"child": world["waiting"].public_id, "worker": world["theirs"].id}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post("/oversight/allocate", data={"child": world["waiting"].public_id, "worker": "x"}).status_code == 400
+    )
+    assert (
+        client.post(
+            "/oversight/allocate", data={"child": world["waiting"].public_id, "worker": world["manager"].id}
+        ).status_code
+        == 400
+    )
     # Already held (another manager got there first): nothing moves.
-    response = client.post("/oversight/allocate", data={"child": world["held"].public_id,
-                                                        "worker": world["worker"].id}, follow_redirects=True)
+    response = client.post(
+        "/oversight/allocate",
+        data={"child": world["held"].public_id, "worker": world["worker"].id},
+        follow_redirects=True,
+    )
     assert "already allocated to Pat Parttime; nothing changed" in response.get_data(as_text=True)
-    holder = db.session.scalar(select(Allocation.worker_id).where(Allocation.child_id == world["held"].id,
-                                                                  Allocation.ended_at.is_(None)))
+    holder = db.session.scalar(
+        select(Allocation.worker_id).where(Allocation.child_id == world["held"].id, Allocation.ended_at.is_(None))
+    )
     assert holder == world["part"].id
     assert db.session.scalar(select(User).where(User.id == world["worker"].id)).role == Role.WORKER
 
@@ -178,8 +211,12 @@ def test_query_count_does_not_grow_with_children(client, login_as, world, make_c
     def add_children(n):
         for i in range(n):
             status = list(LegalStatus)[i % 4]
-            child = make_child(world["ours"], world["worker"] if i % 3 else None, legal_status=status,
-                               cp_visit_interval_working_days=10)
+            child = make_child(
+                world["ours"],
+                world["worker"] if i % 3 else None,
+                legal_status=status,
+                cp_visit_interval_working_days=10,
+            )
             if i % 3:
                 make_visit(child, world["worker"], "2026-01-0" + str(1 + i % 9), alone=bool(i % 2))
                 make_map(child, world["worker"], "2025-01-01")

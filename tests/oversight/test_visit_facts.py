@@ -27,7 +27,8 @@ def kept(child) -> tuple:
 
 
 def test_facts_follow_a_pushed_visit_an_amendment_a_status_change_and_an_ended_allocation(
-        make_team, make_user, make_child, make_record, make_visit):
+    make_team, make_user, make_child, make_record, make_visit
+):
     team = make_team("Facts team (fictional)")
     manager, worker = make_user(Role.MANAGER, team), make_user(Role.WORKER, team, display_name="Fay Example")
     child = make_child(team, worker, legal_status=LegalStatus.CHILD_PROTECTION, cp_visit_interval_working_days=10)
@@ -36,12 +37,21 @@ def test_facts_follow_a_pushed_visit_an_amendment_a_status_change_and_an_ended_a
     visit_id = make_visit(child, worker, "2026-02-02", alone=True)
     assert kept(child)[:2] == ("2026-02-02", "2026-02-16")  # ten working days on
 
-    amended = {**statutory_visit(), "visit_type": VISIT_TYPE[child.legal_status], "visit_date": "2026-02-09",
-               "planned_date": "2026-02-09", "seen_alone_record_id": None}
+    amended = {
+        **statutory_visit(),
+        "visit_type": VISIT_TYPE[child.legal_status],
+        "visit_date": "2026-02-09",
+        "planned_date": "2026-02-09",
+        "seen_alone_record_id": None,
+    }
     amended.pop("seen_alone_record_id")
-    make_record(child, worker, {**amended, "child_seen": False,
-                                "child_not_seen_reason": "Child was at a hospital appointment"},
-                record_id=visit_id, base_revision=1)
+    make_record(
+        child,
+        worker,
+        {**amended, "child_seen": False, "child_not_seen_reason": "Child was at a hospital appointment"},
+        record_id=visit_id,
+        base_revision=1,
+    )
     assert kept(child) == (None, None, "no_seen_visit_on_record")  # the amendment says the child was not seen
     make_visit(child, worker, "2026-02-09", alone=False)
     assert kept(child)[:2] == ("2026-02-09", "2026-02-23")
@@ -86,33 +96,43 @@ def test_missing_or_stale_rows_are_filled_on_read(make_team, make_user, make_chi
     assert kept(child)[1] == "2026-02-16"
 
 
-def test_dashboard_statements_do_not_grow_with_history(client, login_as, make_team, make_user, make_child,
-                                                       make_visit, make_map):
+def test_dashboard_statements_do_not_grow_with_history(
+    client, login_as, make_team, make_user, make_child, make_visit, make_map
+):
     team = make_team()
     manager, worker = make_user(Role.MANAGER, team), make_user(Role.WORKER, team)
-    children = [make_child(team, worker, legal_status=list(LegalStatus)[i % 4], cp_visit_interval_working_days=10)
-                for i in range(4)]
+    children = [
+        make_child(team, worker, legal_status=list(LegalStatus)[i % 4], cp_visit_interval_working_days=10)
+        for i in range(4)
+    ]
     for child in children:
         make_visit(child, worker, "2025-01-06", alone=True)
     login_as(manager)
     one_visit = count_queries(client, "/oversight/")
     for child in children:
         for week in range(19):
-            make_visit(child, worker, date.fromordinal(date(2025, 1, 13).toordinal() + 7 * week).isoformat(),
-                       alone=week % 2 == 0)
+            make_visit(
+                child,
+                worker,
+                date.fromordinal(date(2025, 1, 13).toordinal() + 7 * week).isoformat(),
+                alone=week % 2 == 0,
+            )
     twenty_visits = count_queries(client, "/oversight/")
     assert one_visit == twenty_visits, (one_visit, twenty_visits)
 
 
-def test_not_seen_alone_from_kept_streak_equals_the_answer_from_records(make_team, make_user, make_child,
-                                                                        make_record, make_visit):
+def test_not_seen_alone_from_kept_streak_equals_the_answer_from_records(
+    make_team, make_user, make_child, make_record, make_visit
+):
     from tests.record_cases import not_seen_alone
 
     team = make_team()
     manager, worker = make_user(Role.MANAGER, team), make_user(Role.WORKER, team)
     child = make_child(team, worker, legal_status=LegalStatus.CHILD_IN_NEED)
-    visit_ids = [make_visit(child, worker, day, alone=alone)
-                 for day, alone in (("2026-01-05", True), ("2026-01-12", False), ("2026-01-19", None))]
+    visit_ids = [
+        make_visit(child, worker, day, alone=alone)
+        for day, alone in (("2026-01-05", True), ("2026-01-12", False), ("2026-01-19", None))
+    ]
     for visit_id in visit_ids[1:]:  # answers arriving later: "not seen alone" for the two latest visits
         make_record(child, worker, {**not_seen_alone(), "visit_id": visit_id})
     everyone = select(child_visit_facts.c.child_id)
@@ -146,13 +166,28 @@ def test_refresh_of_many_children_stays_within_parameter_limits(make_team, make_
 
     team = make_team()
     child = make_child(team, make_user(Role.WORKER, team), legal_status=LegalStatus.CHILD_IN_NEED)
-    db.session.execute(Child.__table__.insert(), [  # bulk rows, as an import would write them: no facts yet
-        {"public_id": f"00000000-0000-4000-8000-{i:012d}", "case_number": f"BULK{i}", "first_name": "Bulkchild",
-         "last_name": f"Example{i}", "date_of_birth": date(2015, 1, 1), "legal_status": "child_in_need",
-         "permanent_placement": False, "team_id": team.id, "created_at": child.created_at, "address": "",
-         "address_risk_notes": ""} for i in range(7000)])
+    db.session.execute(
+        Child.__table__.insert(),
+        [  # bulk rows, as an import would write them: no facts yet
+            {
+                "public_id": f"00000000-0000-4000-8000-{i:012d}",
+                "case_number": f"BULK{i}",
+                "first_name": "Bulkchild",
+                "last_name": f"Example{i}",
+                "date_of_birth": date(2015, 1, 1),
+                "legal_status": "child_in_need",
+                "permanent_placement": False,
+                "team_id": team.id,
+                "created_at": child.created_at,
+                "address": "",
+                "address_risk_notes": "",
+            }
+            for i in range(7000)
+        ],
+    )
     ids = list(db.session.scalars(select(Child.id)))
     visit_facts.refresh(db.session, ids)  # 7,001 children x 10 columns: more than one statement may carry
     db.session.commit()
-    assert db.session.scalar(select(child_visit_facts.c.child_id).where(
-        child_visit_facts.c.child_id == max(ids))) == max(ids)
+    assert db.session.scalar(
+        select(child_visit_facts.c.child_id).where(child_visit_facts.c.child_id == max(ids))
+    ) == max(ids)
