@@ -73,8 +73,10 @@ def _env_list(name: str, default: str) -> list[str]:
 
 # The browser vendors' push services (Chrome/Edge via FCM, Firefox, Windows/WNS, Safari/APNs). A subscription's
 # endpoint must be on one of these hosts ("*." matches any subdomain), so the server never POSTs elsewhere.
-DEFAULT_PUSH_HOSTS = ("fcm.googleapis.com,android.googleapis.com,updates.push.services.mozilla.com,"
-                      "push.services.mozilla.com,*.notify.windows.com,web.push.apple.com,*.push.apple.com")
+DEFAULT_PUSH_HOSTS = (
+    "fcm.googleapis.com,android.googleapis.com,updates.push.services.mozilla.com,"
+    "push.services.mozilla.com,*.notify.windows.com,web.push.apple.com,*.push.apple.com"
+)
 
 
 def safety_alert_settings() -> dict:
@@ -125,8 +127,7 @@ def settings_from_env(instance_path: str) -> dict:
     """Build the Flask config mapping from FIELDAPP_* variables."""
     default_db = "sqlite:///" + str(Path(instance_path) / "fieldapp.sqlite3")
     return {
-        "SECRET_KEY": os.environ.get("FIELDAPP_SECRET_KEY")
-        or load_or_create_secret(instance_path, "secret_key"),
+        "SECRET_KEY": os.environ.get("FIELDAPP_SECRET_KEY") or load_or_create_secret(instance_path, "secret_key"),
         "SQLALCHEMY_DATABASE_URI": os.environ.get("FIELDAPP_DATABASE_URL", default_db),
         # hide_parameters: a failed statement's error (and so a log line) never carries the values it wrote.
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
@@ -155,8 +156,7 @@ def settings_from_env(instance_path: str) -> dict:
         "TRUST_PROXY": _env_bool("FIELDAPP_TRUST_PROXY"),
         # Sealing key pairs (see fieldapp/crypto/sealing.py): a folder of <kid>.pem files, and optionally
         # a PEM given by environment that becomes the current key.
-        "SEALING_KEYS_DIR": os.environ.get("FIELDAPP_SEALING_KEYS_DIR")
-        or str(Path(instance_path) / "sealing-keys"),
+        "SEALING_KEYS_DIR": os.environ.get("FIELDAPP_SEALING_KEYS_DIR") or str(Path(instance_path) / "sealing-keys"),
         "SEALING_KEY_PEM": os.environ.get("FIELDAPP_SEALING_KEY_PEM"),
         # At-rest record keys ("kid:base64key,…", the first current); unset: generated into the instance folder.
         "RECORD_KEYS": os.environ.get("FIELDAPP_RECORD_KEYS"),
@@ -196,8 +196,10 @@ def _second_factor_roles(value: str) -> list[str]:
     names = [item.strip().lower() for item in value.split(",") if item.strip() and item.strip().lower() != "none"]
     unknown = [name for name in names if name not in SECOND_FACTOR_ROLE_NAMES]
     if unknown:
-        raise ValueError(f"FIELDAPP_REQUIRE_SECOND_FACTOR takes {', '.join(SECOND_FACTOR_ROLE_NAMES)} or none, "
-                         f"not {', '.join(unknown)}")
+        raise ValueError(
+            f"FIELDAPP_REQUIRE_SECOND_FACTOR takes {', '.join(SECOND_FACTOR_ROLE_NAMES)} or none, "
+            f"not {', '.join(unknown)}"
+        )
     return [SECOND_FACTOR_ROLE_NAMES[name] for name in names]
 
 
@@ -206,7 +208,8 @@ def second_factor_settings() -> dict:
     return {
         # Role values; "none" switches the requirement off (for a deployment where everyone signs in via OIDC).
         "SECOND_FACTOR_REQUIRED_ROLES": _second_factor_roles(
-            os.environ.get("FIELDAPP_REQUIRE_SECOND_FACTOR", "managers,admins")),
+            os.environ.get("FIELDAPP_REQUIRE_SECOND_FACTOR", "managers,admins")
+        ),
         # The half-signed-in state between the password and the code lasts this long.
         "SECOND_FACTOR_STEP_SECONDS": int(os.environ.get("FIELDAPP_SECOND_FACTOR_STEP_SECONDS", 300)),
         # Wrong codes allowed in one half-signed-in state before the password must be entered again.

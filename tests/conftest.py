@@ -188,12 +188,17 @@ def make_team(app):
 
 @pytest.fixture
 def make_user(app):
-    def factory(role: Role | str = Role.WORKER, team: Team | None = None, username: str | None = None,
-                **values) -> User:
+    def factory(
+        role: Role | str = Role.WORKER, team: Team | None = None, username: str | None = None, **values
+    ) -> User:
         role = Role(role)
-        user = User(username=username or f"{role.value}{next(_counter)}",
-                    display_name=values.pop("display_name", f"Test {role.value.title()} {next(_counter)}"),
-                    role=role, team=team, **values)
+        user = User(
+            username=username or f"{role.value}{next(_counter)}",
+            display_name=values.pop("display_name", f"Test {role.value.title()} {next(_counter)}"),
+            role=role,
+            team=team,
+            **values,
+        )
         user.set_password(PASSWORD)
         db.session.add(user)
         db.session.commit()
@@ -252,8 +257,15 @@ def make_record(app):
     from fieldapp.records.store import push_context
     from sync import OpStatus, PushOp, apply_push
 
-    def factory(child, author, body: dict, record_id: str | None = None, base_revision: int = 0,
-                device_id: str = "test-device", with_seen_alone: bool = True):
+    def factory(
+        child,
+        author,
+        body: dict,
+        record_id: str | None = None,
+        base_revision: int = 0,
+        device_id: str = "test-device",
+        with_seen_alone: bool = True,
+    ):
         record_id = record_id or str(uuid.uuid4())
         body = {**body, "id": record_id, "child_id": child.public_id}
         if with_seen_alone and base_revision == 0 and body.get("seen_alone_record_id"):
@@ -263,9 +275,17 @@ def make_record(app):
 
             note = factory(child, author, {**seen_alone(), "visit_id": record_id}, device_id=device_id)
             body["seen_alone_record_id"] = note.record_id
-        op = PushOp(op_id=str(uuid.uuid4()), record_id=record_id, record_type=body["record_type"],
-                    schema_version=body["schema_version"], device_id=device_id, device_seq=next(_counter),
-                    base_revision=base_revision, child_id=child.public_id, body=body)
+        op = PushOp(
+            op_id=str(uuid.uuid4()),
+            record_id=record_id,
+            record_type=body["record_type"],
+            schema_version=body["schema_version"],
+            device_id=device_id,
+            device_seq=next(_counter),
+            base_revision=base_revision,
+            child_id=child.public_id,
+            body=body,
+        )
         [result] = apply_push(db.session, [op], push_context(author.id, device_id, datetime.now(UTC)))
         db.session.commit()
         assert result.status != OpStatus.REJECTED, result
@@ -278,8 +298,11 @@ def use_registered_device(client) -> str:
     """Register a device for the signed-in worker and send its id on every later request of `client`,
     as the app does (workers' data calls need a live registered device)."""
     device_id = str(uuid.uuid4())
-    response = client.post("/api/devices", json={"id": device_id, "name": "Test tablet (fictional)"},
-                           headers={"X-Fieldapp-Device": device_id})
+    response = client.post(
+        "/api/devices",
+        json={"id": device_id, "name": "Test tablet (fictional)"},
+        headers={"X-Fieldapp-Device": device_id},
+    )
     assert response.status_code == 201, response.get_data(as_text=True)
     client.environ_base["HTTP_X_FIELDAPP_DEVICE"] = device_id
     return device_id
