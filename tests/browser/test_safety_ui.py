@@ -8,9 +8,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
 
 from fieldapp.extensions import db
-from fieldapp.models import Role, SafetyAlert, Team, User
+from fieldapp.models import Role, SafetyAlert, SafetyProfile, Team, User
 from fieldapp.safety import sessions
 from tests.conftest import PASSWORD
 
@@ -129,3 +130,27 @@ def test_panic_needs_a_three_second_hold_and_can_be_cancelled(live_server, conte
     with live_server.app.app_context():
         # One panic, and the news to the worker that it reached the managers (safety/news.py).
         assert sorted(a.kind.value for a in db.session.scalars(select(SafetyAlert))) == ["panic", "worker_update"]
+
+
+def test_a_worker_changes_pins_already_set_from_the_page_with_their_password(live_server, context, page):
+    """Changing PINs needs the account password (so whoever holds an unlocked tablet cannot learn a new duress
+    PIN); the page must ask for it, or a worker can never change their PINs at all."""
+    ids = make_people(live_server.app)  # the worker's PINs are already set: 2468 / 1357
+    sign_in(page, live_server, "b.worker", "/safety")
+    page.wait_for_selector("#start:not([hidden])")
+    page.locator("details", has=page.locator("#pins-form")).locator("summary").click()
+    expect(page.locator("#pins-password")).to_be_visible()
+    page.fill("#pin-checkout", "1122")
+    page.fill("#pin-duress", "3344")
+    page.fill("#pins-password", "not the password")
+    page.click("#pins-form [type=submit]")
+    expect(page.locator("#pins-status")).to_contain_text("password")
+    page.fill("#pins-password", PASSWORD)
+    page.click("#pins-form [type=submit]")
+    expect(page.locator("#pins-status")).to_contain_text("saved")
+    assert page.input_value("#pins-password") == ""  # not left on the page
+    no_serious_violations(page)
+    with live_server.app.app_context():
+        profile = db.session.get(SafetyProfile, ids["b.worker"])
+        assert check_password_hash(profile.checkout_pin_hash, "1122")
+        assert check_password_hash(profile.duress_pin_hash, "3344")

@@ -136,6 +136,9 @@ async function refresh() {
     show($("signed-out"), false);
     show($("online-tools"), true);
     show($("checkout-pin-field"), answer.data.me.has_pins);
+    // Changing PINs already set needs the account password: whoever holds an unlocked tablet must not be able to
+    // choose a new duress PIN.
+    show($("pins-password-field"), answer.data.me.has_pins);
     fillChildren(answer.data.children);
     renderUpdates(answer.data.updates);
     await keep(answer.data);
@@ -221,9 +224,11 @@ async function checkOut(event) {
 
 async function savePins(event) {
   event.preventDefault();
-  const answer = await api("POST", "/api/safety/pins",
-    { checkout_pin: $("pin-checkout").value, duress_pin: $("pin-duress").value });
-  $("pins-status").textContent = answer.ok ? answer.data.message : answer.data.message;
+  const changing = !$("pins-password-field").hidden;
+  const answer = await api("POST", "/api/safety/pins", { checkout_pin: $("pin-checkout").value,
+    duress_pin: $("pin-duress").value, ...(changing ? { password: $("pins-password").value } : {}) });
+  $("pins-status").textContent = answer.data.message;
+  $("pins-password").value = ""; // never left on the page, right or wrong
   if (answer.ok) { $("pin-checkout").value = ""; $("pin-duress").value = ""; refresh(); }
 }
 
