@@ -60,7 +60,7 @@ def test_seen_alone_record_must_exist_and_point_back_to_its_visit():
 def test_definitions_use_only_keywords_the_browser_validator_understands():
     source = (Path(__file__).parent.parent / "fieldapp/static/js/schema-validate.js").read_text()
     listed = re.search(r"SUPPORTED_KEYWORDS = \[(.*?)\];", source, re.S).group(1)
-    supported = set(re.findall(r"'([^']+)'", listed))
+    supported = set(re.findall(r"""["']([^"']+)["']""", listed))
     used = set()
 
     def walk(schema):

@@ -110,7 +110,7 @@ def test_sign_in_with_a_valid_code(client, make_user):
     response = code_step(client, pyotp.TOTP(secret).now())
     assert response.status_code == 302 and response.headers["Location"] == "/app"
     assert signed_in(client)
-    assert events("login")[-1].detail == "factor=totp"
+    assert events("login")[-1].detail == "method=password factor=totp"
 
 
 def test_a_code_from_the_next_step_works_but_one_from_two_steps_away_does_not(client, make_user):
@@ -170,7 +170,7 @@ def test_a_recovery_code_works_once(client, make_user):
     password_step(client, worker)
     response = code_step(client, codes[3].upper().replace("-", " "))  # typed loosely: still the same code
     assert response.status_code == 302 and signed_in(client)
-    assert events("login")[-1].detail == "factor=recovery"
+    assert events("login")[-1].detail == "method=password factor=recovery"
     client.post("/logout")
     password_step(client, worker)
     again = code_step(client, codes[3])

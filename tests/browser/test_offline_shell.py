@@ -35,7 +35,7 @@ def test_app_reloads_offline_and_with_the_server_stopped(shell_server, context, 
     visible(page, "#screen-home")
     assert page.text_content("#status-network") == "Offline"
     assert CHILD_MARKER in page.text_content("#caseload-list")
-    assert "Offline note" in page.text_content("#drafts-list")
+    expect(page.locator("#drafts-list")).to_contain_text("Offline note")
 
     context.set_offline(False)
     shell_server.server.shutdown()
@@ -43,7 +43,7 @@ def test_app_reloads_offline_and_with_the_server_stopped(shell_server, context, 
     page.goto(shell_server.url + "/app")
     unlock(page)
     visible(page, "#screen-home")
-    assert "Offline note" in page.text_content("#drafts-list")
+    expect(page.locator("#drafts-list")).to_contain_text("Offline note")
     # A server page visited with the server gone falls back to the shell, never to a cached server page.
     page.goto(shell_server.url + "/caseload")
     visible(page, "#screen-unlock")
@@ -63,7 +63,7 @@ def test_pin_unlocks_offline_and_a_right_pin_resets_the_count(shell_server, cont
     unlock(page)
     visible(page, "#screen-home")
     assert page.text_content("#status-vault") == "Unlocked"
-    assert "Kept note" in page.text_content("#drafts-list")
+    expect(page.locator("#drafts-list")).to_contain_text("Kept note")
     # The count starts again after a right PIN: four more wrong ones still do not wipe.
     page.click("#lock-button")
     for attempts_left in (4, 3, 2, 1):
@@ -144,7 +144,7 @@ def test_markers_never_reach_device_storage_in_plaintext(shell_server, page):
     ]
     save_note(page, "MARKER-DRAFT-TITLE", "MARKER-DRAFT-BODY said in the child's own words")
     seal_visit(page, "To be sealed", "MARKER-SEALED-BODY")
-    assert "MARKER-DRAFT-TITLE" in page.text_content("#drafts-list")  # the data is really there, decrypted
+    expect(page.locator("#drafts-list")).to_contain_text("MARKER-DRAFT-TITLE")  # the data is really there, decrypted
     page.evaluate("localStorage.setItem('canary', 'MARKER-CANARY')")
 
     dump = dump_device_storage(page)
@@ -213,8 +213,8 @@ def test_new_service_worker_version_activates_without_losing_drafts_or_outbox(sh
     page.click("#update-button")
     unlock(page)
     visible(page, "#screen-home")
-    assert "Survives the update" in page.text_content("#drafts-list")
-    assert page.locator("#outbox-list li").count() == 2
+    expect(page.locator("#drafts-list")).to_contain_text("Survives the update")
+    expect(page.locator("#outbox-list li")).to_have_count(2)
     expect(page.locator("#status-unsynced")).to_have_text("2 unsynced")
     caches_now = page.evaluate("caches.keys()")
     assert "fieldapp-static-9.9.9-next" in caches_now and "someone-elses-cache" in caches_now

@@ -121,7 +121,7 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
     visible(page, "#screen-record")  # straight back into the visit
     page.click("#record-back")
     visible(page, "#screen-home")
-    assert "MARKER-LOCATION" in page.text_content("#drafts-list")
+    expect(page.locator("#drafts-list")).to_contain_text("MARKER-LOCATION")
     page.click("#drafts-list button:has-text('Continue')")
     visible(page, "#screen-record")
     show_record(page, "Signs of Safety map")
@@ -143,7 +143,7 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
     page.wait_for_selector("#outbox-list li >> nth=4")
     expect(page.locator("#status-unsynced")).to_have_text("5 unsynced")
     assert idb_rows(page, "drafts") == []
-    assert "No drafts" in page.text_content("#drafts-list")
+    expect(page.locator("#drafts-list")).to_contain_text("No drafts")
 
     keyring = SealingKeyring.load(shell_server.app.config["SEALING_KEYS_DIR"])
     ops = [json.loads(unseal(row["envelope"], keyring)) for row in idb_rows(page, "outbox")]

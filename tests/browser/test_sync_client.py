@@ -12,6 +12,7 @@ import uuid
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from fieldapp.cases.services import allocate
@@ -215,7 +216,7 @@ def test_a_reassigned_child_leaves_the_device_on_the_next_sync(shell_server, pag
     assert CHILD_MARKER not in storage and child_id not in storage
     [draft] = page.evaluate("async () => (await import('/static/js/store.js')).listDrafts()")
     assert draft["draft"]["childReassigned"] is True  # kept, marked — never deleted silently
-    assert "Child reassigned" in page.text_content("#drafts-list")
+    expect(page.locator("#drafts-list")).to_contain_text("Child reassigned")
 
 
 def test_503_and_a_dropped_connection_mid_push_lose_and_duplicate_nothing(shell_server, context, page):  # noqa: F811

@@ -34,7 +34,7 @@ def long_case(app, client, make_team, make_user, make_child, make_record):
             "planned_date": days_ago(when),
             "observations": label,
         }
-        stored[label] = make_record(child, worker, visit).record_id
+        stored[label] = make_record(child, worker, visit, with_seen_alone=False).record_id  # its own note, below
         stored[f"seen alone at {label}"] = make_record(
             child, worker, {**seen_alone(), "visit_id": stored[label], "where_seen": f"seen alone at {label}"}
         ).record_id
