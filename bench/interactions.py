@@ -33,6 +33,7 @@ from datetime import date
 from io import BytesIO
 from pathlib import Path
 
+from chromium import CHROMIUM, CHROMIUM_ARGS  # bench/chromium.py, a sibling module like the next
 from interactions_flows import (  # a sibling module: bench/ is on sys.path when this runs as a script
     ANCHORS,
     COUNT_CLICKS,
@@ -52,19 +53,6 @@ from interactions_flows import (  # a sibling module: bench/ is on sys.path when
 REPO = Path(__file__).resolve().parent.parent
 PIN = "482915"
 PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway user in a temporary store)
-CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
 
 
 # ---- the app under test (imported from --app-root, so BEFORE really is the old code) ---------------------------

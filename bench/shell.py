@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (bench/chromium.py, beside this script)
 from werkzeug.serving import make_server  # noqa: E402
 
 from fieldapp import create_app  # noqa: E402
@@ -37,19 +38,6 @@ from fieldapp.shell.first_load import first_load  # noqa: E402
 GOAL_KB = 40
 PIN = "482915"
 PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway user in a temporary store)
-CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
 
 
 def build_app(folder: Path):
