@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
@@ -137,7 +138,7 @@ def finish_visit(page):
 def test_map_continues_latest_with_every_pair_marked_until_confirmed_edited_or_removed(with_history, page):
     server = with_history
     start_visit(page)
-    assert f"continues the map of {EARLIER_TEXT}" in page.text_content("#record-map-note")
+    expect(page.locator("#record-map-note")).to_contain_text(f"continues the map of {EARLIER_TEXT}")
     page.click("#record-add button:has-text('Add Signs of Safety map')")
     show_record(page, "Signs of Safety map")
     assert page.input_value("#rf-sos_map-harm_statements-0-statement").startswith("Police called twice")

@@ -5,6 +5,7 @@ long listed for attention, never deleted."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from tests.browser.shell_fixtures import (
@@ -159,7 +160,7 @@ def test_drafts_older_than_the_configured_age_are_listed_never_deleted(shell_ser
     back_home(page)
     page.wait_for_selector("#stale-list li")
     assert page.locator("#stale-list li").count() == 1
-    assert "more than 3 days" in page.text_content("#stale-hint")
+    expect(page.locator("#stale-hint")).to_contain_text("more than 3 days")
     assert_accessible(page, "stale drafts")
     page.reload()
     unlock(page)

@@ -34,7 +34,7 @@ def test_app_reloads_offline_and_with_the_server_stopped(shell_server, context, 
     unlock(page)
     visible(page, "#screen-home")
     assert page.text_content("#status-network") == "Offline"
-    assert CHILD_MARKER in page.text_content("#caseload-list")
+    expect(page.locator("#caseload-list")).to_contain_text(CHILD_MARKER)
     expect(page.locator("#drafts-list")).to_contain_text("Offline note")
 
     context.set_offline(False)
@@ -83,14 +83,14 @@ def test_five_wrong_pins_wipe_readable_data_and_say_why(shell_server, context, p
         unlock(page, "999990")
         page.wait_for_selector("#unlock-button:not([disabled])", state="attached")
     visible(page, "#screen-wiped")
-    assert "5 wrong PINs" in page.text_content("#wiped-reason")
-    assert "4 sealed items are waiting to be delivered" in page.text_content("#wiped-sealed")
+    expect(page.locator("#wiped-reason")).to_contain_text("5 wrong PINs")
+    expect(page.locator("#wiped-sealed")).to_contain_text("4 sealed items are waiting to be delivered")
     assert idb_rows(page, "drafts") == [] and idb_rows(page, "records") == []
     assert [row["id"] for row in idb_rows(page, "meta")] == ["wipe-notice"]
     assert len(idb_rows(page, "outbox")) == 4  # sealed: unreadable here, still the worker's work
     page.reload()
     visible(page, "#screen-wiped")
-    assert "5 wrong PINs" in page.text_content("#wiped-reason")
+    expect(page.locator("#wiped-reason")).to_contain_text("5 wrong PINs")
 
 
 def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
@@ -103,7 +103,7 @@ def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
     page.fill("#rf-visit-location", "Half-typed note")
     visible(page, "#screen-unlock", timeout=8000)
     assert page.text_content("#status-vault") == "Locked"
-    assert "Locked after a while" in page.text_content("#unlock-error")
+    expect(page.locator("#unlock-error")).to_contain_text("Locked after a while")
     html = page.content()
     assert CHILD_MARKER not in html and "Half-typed note" not in html
     error = page.evaluate("""() => import('/static/js/store.js').then((store) => store.listDrafts())
@@ -238,7 +238,7 @@ def test_revoked_device_wipes_on_next_contact_and_keeps_sealed_items(shell_serve
 
     page.reload()  # online: the app asks the server about this device before anything is unlocked
     visible(page, "#screen-wiped")
-    assert "revoked" in page.text_content("#wiped-reason")
+    expect(page.locator("#wiped-reason")).to_contain_text("revoked")
     # The two finalized records, and the readable draft's two records sealed for the server before the wipe.
     assert (
         "This device was revoked: 4 sealed items are waiting to be delivered; they cannot be read on this device"

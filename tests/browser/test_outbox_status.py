@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldapp.cases.services import allocate
 from fieldapp.extensions import db
@@ -62,7 +63,7 @@ def test_caseload_most_urgent_first_and_search_works_offline(caseload_server, co
     page.fill("#caseload-search", "bram")
     page.wait_for_function("document.querySelectorAll('#caseload-list li').length === 1")
     assert card_names(page) == ["Bramble"]
-    assert "1 of 3 children match" in page.text_content("#caseload-summary")
+    expect(page.locator("#caseload-summary")).to_contain_text("1 of 3 children match")
     page.fill("#caseload-search", "SHELL-clover")
     page.wait_for_function("document.querySelectorAll('#caseload-list li').length === 1")
     assert card_names(page) == ["Clover"]
@@ -74,11 +75,11 @@ def test_caseload_most_urgent_first_and_search_works_offline(caseload_server, co
 def test_strip_outbox_by_child_and_type_sent_history_and_card(shell_server, page):
     enrol(page, shell_server)
     assert page.is_visible("#status-strip")
-    assert "Nothing waiting to send" in page.text_content("#strip-waiting")
-    assert "Statutory visit overdue" in page.text_content("#caseload-list")
+    expect(page.locator("#strip-waiting")).to_contain_text("Nothing waiting to send")
+    expect(page.locator("#caseload-list")).to_contain_text("Statutory visit overdue")
     seal_visit(page, "Outbox visit", "MARKER-OUTBOX-BODY")
     page.wait_for_selector("#strip-waiting:has-text('2 waiting to send')")
-    assert "Saved on this device" in page.text_content("#strip-saved")
+    expect(page.locator("#strip-saved")).to_contain_text("Saved on this device")
     titles = page.locator("#outbox-list .item-title").all_inner_texts()
     assert titles == [f"{CHILD_MARKER} Example · Visit", f"{CHILD_MARKER} Example · Seen alone"]
     # The card says at once that the child was seen, before the server has the visit.

@@ -104,7 +104,7 @@ def fill_houses(page):
 def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(shell_server, context, page):
     page.set_viewport_size(VIEWPORTS["tablet"])
     enrol(page, shell_server)
-    assert "Statutory visit overdue: no seen visit on record" in page.text_content("#caseload-list")
+    expect(page.locator("#caseload-list")).to_contain_text("Statutory visit overdue: no seen visit on record")
     context.set_offline(True)
     start_visit(page)
     assert_accessible(page, "visit form")
@@ -185,7 +185,7 @@ def test_every_record_form_is_accessible_and_fits(shell_server, context, page, v
         add_record(page, label)
     page.click("#record-finalize")  # nothing filled in: every record shows its problems
     page.wait_for_selector("#record-error:has-text('Visit has')")
-    assert "Seen alone has" in page.text_content("#record-error")
+    expect(page.locator("#record-error")).to_contain_text("Seen alone has")
     for label in ["Visit", "Seen alone", "Signs of Safety map", "Safety-scale ratings", "Three Houses"]:
         show_record(page, label)
         for button in panel(page).locator(".group-add").all():

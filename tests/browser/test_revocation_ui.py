@@ -15,6 +15,7 @@ import uuid
 import zlib
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
@@ -88,7 +89,7 @@ def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a
     assert "0 finalized records waiting to be delivered" in detail
     assert "records pulled from the server" in detail and "your caseload" in detail and "PIN key" in detail
     assert "could not" not in detail and "lost" not in detail
-    assert "2 sealed items are waiting to be delivered" in page.text_content("#wiped-sealed")
+    expect(page.locator("#wiped-sealed")).to_contain_text("2 sealed items are waiting to be delivered")
     assert_accessible(page, "wipe screen")
     assert idb_rows(page, "drafts") == [] and idb_rows(page, "records") == []
     outbox = idb_rows(page, "outbox")
@@ -221,7 +222,7 @@ def test_revoked_while_typing_the_words_on_screen_are_sealed_before_the_wipe(she
         db.session.commit()
     page.evaluate("window.dispatchEvent(new Event('online'))")  # the next contact meets the 410
     visible(page, "#screen-wiped")
-    assert "2 unfinished drafts sealed for the server" in page.text_content("#wiped-detail")
+    expect(page.locator("#wiped-detail")).to_contain_text("2 unfinished drafts sealed for the server")
     assert MARKER not in json.dumps(dump_device_storage(page))
     assert page.locator("#record-forms *").count() == 0
     # Only the server can open them, and they hold the very words on screen at the 410.
