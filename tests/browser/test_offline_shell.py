@@ -256,7 +256,7 @@ def test_expired_session_is_renewed_in_place_without_losing_typing(shell_server,
     context.clear_cookies()
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_selector("#reauth-dialog[open]")
-    assert page.input_value("#reauth-username") == "shell.worker"
+    expect(page.locator("#reauth-username")).to_have_value("shell.worker")  # filled from the vault a moment later
     page.fill("#reauth-password", "wrong password")
     page.click("#reauth-submit")
     page.wait_for_selector("#reauth-error:has-text('do not match')")
