@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, and_, event, func, inspect, or_, select
+from sqlalchemy import Connection, and_, case, event, func, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -34,15 +34,49 @@ def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
 
 
 def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
+    # The counting is done in SQL: the push calls this for every batch, and pulling each child's whole
+    # visit history into Python made the facts most of a push's cost, growing with the child's history.
+    facts_of = _seen_visit_aggregates(ids)
+    rows = session.execute(
+        select(
+            Child.id.label("child"),
+            *(getattr(Child, name) for name in _INPUTS),
+            facts_of.c.seen_visits,
+            facts_of.c.last_seen_on,
+            facts_of.c.not_alone_streak,
+        )
+        .outerjoin(facts_of, facts_of.c.child_id == Child.id)
+        .where(Child.id.in_(ids))
+    ).all()
+    values = [_row(row) for row in rows]
+    if values:
+        dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+        session.execute(_UPSERT[dialect.name == "postgresql"], values)
+
+
+def _upsert(dialect_insert):
+    # One statement text whatever the number of children (a multi-row VALUES was compiled afresh per push).
+    statement = dialect_insert(facts)
+    columns = [column.name for column in facts.c if column.name != "child_id"]
+    return statement.on_conflict_do_update(
+        index_elements=[facts.c.child_id], set_={name: statement.excluded[name] for name in columns}
+    )
+
+
+_UPSERT = {True: _upsert(postgresql.insert), False: _upsert(sqlite.insert)}
+
+
+def _seen_visit_aggregates(ids: list[int]):
+    """Per child: seen visits, the latest one's date, and how many of the latest in a row have no "alone" yes."""
     visit, answer = records.alias("visit"), records.alias("answer")
-    # Each seen visit with its seen-alone answer (1/0/None; a visit with two answers counts as alone if any).
+    # Each seen visit with its seen-alone answer (1 if any answer says alone, else 0).
     seen = (
         select(
             visit.c.child_id,
             visit.c.id,
             visit.c.occurred_on,
             visit.c.created_at,
-            func.max(answer.c.seen_alone).label("alone"),
+            func.max(case((answer.c.seen_alone == 1, 1), else_=0)).label("alone"),
         )
         .select_from(visit)
         .outerjoin(
@@ -57,41 +91,30 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
         .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at)
         .subquery()
     )
-    rows = session.execute(
+    # Latest first as the oversight list orders them (date, then arrival, then id); "alone so far" stays 0
+    # until the first visit with a yes, so the streak is the number of rows where it is still 0.
+    latest_first = [func.coalesce(seen.c.occurred_on, "").desc(), seen.c.created_at.desc(), seen.c.id.asc()]
+    ranked = select(
+        seen.c.child_id,
+        seen.c.occurred_on,
+        func.max(seen.c.alone)
+        .over(partition_by=seen.c.child_id, order_by=latest_first, rows=(None, 0))
+        .label("alone_so_far"),
+    ).subquery()
+    return (
         select(
-            Child.id.label("child"),
-            *(getattr(Child, name) for name in _INPUTS),
-            seen.c.id,
-            seen.c.occurred_on,
-            seen.c.created_at,
-            seen.c.alone,
+            ranked.c.child_id,
+            func.count().label("seen_visits"),
+            func.max(ranked.c.occurred_on).label("last_seen_on"),
+            func.sum(case((ranked.c.alone_so_far == 0, 1), else_=0)).label("not_alone_streak"),
         )
-        .outerjoin(seen, seen.c.child_id == Child.id)
-        .where(Child.id.in_(ids))
-    ).all()
-    per_child: dict[int, tuple] = {}
-    for row in rows:
-        child, child_visits = per_child.setdefault(row.child, (row, []))
-        if row.id is not None:
-            child_visits.append(row)
-    values = [_row(child, child_visits) for child, child_visits in per_child.values()]
-    if values:
-        dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-        insert = (postgresql if dialect.name == "postgresql" else sqlite).insert(facts)
-        statement = insert.values(values)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[facts.c.child_id],
-                set_={name: statement.excluded[name] for name in values[0] if name != "child_id"},
-            )
-        )
+        .group_by(ranked.c.child_id)
+        .subquery()
+    )
 
 
-def _row(child, child_visits: list) -> dict:
-    # Latest first as the oversight list orders them: date, then arrival, then id (stable sorts, last key first).
-    child_visits.sort(key=lambda v: v.id)
-    child_visits.sort(key=lambda v: (v.occurred_on or "", v.created_at), reverse=True)
-    last = child_visits[0].occurred_on if child_visits else None
+def _row(child) -> dict:
+    last = child.last_seen_on
     seen = date.fromisoformat(last) if last else None
     # The due date does not depend on today (only "overdue" does, which readers decide): count every seen visit.
     due = next_visit_due(child, [seen] if seen else [], date.max)
@@ -100,8 +123,8 @@ def _row(child, child_visits: list) -> dict:
         "last_seen_on": last,
         "due_on": due.due_date.isoformat() if due.due_date else None,
         "due_rule": due.rule_id,
-        "seen_visits": len(child_visits),
-        "not_alone_streak": next((i for i, v in enumerate(child_visits) if v.alone == 1), len(child_visits)),
+        "seen_visits": child.seen_visits or 0,
+        "not_alone_streak": child.not_alone_streak or 0,
         "legal_status": getattr(child.legal_status, "value", child.legal_status),
         **{name: getattr(child, name) for name in _INPUTS[1:]},
     }
