@@ -19,6 +19,7 @@ import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, g, request
+from sqlalchemy import inspect
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # What a proxy may hand us (nginx's $request_id is 32 hex digits); anything else is replaced by our own id.
@@ -136,9 +137,12 @@ def init_request_ids(app: Flask) -> None:
 
 
 def _user_id() -> int | None:
-    from flask_login import current_user
-
-    try:
-        return current_user.id if current_user.is_authenticated else None
-    except Exception:  # noqa: BLE001  (a broken session must not break the access line)
+    # The user Flask-Login loaded for this request, by identity only: after the view's commit its attributes are
+    # expired, and reading `current_user.id` would cost every request a second SELECT of the user just for this line.
+    user = g.get("_login_user")
+    if user is None or getattr(user, "is_anonymous", True):
         return None
+    identity = inspect(user, raiseerr=False)
+    if identity is None or identity.identity is None:
+        return None
+    return identity.identity[0]

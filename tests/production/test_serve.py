@@ -97,6 +97,9 @@ def test_every_response_has_a_request_id_that_the_audit_trail_and_the_log_carry(
     assert actions == ["view_child"]
     [line] = [line for line in served.json_lines() if line.get("request_id") == request_id]
     assert line["route"] == "/children/<public_id>" and line["status"] == 200
+    with sqlite3.connect(served.database) as connection:
+        [(manager_id,)] = connection.execute("SELECT id FROM users WHERE username = 'demo.manager'")
+    assert line["user_id"] == manager_id  # who asked, known without reading the user again after the commit
     # A refused request (no CSRF token) still gets an id; an id offered by a client is not trusted without a proxy.
     refused = requests.post(f"{served.url}/logout", headers={"X-Request-Id": "client-chosen-id-123"}, timeout=60)
     assert refused.status_code == 400 and len(refused.headers["X-Request-Id"]) == 32
