@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 from .changes import stamp_changes
 from .crypto import BodyCipher
 from .protocol import FieldError, OpResult, OpStatus, PushOp
-from .revisions import apply_one, precheck, rejected
+from .revisions import apply_one, first_revision_rows, precheck, rejected
 from .sql import insert_rows, key_in
-from .states import ConflictState, ReviewState, RevisionKind
 from .tables import record_revisions, records, sync_counter, sync_ops
 
 Validator = Callable[[PushOp], list[FieldError]]  # schema (and any other) errors of an op's body
@@ -165,41 +164,10 @@ def _store_quickly(session, ops, hashes, quick, results, ctx, changed) -> bool:
                 received_at=ctx.now,
             )
         )
-        if result.status != OpStatus.APPLIED:
-            continue
-        # Encoded and encrypted once: the record and its first revision hold the same ciphertext (same
-        # row context "<id>:1", so each decrypts where it stands and nowhere else).
-        key_id, blob = ctx.cipher.encrypt_bytes(op.encoded_body, f"{op.record_id}:1")
-        record_rows.append(
-            dict(
-                id=op.record_id,
-                child_id=ctx.allowed_children[op.child_id],
-                record_type=op.record_type,
-                schema_version=op.schema_version,
-                revision=1,
-                author_id=ctx.author_id,
-                created_at=ctx.now,
-                updated_at=ctx.now,
-                conflict_state=ConflictState.NONE,
-                review_state=ReviewState.SUBMITTED,
-                body_key_id=key_id,
-                body=blob,
-                **{"occurred_on": None, "child_seen": None, **ctx.facts(op.record_type, op.body)},
-            )
-        )
-        revision_rows.append(
-            dict(
-                record_id=op.record_id,
-                revision=1,
-                kind=RevisionKind.DEVICE,
-                author_id=ctx.author_id,
-                device_id=op.device_id,
-                op_id=op.op_id,
-                created_at=ctx.now,
-                body_key_id=key_id,
-                body=blob,
-            )
-        )
+        if result.status == OpStatus.APPLIED:
+            record, revision = first_revision_rows(op, ctx)
+            record_rows.append(record)
+            revision_rows.append(revision)
     savepoint = session.begin_nested()
     try:
         insert_rows(session, (records, record_rows), (record_revisions, revision_rows), (sync_ops, op_rows))

@@ -58,26 +58,35 @@ def apply_one(session: Session, op: PushOp, ctx) -> OpResult:
 
 
 def create(session: Session, op: PushOp, ctx) -> OpResult:
-    key_id, blob = ctx.cipher.encrypt_bytes(op.encoded_body, f"{op.record_id}:1")
-    session.execute(
-        insert(records).values(
-            id=op.record_id,
-            child_id=ctx.allowed_children[op.child_id],
-            record_type=op.record_type,
-            schema_version=op.schema_version,
-            revision=1,
-            author_id=ctx.author_id,
-            created_at=ctx.now,
-            updated_at=ctx.now,
-            conflict_state=ConflictState.NONE,
-            review_state=ReviewState.SUBMITTED,
-            body_key_id=key_id,
-            body=blob,
-            **ctx.facts(op.record_type, op.body),
-        )
-    )
-    keep_revision(session, op, ctx, 1, (key_id, blob), RevisionKind.DEVICE)
+    record, revision = first_revision_rows(op, ctx)
+    session.execute(insert(records).values(**record))
+    session.execute(insert(record_revisions).values(**revision))
     return OpResult(op_id=op.op_id, status=OpStatus.APPLIED, record_id=op.record_id, revision=1)
+
+
+def first_revision_rows(op: PushOp, ctx) -> tuple[dict, dict]:
+    """The `records` row of a new record and its first `record_revisions` row (also the push's fast path).
+
+    Encoded and encrypted once: both rows hold the same ciphertext (same row context "<id>:1", so each
+    decrypts where it stands and nowhere else). Every row has the same keys, as a multi-row insert needs.
+    """
+    sealed = ctx.cipher.encrypt_bytes(op.encoded_body, f"{op.record_id}:1")
+    record = dict(
+        id=op.record_id,
+        child_id=ctx.allowed_children[op.child_id],
+        record_type=op.record_type,
+        schema_version=op.schema_version,
+        revision=1,
+        author_id=ctx.author_id,
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        conflict_state=ConflictState.NONE,
+        review_state=ReviewState.SUBMITTED,
+        body_key_id=sealed[0],
+        body=sealed[1],
+        **{"occurred_on": None, "child_seen": None, **ctx.facts(op.record_type, op.body)},
+    )
+    return record, revision_row(op, ctx, 1, sealed, RevisionKind.DEVICE)
 
 
 def _next_revision(session, op, ctx, current, body, status, kind, conflict_state=None) -> OpResult:
@@ -174,20 +183,22 @@ def _hold_conflict(session, op, ctx, server_revision, kind, fields, result_revis
 
 
 def keep_revision(session, op, ctx, revision, sealed: tuple[str, bytes], kind) -> None:
+    session.execute(insert(record_revisions).values(**revision_row(op, ctx, revision, sealed, kind)))
+
+
+def revision_row(op, ctx, revision, sealed: tuple[str, bytes], kind) -> dict:
     """The revision row holds the same ciphertext as the record row it was written with (same context)."""
     key_id, blob = sealed
-    session.execute(
-        insert(record_revisions).values(
-            record_id=op.record_id,
-            revision=revision,
-            kind=kind,
-            author_id=ctx.author_id,
-            device_id=op.device_id,
-            op_id=op.op_id,
-            created_at=ctx.now,
-            body_key_id=key_id,
-            body=blob,
-        )
+    return dict(
+        record_id=op.record_id,
+        revision=revision,
+        kind=kind,
+        author_id=ctx.author_id,
+        device_id=op.device_id,
+        op_id=op.op_id,
+        created_at=ctx.now,
+        body_key_id=key_id,
+        body=blob,
     )
 
 
