@@ -294,15 +294,19 @@ def make_record(app):
     return factory
 
 
+def register_device(client, name: str = "Test tablet (fictional)") -> str:
+    """Register a new device for the signed-in worker; its id (sent by the caller where a call needs it)."""
+    device_id = str(uuid.uuid4())
+    response = client.post(
+        "/api/devices", json={"id": device_id, "name": name}, headers={"X-Fieldapp-Device": device_id}
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)[:300]
+    return device_id
+
+
 def use_registered_device(client) -> str:
     """Register a device for the signed-in worker and send its id on every later request of `client`,
     as the app does (workers' data calls need a live registered device)."""
-    device_id = str(uuid.uuid4())
-    response = client.post(
-        "/api/devices",
-        json={"id": device_id, "name": "Test tablet (fictional)"},
-        headers={"X-Fieldapp-Device": device_id},
-    )
-    assert response.status_code == 201, response.get_data(as_text=True)
+    device_id = register_device(client)
     client.environ_base["HTTP_X_FIELDAPP_DEVICE"] = device_id
     return device_id

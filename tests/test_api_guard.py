@@ -16,7 +16,7 @@ from fieldapp.api.guards import DEVICE_NOT_NEEDED, SIGNED_OUT_ENDPOINTS, device_
 from fieldapp.devices.services import revoke_device
 from fieldapp.extensions import db
 from fieldapp.models import Device, Role
-from tests.conftest import login
+from tests.conftest import login, register_device
 
 HEADER = "X-Fieldapp-Device"
 
@@ -38,13 +38,6 @@ def call(client, method, url, device=None):
     return client.open(url, method=method, json={} if method != "GET" else None, headers=headers)
 
 
-def register(client) -> str:
-    device_id = str(uuid.uuid4())
-    response = client.post("/api/devices", json={"id": device_id, "name": "Tablet"}, headers={HEADER: device_id})
-    assert response.status_code == 201
-    return device_id
-
-
 @pytest.fixture
 def worker(make_team, make_user):
     return make_user(Role.WORKER, make_team())
@@ -58,7 +51,7 @@ def test_one_blueprint_owns_every_api_rule(app):
 
 def test_every_api_rule_refuses_a_revoked_device_even_without_a_session(app, client, worker):
     login(client, worker)
-    device_id = register(client)
+    device_id = register_device(client)
     revoke_device(db.session.get(Device, device_id), by=worker)
     db.session.commit()
     client.post("/logout")
@@ -93,7 +86,7 @@ def test_every_api_rule_refuses_a_session_that_has_ended(app, client, worker):
 
 def test_data_endpoints_refuse_a_worker_without_a_live_registered_device(app, client, worker, make_user):
     login(client, worker)
-    own = register(client)
+    own = register_device(client)
     other_worker = make_user(Role.WORKER, worker.team)
     other = str(uuid.uuid4())
     db.session.add(Device(id=other, user=other_worker, name="Theirs"))
@@ -119,7 +112,7 @@ def test_data_endpoints_refuse_a_worker_without_a_live_registered_device(app, cl
 def test_caseload_is_not_downloaded_with_the_cookie_alone(client, worker, make_child):
     make_child(worker.team, worker, first_name="Secretname")
     login(client, worker)
-    register(client)
+    register_device(client)
     response = client.get("/api/caseload")
     assert response.status_code == 403 and b"Secretname" not in response.data
 

@@ -4,7 +4,6 @@ device revocation reads nothing afterwards; idle and absolute timeouts; the CSRF
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from sqlalchemy import select
 from fieldapp.devices.services import revoke_device
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Device, Role
-from tests.conftest import PASSWORD, login, make_app
+from tests.conftest import PASSWORD, login, make_app, register_device
 
 HEADER = "X-Fieldapp-Device"
 COOKIE = "fieldapp_session"
@@ -28,10 +27,7 @@ def worker(make_team, make_user, make_child):
 
 def register(client):
     """Workers' data calls need a live registered device (the API guard)."""
-    device_id = str(uuid.uuid4())
-    response = client.post("/api/devices", json={"id": device_id, "name": "Tablet"}, headers={HEADER: device_id})
-    assert response.status_code == 201, response.get_data(as_text=True)[:300]
-    return {HEADER: device_id}
+    return {HEADER: register_device(client)}
 
 
 def capture(client):
@@ -92,13 +88,7 @@ def test_deactivation_ends_the_workers_sessions(app, client, worker, make_user):
 
 def test_device_revocation_ends_the_session_even_without_the_device_header(app, client, worker, make_user):
     login(client, worker)
-    device_id = str(uuid.uuid4())
-    assert (
-        client.post(
-            "/api/devices", json={"id": device_id, "name": "Lost tablet"}, headers={HEADER: device_id}
-        ).status_code
-        == 201
-    )
+    device_id = register_device(client, "Lost tablet")
     stolen = capture(client)
     admin = make_user(Role.ADMIN)
     assert revoke_device(db.session.get(Device, device_id), admin)
