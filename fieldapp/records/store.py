@@ -23,7 +23,7 @@ from ..extensions import db
 from ..secret_files import write_secret_file
 from .facts import envelope_errors, record_facts
 from .validation import validate_record
-from .visit_facts import on_stored
+from .visit_facts_push import on_stored
 
 KEYS_FILE = "record-keys.json"
 

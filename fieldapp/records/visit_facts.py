@@ -1,7 +1,7 @@
 """Keep each child's visit facts (last seen visit, next due) on write, so oversight reads them instead of history.
 
 refresh() recomputes the rows of the given children from their records, two statements per 1,000 children:
-it runs in the sync push after visits or seen-alone answers are stored (PushContext.on_stored), after a
+it runs after a push stored what the kept row cannot simply move forward by (visit_facts_push.py), after a
 conflict is resolved, when a child is added or its details change (after_flush), and on read for rows that
 are missing or stale (stale_condition(); e.g. bulk imports, the migration's backfill).
 """
@@ -23,7 +23,7 @@ from .visit_due import next_visit_due
 
 FACT_TYPES = frozenset({"visit", "seen_alone"})  # only these record types move a child's visit facts
 CHUNK = 1000
-_INPUTS = ("legal_status", "placement_start", "permanent_placement", "cp_visit_interval_working_days")
+INPUTS = ("legal_status", "placement_start", "permanent_placement", "cp_visit_interval_working_days")
 
 
 def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
@@ -40,7 +40,7 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
     rows = session.execute(
         select(
             Child.id.label("child"),
-            *(getattr(Child, name) for name in _INPUTS),
+            *(getattr(Child, name) for name in INPUTS),
             facts_of.c.seen_visits,
             facts_of.c.last_seen_on,
             facts_of.c.not_alone_streak,
@@ -48,7 +48,14 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
         .outerjoin(facts_of, facts_of.c.child_id == Child.id)
         .where(Child.id.in_(ids))
     ).all()
-    values = [_row(row) for row in rows]
+    store(
+        session,
+        [facts_row(row, row.last_seen_on, row.seen_visits or 0, row.not_alone_streak or 0) for row in rows],
+    )
+
+
+def store(session: Session | Connection, values: list[dict]) -> None:
+    """Insert or replace these facts rows (facts_row() dicts)."""
     if values:
         dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
         session.execute(_UPSERT[dialect.name == "postgresql"], values)
@@ -113,31 +120,26 @@ def _seen_visit_aggregates(ids: list[int]):
     )
 
 
-def _row(child) -> dict:
-    last = child.last_seen_on
-    seen = date.fromisoformat(last) if last else None
+def facts_row(child, last_seen_on: str | None, seen_visits: int, not_alone_streak: int) -> dict:
+    """The facts row of `child` (its id as `.child`, its details by name) from its seen-visit counts."""
+    seen = date.fromisoformat(last_seen_on) if last_seen_on else None
     # The due date does not depend on today (only "overdue" does, which readers decide): count every seen visit.
     due = next_visit_due(child, [seen] if seen else [], date.max)
     return {
         "child_id": child.child,
-        "last_seen_on": last,
+        "last_seen_on": last_seen_on,
         "due_on": due.due_date.isoformat() if due.due_date else None,
         "due_rule": due.rule_id,
-        "seen_visits": child.seen_visits or 0,
-        "not_alone_streak": child.not_alone_streak or 0,
+        "seen_visits": seen_visits,
+        "not_alone_streak": not_alone_streak,
         "legal_status": getattr(child.legal_status, "value", child.legal_status),
-        **{name: getattr(child, name) for name in _INPUTS[1:]},
+        **{name: getattr(child, name) for name in INPUTS[1:]},
     }
 
 
 def stale_condition():
     """Children (joined to their facts row, outer) whose row is missing or was computed from other details."""
-    return or_(facts.c.child_id.is_(None), *(facts.c[name].is_distinct_from(getattr(Child, name)) for name in _INPUTS))
-
-
-def on_stored(session: Session, ctx, stored: list) -> None:
-    """PushContext hook: refresh the children whose visits a push batch stored (applied or merged)."""
-    refresh(session, {ctx.allowed_children[op.child_id] for op, _result in stored if op.record_type in FACT_TYPES})
+    return or_(facts.c.child_id.is_(None), *(facts.c[name].is_distinct_from(getattr(Child, name)) for name in INPUTS))
 
 
 @event.listens_for(Session, "after_flush")
@@ -147,7 +149,7 @@ def _children_changed(session: Session, _context) -> None:
         child
         for child in session.new | session.dirty
         if isinstance(child, Child)
-        and (child in session.new or any(inspect(child).attrs[name].history.has_changes() for name in _INPUTS))
+        and (child in session.new or any(inspect(child).attrs[name].history.has_changes() for name in INPUTS))
     ]
     if changed:
         refresh(session.connection(), [child.id for child in changed])
