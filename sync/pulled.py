@@ -28,9 +28,7 @@ def in_window(window: PullWindow):
     visit, newer = records.alias("visit"), records.alias("newer")
     # A seen-alone record has no date of its own: it goes with its visit. A scalar look-up of that one visit
     # (a key probe per undated row); as EXISTS, PostgreSQL hashed every old record in the store first.
-    visit_is_old = (
-        select(visit.c.occurred_on < window.since).where(visit.c.id == records.c.visit_id).scalar_subquery()
-    )
+    visit_is_old = select(visit.c.occurred_on < window.since).where(visit.c.id == records.c.visit_id).scalar_subquery()
     with_old_visit = func.coalesce(visit_is_old, False)
     keep = or_(
         records.c.occurred_on >= window.since,
