@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 
 from sync import pull, worker_scope
@@ -66,6 +66,9 @@ def sync_pull():
         limit = _int_arg("limit", 200, 1, MAX_PULL_PAGE)
     except MalformedPull as error:
         return error_response(400, "malformed_pull", str(error))
+    if after == 0 or isinstance(after, str):
+        # A first pull sends the whole caseload: a handful of big pages rather than dozens (PULL_FIRST_PAGE_RECORDS).
+        limit = max(limit, current_app.config["PULL_FIRST_PAGE_RECORDS"])
     window = pull_window(date.today())
     page = pull(db.session, worker_scope(db.session, current_user.id), after, record_cipher(), limit, window)
     _audit_pulled({record.child_id for record in page.records})
