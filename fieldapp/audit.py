@@ -7,6 +7,8 @@ import uuid
 from flask import g, has_request_context, request
 from flask_login import current_user
 
+from sync.sql import insert_rows
+
 from .extensions import db
 from .logs import current_request_id
 from .models import AuditEvent, Device, User, utcnow
@@ -78,7 +80,5 @@ def record_many(events: list[tuple[str, str | None, str]], actor: User | None = 
     if not events:
         return
     common = dict(at=utcnow(), actor_id=_actor_id(actor), **_request_facts())
-    db.session.execute(
-        AuditEvent.__table__.insert(),
-        [dict(common, action=action, child_public_id=child, detail=detail) for action, child, detail in events],
-    )
+    rows = [dict(common, action=action, child_public_id=child, detail=detail) for action, child, detail in events]
+    insert_rows(db.session, (AuditEvent.__table__, rows))  # one statement however many (a caseload is 500)

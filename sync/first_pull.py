@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from .crypto import BodyCipher
 from .protocol import PullPage
-from .pulled import PullWindow, in_window, log_ceiling, pulled_record
+from .pulled import PULLED_COLUMNS, PullWindow, in_window, log_ceiling, pulled_record
 from .scope import scope_hash
 from .sql import key_in
 from .tables import records
@@ -64,7 +64,7 @@ def first_pull(
     remaining = ordered[position.children_done :]
     if not remaining:
         return PullPage([], position.ceiling, False, sorted(scope), scope_hash(scope))
-    query = select(records).where(key_in(session, records.c.child_id, set(remaining)))
+    query = select(*PULLED_COLUMNS).where(key_in(session, records.c.child_id, set(remaining)))
     if window is not None:
         query = query.where(in_window(window))
     # One row past the limit says whether the child at the limit is whole on this page.

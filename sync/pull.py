@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from .crypto import BodyCipher
 from .first_pull import FirstPullPosition, first_pull
 from .protocol import PulledRecord, PullPage
-from .pulled import PullWindow, in_window, log_ceiling, pulled_record
+from .pulled import PULLED_COLUMNS, PullWindow, in_window, log_ceiling, pulled_record
 from .scope import scope_hash
 from .sql import key_in
 from .tables import change_log, records
@@ -57,7 +57,7 @@ def changes_since(
     # that wrote a record's current revision stands for the record; older ones are skipped, and one written
     # after the ceiling is left for the next pull.
     query = (
-        select(records, change_log.c.seq)
+        select(*PULLED_COLUMNS, change_log.c.seq)
         .join(change_log, change_log.c.record_id == records.c.id)
         .where(
             change_log.c.seq > after,
@@ -98,7 +98,7 @@ def history(
 ) -> tuple[list[PulledRecord], bool]:
     """The records of one child that a windowed pull leaves on the server, newest first, a page at a time."""
     rows = session.execute(
-        select(records)
+        select(*PULLED_COLUMNS)
         .where(records.c.child_id == child_id, in_window(window).is_not(True))  # NULL: not sent
         .order_by(records.c.occurred_on.desc(), records.c.id)
         .offset(offset)

@@ -51,6 +51,25 @@ def in_window(window: PullWindow):
     return keep
 
 
+# What a pulled record is made of: not the timestamps (converting them was a tenth of a first pull's time).
+PULLED_COLUMNS = [
+    records.c[name]
+    for name in (
+        "id",
+        "child_id",
+        "record_type",
+        "schema_version",
+        "revision",
+        "review_state",
+        "conflict_state",
+        "author_id",
+        "occurred_on",
+        "body_key_id",
+        "body",
+    )
+]
+
+
 def log_ceiling(session: Session) -> int:
     """The last seq in the change log. Seqs become visible in commit order, so every seq up to it is
     committed, and a change committing after this read lands above it."""
