@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from fieldapp.extensions import db
 from sync import apply_push, pull, worker_scope
+from sync.first_pull import FirstPullPosition, first_pull
 from sync.tables import change_log
 from tests.sync.conftest import context_for, make_op
 
@@ -96,3 +97,19 @@ def test_a_push_committed_between_the_ceiling_and_the_read_comes_on_the_next_pul
     later = pull(db.session, scope, first.cursor, cipher)
     titles = [r.body["title"] for r in first.records + later.records]
     assert "meanwhile" in [r.body["title"] for r in later.records] and "before" in titles
+
+
+def test_first_pull_pages_are_bounded_by_bytes_at_child_boundaries(app, sync_world, cipher, make_child):
+    team, worker, child = sync_world
+    kids = [child, make_child(team, worker), make_child(team, worker)]
+    for kid in kids:
+        _push(worker, cipher, [make_op(kid, body={"title": "x" * 100}) for _ in range(2)])
+    scope, position, pages = worker_scope(db.session, worker.id), None, []
+    while True:  # a byte budget smaller than one child's bodies: one whole child a page
+        page = first_pull(db.session, scope, position, cipher, limit=500, max_bytes=150)
+        pages.append(page)
+        if not page.more:
+            break
+        position = FirstPullPosition.parse(page.cursor)
+    assert [len(page.records) for page in pages] == [2, 2, 2]
+    assert [len({r.child_id for r in page.records}) for page in pages] == [1, 1, 1]
