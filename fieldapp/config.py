@@ -180,6 +180,9 @@ def settings_from_env(instance_path: str) -> dict:
         # until the app shows on-demand history): everything. 6 suits long-open cases.
         "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 0)),
         "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
+        # A first pull (a device with nothing) sends whole children, up to this many records a page (and 8 MiB
+        # of bodies) whatever the device's `limit`: each page costs the same round trips, so fewer is faster.
+        "PULL_FIRST_PAGE_RECORDS": int(os.environ.get("FIELDAPP_PULL_FIRST_PAGE_RECORDS", 2000)),
         **server_settings(),
         **second_factor_settings(),
         **safety_alert_settings(),

@@ -44,21 +44,14 @@ class BodyCipher:
         sealed = self._aead[self.current_key_id].encrypt(nonce, data, context.encode())
         return self.current_key_id, nonce + sealed
 
-    def decrypt_bytes(self, key_id: str, blob: bytes, context: str) -> bytes:
+    def decrypt_bytes(self, key_id: str, blob: bytes, context: str, what: str = "attachment") -> bytes:
         aead = self._aead.get(key_id)
         if aead is None:
             raise BodyDecryptError(f"no key with id {key_id!r}; was it removed after rotation?")
         try:
             return aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
         except InvalidTag:
-            raise BodyDecryptError("attachment failed authentication (tampered, or wrong row)") from None
+            raise BodyDecryptError(f"{what} failed authentication (tampered, or wrong row)") from None
 
     def decrypt(self, key_id: str, blob: bytes, context: str) -> dict:
-        aead = self._aead.get(key_id)
-        if aead is None:
-            raise BodyDecryptError(f"no key with id {key_id!r}; was it removed after rotation?")
-        try:
-            plaintext = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode())
-        except InvalidTag:
-            raise BodyDecryptError("record body failed authentication (tampered, or wrong row)") from None
-        return json.loads(plaintext)
+        return json.loads(self.decrypt_bytes(key_id, blob, context, "record body"))

@@ -102,13 +102,24 @@ class PulledRecord:
     conflict_state: str
     author_id: int
     occurred_on: str | None
-    body: dict
+    # The body as stored (canonical JSON, decrypted): the API puts these bytes into its JSON as they are,
+    # so a pull never parses and re-encodes thousands of bodies only to send them on.
+    encoded_body: bytes
+
+    @cached_property
+    def body(self) -> dict:
+        return json.loads(self.encoded_body)
+
+    def envelope(self) -> dict:
+        """Every field but the body."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__ if name != "encoded_body"}
 
 
 @dataclass
 class PullPage:
     records: list[PulledRecord]
-    cursor: int  # pass back as `after` for the next page
+    # Pass back as `after` for the next page: a change-log seq, or (inside a first pull) a position token.
+    cursor: int | str
     more: bool
     scope_child_ids: list[str]
     scope_hash: str

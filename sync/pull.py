@@ -2,58 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .crypto import BodyCipher
+from .first_pull import FirstPullPosition, first_pull
 from .protocol import PulledRecord, PullPage
+from .pulled import PULLED_COLUMNS, PullWindow, in_window, log_ceiling, pulled_record
 from .scope import scope_hash
 from .sql import key_in
-from .states import ConflictState, ReviewState
 from .tables import change_log, records
+
+__all__ = ["DEFAULT_PAGE", "PullWindow", "changes_since", "history", "in_window", "pull"]
 
 DEFAULT_PAGE = 200
 
 
-@dataclass(frozen=True)
-class PullWindow:
-    """What a device is sent of a long-open case: records about `since` or later, plus the latest of each
-    `latest_types` (e.g. the current map) whatever its date. Older records stay on the server and are
-    fetched on demand (history()). Undated records, and records returned or in conflict, always travel."""
-
-    since: str  # ISO date
-    latest_types: frozenset[str] = frozenset()
-
-
-def in_window(window: PullWindow):
-    """A condition on `records` rows: the row travels with a pull under `window`."""
-    visit, newer = records.alias("visit"), records.alias("newer")
-    # A seen-alone record has no date of its own: it goes with its visit.
-    with_old_visit = exists().where(visit.c.id == records.c.visit_id, visit.c.occurred_on < window.since)
-    keep = or_(
-        records.c.occurred_on >= window.since,
-        and_(records.c.occurred_on.is_(None), ~with_old_visit),
-        records.c.review_state == ReviewState.RETURNED,
-        records.c.conflict_state != ConflictState.NONE,
-    )
-    if window.latest_types:
-        keep = or_(
-            keep,
-            and_(
-                records.c.record_type.in_(sorted(window.latest_types)),
-                ~exists().where(
-                    newer.c.child_id == records.c.child_id,
-                    newer.c.record_type == records.c.record_type,
-                    newer.c.occurred_on > records.c.occurred_on,
-                ),
-            ),
-        )
-    return keep
-
-
 def pull(
+    session: Session,
+    scope: dict[str, int],
+    after: int | str,
+    cipher: BodyCipher,
+    limit: int = DEFAULT_PAGE,
+    window: PullWindow | None = None,
+) -> PullPage:
+    """The next page for a device whose cursor is `after`: 0 (or a first-pull token) reads the caseload's
+    records directly (first_pull.py); a seq walks the change log from there."""
+    if after == 0 or isinstance(after, str):
+        position = None if after == 0 else FirstPullPosition.parse(after)
+        if after != 0 and position is None:
+            raise ValueError(f"not a pull cursor: {after!r}")
+        return first_pull(session, scope, position, cipher, limit, window)
+    return changes_since(session, scope, after, cipher, limit, window)
+
+
+def changes_since(
     session: Session,
     scope: dict[str, int],
     after: int,
@@ -66,15 +49,15 @@ def pull(
     page_scope = sorted(public_by_id)  # internal child ids
     if not page_scope:
         return PullPage([], after, False, [], scope_hash([]))
-    # Read the ceiling first: seqs become visible in commit order, so every seq up to it is committed,
-    # and a change committing while we read lands above it, for the next pull.
-    ceiling = session.execute(select(func.coalesce(func.max(change_log.c.seq), 0))).scalar_one()
+    # Read the ceiling first: every seq up to it is committed, and a change committing while we read lands
+    # above it, for the next pull.
+    ceiling = log_ceiling(session)
     # Walk the log in seq order from the cursor and stop after a page: the cost of a page does not grow with
     # the history behind it (a GROUP BY over every later change made a first pull quadratic). The entry
     # that wrote a record's current revision stands for the record; older ones are skipped, and one written
     # after the ceiling is left for the next pull.
     query = (
-        select(records, change_log.c.seq)
+        select(*PULLED_COLUMNS, change_log.c.seq)
         .join(change_log, change_log.c.record_id == records.c.id)
         .where(
             change_log.c.seq > after,
@@ -104,21 +87,6 @@ def _latest_per_record(rows: list) -> list:
     return [row for row in rows if last[row.id] == row.seq]
 
 
-def pulled_record(row, child_public_id: str, cipher: BodyCipher) -> PulledRecord:
-    return PulledRecord(
-        record_id=row.id,
-        child_id=child_public_id,
-        record_type=row.record_type,
-        schema_version=row.schema_version,
-        revision=row.revision,
-        review_state=row.review_state,
-        conflict_state=row.conflict_state,
-        author_id=row.author_id,
-        occurred_on=row.occurred_on,
-        body=cipher.decrypt(row.body_key_id, row.body, f"{row.id}:{row.revision}"),
-    )
-
-
 def history(
     session: Session,
     child_id: int,
@@ -130,7 +98,7 @@ def history(
 ) -> tuple[list[PulledRecord], bool]:
     """The records of one child that a windowed pull leaves on the server, newest first, a page at a time."""
     rows = session.execute(
-        select(records)
+        select(*PULLED_COLUMNS)
         .where(records.c.child_id == child_id, in_window(window).is_not(True))  # NULL: not sent
         .order_by(records.c.occurred_on.desc(), records.c.id)
         .offset(offset)

@@ -1,6 +1,6 @@
 """What the device keeps of the worker's caseload (encrypted there) — one entry per allocated child.
 
-Visit facts come from the synced `records` table in two grouped queries for the whole caseload (never one
+Visit facts come from the synced `records` table in two queries for the whole caseload (never one request
 per child): the last statutory-countable visit where the child was seen, and the latest Signs of Safety map.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import select
 
 from sync.tables import records
 
@@ -43,44 +43,46 @@ def child_entry(child: Child, today: date, last_seen: date | None = None, latest
 
 
 def _last_seen_visits(child_ids: list[int], today: date) -> dict[int, date]:
-    """Per child: the latest visit on or before today where the child was seen (only those count)."""
+    """Per child: the latest visit on or before today where the child was seen (only those count).
+
+    A look-up per child that walks its visits newest first (ix_records_child_type) and stops at the first
+    seen one, in one statement: grouping read every visit of the caseload (a sixth of a first sync)."""
     if not child_ids:
         return {}
-    query = (
-        select(records.c.child_id, func.max(records.c.occurred_on))
+    latest = (
+        select(records.c.occurred_on)
         .where(
+            records.c.child_id == Child.id,
             records.c.record_type == "visit",
-            records.c.child_seen == 1,
             records.c.occurred_on <= today.isoformat(),
-            records.c.child_id.in_(child_ids),
+            records.c.child_seen == 1,
         )
-        .group_by(records.c.child_id)
+        .order_by(records.c.occurred_on.desc())
+        .limit(1)
+        .scalar_subquery()
     )
+    query = select(Child.id, latest).where(Child.id.in_(child_ids))
     return {child_id: date.fromisoformat(day) for child_id, day in db.session.execute(query) if day}
 
 
 def _latest_maps(child_ids: list[int]) -> dict[int, dict]:
-    """Per child: the most recent Signs of Safety map (by date mapped, then last change)."""
+    """Per child: the most recent Signs of Safety map (by date mapped, then last change), a look-up per child."""
     if not child_ids:
         return {}
-    maps = and_(records.c.record_type == "sos_map", records.c.child_id.in_(child_ids))
-    ranked = (
-        select(
-            records.c.child_id,
-            records.c.id,
-            records.c.revision,
-            records.c.occurred_on,
-            func.row_number()
-            .over(
-                partition_by=records.c.child_id,
-                order_by=(records.c.occurred_on.desc(), records.c.updated_at.desc(), records.c.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(maps)
-        .subquery()
+    maps = records.alias("maps")
+    latest_id = (
+        select(maps.c.id)
+        .where(maps.c.child_id == Child.id, maps.c.record_type == "sos_map")
+        .order_by(maps.c.occurred_on.desc(), maps.c.updated_at.desc(), maps.c.id.desc())
+        .limit(1)
+        .correlate(Child)
+        .scalar_subquery()
     )
-    query = select(ranked.c.child_id, ranked.c.id, ranked.c.revision, ranked.c.occurred_on).where(ranked.c.rank == 1)
+    query = (
+        select(records.c.child_id, records.c.id, records.c.revision, records.c.occurred_on)
+        .join(Child, records.c.id == latest_id)
+        .where(Child.id.in_(child_ids))
+    )
     return {
         row.child_id: {"record_id": row.id, "revision": row.revision, "mapped_on": row.occurred_on}
         for row in db.session.execute(query)

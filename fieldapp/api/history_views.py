@@ -20,6 +20,7 @@ from ..extensions import db
 from ..models import Role
 from ..records.store import record_cipher
 from . import bp
+from .pull_wire import records_response
 
 MAX_HISTORY_PAGE = 200
 
@@ -62,9 +63,4 @@ def sync_history():
         else ([], False)
     )
     audit.record("device_history", child_public_id, f"{len(records)} older records sent to the device")
-    return {
-        "records": [vars(record) for record in records],
-        "more": more,
-        "next_offset": offset + len(records),
-        "window": window_payload(window),
-    }
+    return records_response(records, more=more, next_offset=offset + len(records), window=window_payload(window))

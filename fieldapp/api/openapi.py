@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from sync.first_pull import TOKEN
 from sync.states import ConflictState, ReviewState
 
 from ..version import __version__
@@ -17,6 +18,7 @@ ERROR = {"$ref": "#/components/schemas/Error"}
 OBJECT = {"type": "object"}
 OK = {"type": "object", "properties": {"ok": {"type": "boolean"}}}
 UUID = {"type": "string", "maxLength": 64}
+FIRST_PULL_TOKEN = f"^{TOKEN.pattern}$"
 ERROR_CODES = {
     "400": "Malformed request (message says what)",
     "401": "Not signed in, or the session has ended",
@@ -241,7 +243,8 @@ def paths() -> dict:
                     "required": ["records", "cursor", "more", "scope"],
                     "properties": {
                         "records": {"type": "array", "items": PULLED_RECORD},
-                        "cursor": {"type": "integer"},
+                        # A change-log seq, or between the pages of a first pull a position token.
+                        "cursor": {"oneOf": [{"type": "integer"}, {"type": "string", "pattern": FIRST_PULL_TOKEN}]},
                         "more": {"type": "boolean"},
                         "scope": {
                             "type": "object",
@@ -254,7 +257,10 @@ def paths() -> dict:
                     },
                 },
                 params=[
-                    _query("after", {"type": "integer", "minimum": 0}),
+                    _query(
+                        "after",
+                        {"oneOf": [{"type": "integer", "minimum": 0}, {"type": "string", "pattern": FIRST_PULL_TOKEN}]},
+                    ),
                     _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}),
                 ],
             )

@@ -16,10 +16,12 @@ def _push(worker, cipher, ops):
 
 def test_pull_pages_through_every_change_once(app, sync_world, cipher):
     _, worker, child = sync_world
+    scope = worker_scope(db.session, worker.id)
+    _push(worker, cipher, [make_op(child, body={"title": "already on the device"})])
+    cursor = pull(db.session, scope, 0, cipher).cursor  # a first pull sends whole children: see test_first_pull
     ops = [make_op(child, body={"title": f"note {n}"}) for n in range(7)]
     _push(worker, cipher, ops)
-    scope = worker_scope(db.session, worker.id)
-    seen, cursor, pages = [], 0, 0
+    seen, pages = [], 0
     while True:
         page = pull(db.session, scope, cursor, cipher, limit=3)
         seen += [r.body["title"] for r in page.records]

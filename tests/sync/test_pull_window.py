@@ -7,8 +7,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from fieldapp.api.history_views import pull_window
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Role
+from fieldapp.records.store import record_cipher
+from sync import pull, worker_scope
+from sync.pull import changes_since
 from tests.conftest import login
 from tests.record_cases import seen_alone, sos_map, statutory_visit
 from tests.sync.device import HEADER, Device, ensure_sealing_key
@@ -86,3 +90,18 @@ def test_window_off_sends_every_record(long_case, app):
     app.config["PULL_WINDOW_MONTHS"] = 0
     pulled, _, _ = device.pull_all()
     assert len(pulled) == len(labels)
+
+
+@pytest.mark.parametrize("months", [6, 0])
+def test_first_pull_sends_what_walking_the_change_log_sends(long_case, app, months):
+    """The first pull reads records directly; it must choose exactly what the change-log walk chooses."""
+    child, _, labels = long_case
+    app.config["PULL_WINDOW_MONTHS"] = months
+    window = pull_window(date.today())
+    scope = worker_scope(db.session, child.allocations[0].worker_id)
+    cipher = record_cipher()
+    first = pull(db.session, scope, 0, cipher, limit=500, window=window)
+    walked = changes_since(db.session, scope, 0, cipher, limit=500, window=window)
+    assert not first.more and not walked.more
+    assert sorted(r.record_id for r in first.records) == sorted(r.record_id for r in walked.records)
+    assert len(walked.records) == (len(labels) if months == 0 else 3)

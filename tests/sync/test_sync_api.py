@@ -197,3 +197,10 @@ def test_a_photo_that_does_not_match_its_record_is_refused_and_handed_back(world
     assert result["status"] == "rejected" and result["errors"][0]["path"] == "/drawing"
     assert result["body"]["drawing"]["size"] == 999 and result["attachments"] == attachments
     assert count(records) == 0
+
+
+@pytest.mark.parametrize("after", ["first.1", "first.1.x", "first.-1.2", "first.1.2.3", "firsts.1.2"])
+def test_a_first_pull_token_the_server_never_gave_gets_a_400(world, after):
+    _, _, _, device = world
+    response = device.client.get(f"/api/sync/pull?after={after}", headers={HEADER: device.id})
+    assert response.status_code == 400 and response.json["error"] == "malformed_pull"
