@@ -204,9 +204,10 @@ async function pullAll() {
   let known = await getSetting(SCOPE);
   const tally = { records: 0, purged: 0, rescoped: false };
   for (let pages = 0; pages < 10_000; pages += 1) {
-    const data = await api(`/sync/pull?after=${after}&limit=${PULL_LIMIT}`);
+    // The cursor is the server's to read: a number, or a token in the middle of a first pull ("first.<seq>.<n>").
+    const data = await api(`/sync/pull?after=${encodeURIComponent(after)}&limit=${PULL_LIMIT}`);
     const hash = data.scope?.hash ?? null;
-    if (hash !== known && (known !== null || after > 0)) {
+    if (hash !== known && (known !== null || String(after) !== "0")) {
       // The worker's scope changed: the cursor goes back first, so an interruption can only cause a re-pull.
       await setSetting(CURSOR, 0);
       tally.purged += await rescope(data.scope.child_ids);
