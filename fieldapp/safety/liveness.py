@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..logs import bound_request_id, current_request_id, new_request_id
 from ..models import EscalatorHeartbeat, EscalatorOutage, Role, SafetySession, SessionState, User, utcnow
 from . import channels
 
@@ -115,11 +116,14 @@ def _start_backstop(app: Flask, watch: Watch, newest: datetime | None) -> None:
     if not watch.sweeping.acquire(blocking=False):
         return  # this process's backstop is still at it
 
+    # A new thread starts with no context: its log lines carry an id tied to the request that started it.
+    run_id = f"backstop-{current_request_id() or new_request_id()}"
+
     def run():
         from .escalator import sweep
 
         try:
-            with app.app_context():
+            with bound_request_id(run_id), app.app_context():
                 try:
                     notify_outage(newest)
                     sweep(utcnow(), clock=utcnow)

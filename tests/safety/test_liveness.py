@@ -3,6 +3,7 @@ and one session whose step raises never stops the others."""
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from fieldapp.cli.keys import ensure_sealing_key
 from fieldapp.extensions import db
+from fieldapp.logs import current_request_id
 from fieldapp.models import EscalatorHeartbeat, SafetyEvent, SafetySession, utcnow
 from fieldapp.safety import sessions
 from fieldapp.safety.escalator import sweep
@@ -66,6 +68,25 @@ def test_no_escalator_banner_email_backstop_and_not_ready(watched, client, ladde
     outage = [m for m in smtp.to(manager.user.email) if "not being sent" in m]
     assert len(outage) == 1, "one email per outage, not one per request"
     assert smtp.to(ladder.duty.user.email), "the duty team's managers are told too"
+
+
+def test_the_backstops_log_lines_carry_an_id_of_the_request_that_started_it(watched, client, ladder):
+    lines = []
+
+    class Catch(logging.Handler):
+        def emit(self, record):
+            lines.append((record.getMessage(), current_request_id()))
+
+    catch = Catch()
+    logging.getLogger("fieldapp.escalator").addHandler(catch)
+    try:
+        ids = {client.get("/login").headers["X-Request-Id"]}  # the first request starts the backstop
+        assert wait_for_backstop(watched)
+    finally:
+        logging.getLogger("fieldapp.escalator").removeHandler(catch)
+    [(_, run_id)] = [line for line in lines if line[0].startswith("no fresh escalator heartbeat")]
+    # The sweep runs in its own thread (no request context there): its lines still say what they serve.
+    assert run_id in {f"backstop-{request_id}" for request_id in ids}
 
 
 def test_fresh_heartbeat_no_banner_and_ready(watched, client, ladder):
