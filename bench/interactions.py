@@ -52,48 +52,29 @@ from interactions_flows import (  # a sibling module: bench/ is on sys.path when
 
 REPO = Path(__file__).resolve().parent.parent
 PIN = "482915"
-PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway user in a temporary store)
-
+from worker_store import PASSWORD  # noqa: E402  (no fieldapp import at module level)
 
 # ---- the app under test (imported from --app-root, so BEFORE really is the old code) ---------------------------
 
 
 def build_app(folder: Path):
-    from fieldapp import create_app
-    from fieldapp.cases.services import allocate
-    from fieldapp.crypto.sealing import generate_key
-    from fieldapp.extensions import db
-    from fieldapp.models import Child, LegalStatus, Role, Team, User
+    # Imports fieldapp: only here, once --app-root is on sys.path.
+    from worker_store import worker_app
 
-    os.environ["FIELDAPP_INSTANCE_PATH"] = str(folder / "instance")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
-            "SECRET_KEY": "bench",
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-        }
+    from fieldapp.models import LegalStatus
+
+    def add_earlier_records(app, children, worker):
+        app.config["BENCH_EARLIER_IDS"] = earlier_records(children[0], worker)
+
+    child = dict(
+        case_number="BENCH-1",
+        first_name="Benchchild",
+        last_name="Example",
+        date_of_birth=date(2016, 5, 1),
+        legal_status=LegalStatus.CHILD_PROTECTION,
+        address="1 Example Street, Demo Town (fictional)",
     )
-    with app.app_context():
-        db.create_all()
-        generate_key(app.config["SEALING_KEYS_DIR"])
-        team = Team(name="Bench team")
-        worker = User(username="bench.worker", display_name="Bench Worker", role=Role.WORKER, team=team)
-        worker.set_password(PASSWORD)
-        child = Child(
-            case_number="BENCH-1",
-            first_name="Benchchild",
-            last_name="Example",
-            date_of_birth=date(2016, 5, 1),
-            legal_status=LegalStatus.CHILD_PROTECTION,
-            team=team,
-            address="1 Example Street, Demo Town (fictional)",
-        )
-        db.session.add_all([team, worker, child])
-        db.session.flush()
-        allocate(child, worker, by=None)
-        db.session.commit()
-        app.config["BENCH_EARLIER_IDS"] = earlier_records(child, worker)
-    return app
+    return worker_app(folder, [child], then=add_earlier_records)
 
 
 def earlier_records(child, worker) -> set[str]:

@@ -26,51 +26,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402  (bench/chromium.py, beside this script)
 from werkzeug.serving import make_server  # noqa: E402
+from worker_store import PASSWORD, worker_app  # noqa: E402  (bench/worker_store.py)
 
-from fieldapp import create_app  # noqa: E402
-from fieldapp.cases.services import allocate  # noqa: E402
-from fieldapp.crypto.sealing import generate_key  # noqa: E402
 from fieldapp.extensions import db  # noqa: E402
-from fieldapp.models import Child, LegalStatus, Role, Team, User  # noqa: E402
+from fieldapp.models import LegalStatus  # noqa: E402
 from fieldapp.shell.assets import precache_urls  # noqa: E402
 from fieldapp.shell.first_load import first_load  # noqa: E402
 
 GOAL_KB = 40
 PIN = "482915"
-PASSWORD = "bench-password-123"  # noqa: S105  (a throwaway user in a temporary store)
 
 
 def build_app(folder: Path):
-    os.environ["FIELDAPP_INSTANCE_PATH"] = str(folder / "instance")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.sqlite3'}",
-            "SECRET_KEY": "bench",
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-        }
-    )
-    with app.app_context():
-        db.create_all()
-        generate_key(app.config["SEALING_KEYS_DIR"])
-        team = Team(name="Bench team")
-        worker = User(username="bench.worker", display_name="Bench Worker", role=Role.WORKER, team=team)
-        worker.set_password(PASSWORD)
-        db.session.add_all([team, worker])
-        for number in range(22):  # a full-time caseload
-            child = Child(
-                case_number=f"BENCH-{number}",
-                first_name=f"Child{number}",
-                last_name="Example",
-                date_of_birth=date(2014, 1, 1 + number),
-                legal_status=LegalStatus.CHILD_IN_NEED,
-                team=team,
-                address=f"{number} Example Street, Demo Town, ZZ99 9ZZ",
-            )
-            db.session.add(child)
-            db.session.flush()
-            allocate(child, worker, by=None)
-        db.session.commit()
-    return app
+    caseload = [  # a full-time caseload
+        dict(
+            case_number=f"BENCH-{number}",
+            first_name=f"Child{number}",
+            last_name="Example",
+            date_of_birth=date(2014, 1, 1 + number),
+            legal_status=LegalStatus.CHILD_IN_NEED,
+            address=f"{number} Example Street, Demo Town, ZZ99 9ZZ",
+        )
+        for number in range(22)
+    ]
+    return worker_app(folder, caseload)
 
 
 def transfer_sizes(app) -> dict:
