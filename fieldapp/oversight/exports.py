@@ -77,8 +77,8 @@ def _seen_alone(scope, today, now):
 def _not_seen_alone(scope, today, now):
     for row in visits.not_seen_alone_lately(scope, today, None)[1]:
         yield [
-            row.Child.case_number,
-            row.Child.full_name,
+            row.child.case_number,
+            row.child.full_name,
             row.worker_name or visits.UNALLOCATED,
             scope.filters.last_visits,
             row.visits,
@@ -103,8 +103,8 @@ def _awaiting(scope, today, now):
 def _maps(scope, today, now):
     for row in reviews.maps_not_reviewed(scope, today, None)[2]:
         yield [
-            row.Child.case_number,
-            row.Child.full_name,
+            row.child.case_number,
+            row.child.full_name,
             row.worker_name or visits.UNALLOCATED,
             row.mapped_on,
             scope.filters.map_months,

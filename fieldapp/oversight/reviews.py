@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Child, User
 from ..models.types import UTCDateTime
 from ..records.visit_due import add_months
-from .scope import Scope, with_current_worker
+from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref, held_by_chosen_worker, page_with_current_worker
 
 AWAITING_SIGNOFF_URL = "/review/awaiting"  # the sign-off queue (issue 6); a plain href so this view never depends on it
 
@@ -78,7 +78,14 @@ def awaiting_signoff(scope: Scope, limit: int | None) -> list:
     ).all()
 
 
-def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int, date, list]:
+@dataclass(frozen=True)
+class MapOverdue:
+    child: ChildRef
+    worker_name: str | None
+    mapped_on: str  # ISO date of the child's latest map
+
+
+def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int, date, list[MapOverdue]]:
     """Children whose latest Signs of Safety map is older than N months: (how many, cutoff, rows oldest first).
 
     A map dated exactly N months ago is still in time. Children with no map at all are not listed.
@@ -91,7 +98,8 @@ def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int
         .having(func.max(records.c.occurred_on) < cutoff.isoformat())
         .subquery()
     )
-    query = with_current_worker(select(Child, latest.c.mapped_on).join(latest, latest.c.child_id == Child.id), scope)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(latest.c.mapped_on, Child.case_number).limit(limit)).all()
+    query = select(*CHILD_REF_COLUMNS, latest.c.mapped_on).join(latest, latest.c.child_id == Child.id)
+    total = db.session.scalar(select(func.count()).select_from(query.where(held_by_chosen_worker(scope)).subquery()))
+    page = page_with_current_worker(query, scope, (latest.c.mapped_on, Child.case_number), limit)
+    rows = [MapOverdue(child_ref(row), row.worker_name, row.mapped_on) for row in db.session.execute(page)]
     return total, cutoff, rows

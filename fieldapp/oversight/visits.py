@@ -18,10 +18,19 @@ from sync.tables import records
 from ..extensions import db
 from ..models import Child, LegalStatus, User
 from ..models.visit_facts import child_visit_facts as facts
+from ..models.visit_facts import seen_visit_facts as seen
 from ..records import visit_facts
 from ..records.visit_due import DueInfo, next_visit_due
 from .filters import DUE_SOON_DAYS
-from .scope import Scope, with_current_worker
+from .scope import (
+    CHILD_REF_COLUMNS,
+    ChildRef,
+    Scope,
+    child_ref,
+    held_by_chosen_worker,
+    page_with_current_worker,
+    with_current_worker,
+)
 
 UNALLOCATED = "Unallocated"
 
@@ -80,7 +89,15 @@ def _settled(today: date):
 
 
 def _child_columns():
-    return (Child.public_id, Child.team_id, Child.case_number, Child.first_name, Child.last_name, Child.legal_status)
+    return (
+        Child.id,
+        Child.public_id,
+        Child.team_id,
+        Child.case_number,
+        Child.first_name,
+        Child.last_name,
+        Child.legal_status,
+    )
 
 
 def _unsettled(scope: Scope, today: date) -> list[ChildDue]:
@@ -142,18 +159,15 @@ def visits_due(scope: Scope, today: date, limit: int | None = None, attention_on
     7 days, and `limit` pages the list in SQL, so the page costs the same whatever the history behind it.
     """
     _ensure_facts(scope)
-    state = _state(today).label("state")
-    query = with_current_worker(
-        select(*_child_columns(), facts.c.last_seen_on, facts.c.due_on, facts.c.due_rule, state)
+    state = _state(today)
+    query = (
+        select(*_child_columns(), facts.c.last_seen_on, facts.c.due_on, facts.c.due_rule, state.label("state"))
         .join(facts, facts.c.child_id == Child.id)
-        .where(scope.children_in_scope(), _settled(today)),
-        scope,
+        .where(scope.children_in_scope(), _settled(today))
     )
     if attention_only:
         query = query.where(state != "later")
-    query = query.order_by(
-        case((state == "overdue", 0), else_=1), func.coalesce(facts.c.due_on, ""), Child.case_number
-    ).limit(limit)
+    order = (case((state == "overdue", 0), else_=1), func.coalesce(facts.c.due_on, ""), Child.case_number)
     result = [
         ChildDue(
             row.public_id,
@@ -167,7 +181,7 @@ def visits_due(scope: Scope, today: date, limit: int | None = None, attention_on
             DueInfo(date.fromisoformat(row.due_on) if row.due_on else None, row.due_rule, row.state == "overdue"),
             row.state,
         )
-        for row in db.session.execute(query)
+        for row in db.session.execute(page_with_current_worker(query, scope, order, limit))
     ]
     extra = [child for child in _unsettled(scope, today) if not attention_only or child.state != "later"]
     if extra:
@@ -258,18 +272,18 @@ class SeenAloneRate:
 def seen_alone_rates(scope: Scope) -> tuple[SeenAloneRate, list[SeenAloneRate]]:
     """(all, per worker who made the visit) for statutory visits where the child was seen, in the period.
 
-    Credited to the visit's author, so a child reallocated mid-period counts for whoever visited.
+    Credited to the visit's author, so a child reallocated mid-period counts for whoever visited. Read from the
+    seen visits kept on write with their answers (records/visit_facts.py): the visits dated in the period only.
     """
-    visit = records.alias("visit")
+    _ensure_facts(scope)
     conditions = [
-        visit.c.occurred_on >= scope.filters.period_from.isoformat(),
-        visit.c.occurred_on <= scope.filters.period_to.isoformat(),
-        visit.c.child_id.in_(scope.child_ids),
+        seen.c.occurred_on >= scope.filters.period_from.isoformat(),
+        seen.c.occurred_on <= scope.filters.period_to.isoformat(),
+        seen.c.child_id.in_(scope.child_ids),
     ]
     if scope.filters.worker_id is not None:
-        conditions.append(visit.c.author_id == scope.filters.worker_id)
-    answers = _seen_visits_with_answer(visit, *conditions, extra=(visit.c.author_id,)).subquery()
-    alone = answers.c.alone
+        conditions.append(seen.c.author_id == scope.filters.worker_id)
+    alone = seen.c.alone
     query = (
         select(
             User.display_name,
@@ -278,8 +292,9 @@ def seen_alone_rates(scope: Scope) -> tuple[SeenAloneRate, list[SeenAloneRate]]:
             func.sum(case((alone == 0, 1), else_=0)),
             func.sum(case((alone.is_(None), 1), else_=0)),
         )
-        .select_from(answers)
-        .join(User, User.id == answers.c.author_id)
+        .select_from(seen)
+        .join(User, User.id == seen.c.author_id)
+        .where(*conditions)
         .group_by(User.id, User.display_name)
         .order_by(User.display_name)
     )
@@ -294,7 +309,21 @@ def seen_alone_rates(scope: Scope) -> tuple[SeenAloneRate, list[SeenAloneRate]]:
     return total, per_worker
 
 
-def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple[int, list]:
+@dataclass(frozen=True)
+class NotSeenAlone:
+    child: ChildRef
+    worker_name: str | None
+    visits: int  # the latest seen visits considered (N, or fewer when the child has fewer)
+    last: str  # ISO date of the latest of them
+
+
+def _not_seen_alone_page(query, scope: Scope, order, limit: int | None) -> tuple[int, list[NotSeenAlone]]:
+    total = db.session.scalar(select(func.count()).select_from(query.where(held_by_chosen_worker(scope)).subquery()))
+    rows = db.session.execute(page_with_current_worker(query, scope, order, limit))
+    return total, [NotSeenAlone(child_ref(row), row.worker_name, row.visits, row.last) for row in rows]
+
+
+def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple[int, list[NotSeenAlone]]:
     """Children not seen alone on any of their last N statutory visits (or all of them, if fewer than N).
 
     A visit without a seen-alone record counts as not seen alone: the record says nothing either way.
@@ -304,24 +333,24 @@ def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple
     _ensure_facts(scope)
     n = scope.filters.last_visits
     considered = case((facts.c.seen_visits < n, facts.c.seen_visits), else_=n)
-    query = with_current_worker(
-        select(Child, considered.label("visits"), facts.c.last_seen_on.label("last"))
+    query = (
+        select(*CHILD_REF_COLUMNS, considered.label("visits"), facts.c.last_seen_on.label("last"))
         .join(facts, facts.c.child_id == Child.id)
         .where(
             scope.children_in_scope(), _settled(today), facts.c.seen_visits > 0, facts.c.not_alone_streak >= considered
-        ),
-        scope,
+        )
     )
     unsettled = select(facts.c.child_id).where(~_settled(today))
     extra_total, extra = _not_seen_alone_from_records(scope, today, limit, unsettled)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) + extra_total
-    rows = db.session.execute(query.order_by(facts.c.last_seen_on, Child.case_number).limit(limit)).all()
+    total, rows = _not_seen_alone_page(query, scope, (facts.c.last_seen_on, Child.case_number), limit)
     if extra:
-        rows = sorted(rows + extra, key=lambda row: (row.last, row.Child.case_number))[:limit]
-    return total, rows
+        rows = sorted(rows + extra, key=lambda row: (row.last, row.child.case_number))[:limit]
+    return total + extra_total, rows
 
 
-def _not_seen_alone_from_records(scope: Scope, today: date, limit: int | None, child_ids) -> tuple[int, list]:
+def _not_seen_alone_from_records(
+    scope: Scope, today: date, limit: int | None, child_ids
+) -> tuple[int, list[NotSeenAlone]]:
     """not_seen_alone_lately() for the children of `child_ids` only, from their visits (the few not settled)."""
     visit = records.alias("visit")
     # Window over the per-visit rows (computed after their GROUP BY): position 1 is the child's latest visit.
@@ -346,9 +375,5 @@ def _not_seen_alone_from_records(scope: Scope, today: date, limit: int | None, c
         .having(func.max(func.coalesce(ranked.c.alone, 0)) == 0)
         .subquery()
     )
-    query = with_current_worker(
-        select(Child, latest.c.visits, latest.c.last).join(latest, latest.c.child_id == Child.id), scope
-    )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(latest.c.last, Child.case_number).limit(limit)).all()
-    return total, rows
+    query = select(*CHILD_REF_COLUMNS, latest.c.visits, latest.c.last).join(latest, latest.c.child_id == Child.id)
+    return _not_seen_alone_page(query, scope, (latest.c.last, Child.case_number), limit)

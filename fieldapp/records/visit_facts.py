@@ -1,6 +1,7 @@
 """Keep each child's visit facts (last seen visit, next due) on write, so oversight reads them instead of history.
 
-refresh() recomputes the rows of the given children from their records, two statements per 1,000 children:
+refresh() recomputes the rows of the given children from their records, four statements per 1,000 children
+(one read; one upsert of their facts; their seen visits, each with its seen-alone answer, deleted and written):
 it runs in the sync push after visits or seen-alone answers are stored (PushContext.on_stored), after a
 conflict is resolved, when a child is added or its details change (after_flush), and on read for rows that
 are missing or stale (stale_condition(); e.g. bulk imports, the migration's backfill).
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, and_, event, func, inspect, or_, select
+from sqlalchemy import Connection, and_, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from sync.tables import records
 
 from ..models import Child
 from ..models.visit_facts import child_visit_facts as facts
+from ..models.visit_facts import seen_visit_facts
 from .visit_due import next_visit_due
 
 FACT_TYPES = frozenset({"visit", "seen_alone"})  # only these record types move a child's visit facts
@@ -27,7 +29,7 @@ _INPUTS = ("legal_status", "placement_start", "permanent_placement", "cp_visit_i
 
 
 def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
-    """Recompute and store the facts of these children: one read of their seen visits, one upsert (per 1,000)."""
+    """Recompute and store the facts of these children and of their seen visits (four statements per 1,000)."""
     ids = sorted(set(child_ids))
     for start in range(0, len(ids), CHUNK):  # bound the parameters per statement (PostgreSQL allows 65,535)
         _refresh_chunk(session, ids[start : start + CHUNK])
@@ -42,6 +44,7 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
             visit.c.id,
             visit.c.occurred_on,
             visit.c.created_at,
+            visit.c.author_id,
             func.max(answer.c.seen_alone).label("alone"),
         )
         .select_from(visit)
@@ -54,7 +57,7 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
             ),
         )
         .where(visit.c.record_type == "visit", visit.c.child_seen == 1, visit.c.child_id.in_(ids))
-        .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at)
+        .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at, visit.c.author_id)
         .subquery()
     )
     rows = session.execute(
@@ -64,6 +67,7 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
             seen.c.id,
             seen.c.occurred_on,
             seen.c.created_at,
+            seen.c.author_id,
             seen.c.alone,
         )
         .outerjoin(seen, seen.c.child_id == Child.id)
@@ -74,6 +78,7 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
         child, child_visits = per_child.setdefault(row.child, (row, []))
         if row.id is not None:
             child_visits.append(row)
+    _store_seen_visits(session, ids, [visit for _child, child_visits in per_child.values() for visit in child_visits])
     values = [_row(child, child_visits) for child, child_visits in per_child.values()]
     if values:
         dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
@@ -84,6 +89,25 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
                 index_elements=[facts.c.child_id],
                 set_={name: statement.excluded[name] for name in values[0] if name != "child_id"},
             )
+        )
+
+
+def _store_seen_visits(session: Session | Connection, ids: list[int], seen: list) -> None:
+    """Replace these children's rows of seen_visit_facts with their seen visits as just read."""
+    session.execute(delete(seen_visit_facts).where(seen_visit_facts.c.child_id.in_(ids)))
+    if seen:
+        session.execute(
+            insert(seen_visit_facts),
+            [
+                {
+                    "visit_id": v.id,
+                    "child_id": v.child,
+                    "author_id": v.author_id,
+                    "occurred_on": v.occurred_on,
+                    "alone": v.alone,
+                }
+                for v in seen
+            ],
         )
 
 

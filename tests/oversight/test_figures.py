@@ -170,7 +170,7 @@ def test_seen_alone_rate_over_the_period_credits_the_visiting_worker(team):
 def test_children_not_seen_alone_in_their_last_n_visits(team):
     def listed(n, **values):
         return sorted(
-            (row.Child.case_number, row.visits)
+            (row.child.case_number, row.visits)
             for row in visits.not_seen_alone_lately(scope(team, last_visits=n, **values), TODAY, None)[1]
         )
 
@@ -211,7 +211,7 @@ def test_maps_not_reviewed_in_n_months(team, make_map):
     make_map(team.children["c3"], team.bea, "2026-01-01")  # the latest map is what counts
     total, cutoff, rows = reviews.maps_not_reviewed(scope(team), TODAY, None)
     assert cutoff == D("2025-09-16") and total == 1
-    assert [(row.Child.case_number, row.mapped_on, row.worker_name) for row in rows] == [
+    assert [(row.child.case_number, row.mapped_on, row.worker_name) for row in rows] == [
         ("C2", "2025-09-15", "Ann Example")
     ]
     assert reviews.maps_not_reviewed(scope(team, map_months=3), TODAY, None)[0] == 2
