@@ -49,5 +49,5 @@ seen_visit_facts = Table(
     Index("ix_seen_visit_facts_occurred_on", "occurred_on"),
 )
 
-# Records waiting for sign-off, longest first: the dashboard's queue reads a handful from the front of this.
-Index("ix_records_review_state_updated", records.c.review_state, records.c.updated_at)
+# Records waiting for sign-off in the order the queue lists them (id breaks ties): the dashboard reads the front.
+Index("ix_records_review_state_updated", records.c.review_state, records.c.updated_at, records.c.id)

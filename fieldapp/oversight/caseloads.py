@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, func, or_, select, type_coerce
 from ..extensions import db
 from ..models import Allocation, Child, Role, Team, User
 from ..models.types import UTCDateTime
-from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref
+from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref, total_rows
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,10 @@ def unallocated(scope: Scope, limit: int | None) -> tuple[int, list[UnallocatedC
     # Per unallocated child only (an index probe each), not a GROUP BY over every allocation ever made.
     last_ended = select(func.max(Allocation.ended_at)).where(Allocation.child_id == Child.id).scalar_subquery()
     since = type_coerce(func.coalesce(last_ended, Child.created_at), UTCDateTime)
-    unheld = and_(scope.children_in_scope(), ~held)
-    total = db.session.scalar(select(func.count()).select_from(Child).where(unheld))
     rows = db.session.execute(
-        select(*CHILD_REF_COLUMNS, since.label("since")).where(unheld).order_by(since, Child.id).limit(limit)
-    )
-    return total, [UnallocatedChild(child_ref(row), row.since) for row in rows]
+        select(*CHILD_REF_COLUMNS, since.label("since"), func.count().over().label("total_rows"))
+        .where(scope.children_in_scope(), ~held)
+        .order_by(since, Child.id)
+        .limit(limit)
+    ).all()
+    return total_rows(rows), [UnallocatedChild(child_ref(row), row.since) for row in rows]

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Child, User
 from ..models.types import UTCDateTime
 from ..records.visit_due import add_months
-from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref, held_by_chosen_worker, page_with_current_worker
+from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref, page_with_current_worker, total_rows
 
 AWAITING_SIGNOFF_URL = "/review/awaiting"  # the sign-off queue (issue 6); a plain href so this view never depends on it
 
@@ -99,7 +99,6 @@ def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int
         .subquery()
     )
     query = select(*CHILD_REF_COLUMNS, latest.c.mapped_on).join(latest, latest.c.child_id == Child.id)
-    total = db.session.scalar(select(func.count()).select_from(query.where(held_by_chosen_worker(scope)).subquery()))
-    page = page_with_current_worker(query, scope, (latest.c.mapped_on, Child.case_number), limit)
-    rows = [MapOverdue(child_ref(row), row.worker_name, row.mapped_on) for row in db.session.execute(page)]
-    return total, cutoff, rows
+    page = db.session.execute(page_with_current_worker(query, scope, (latest.c.mapped_on, Child.case_number), limit))
+    rows = page.all()
+    return total_rows(rows), cutoff, [MapOverdue(child_ref(row), row.worker_name, row.mapped_on) for row in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, and_, exists, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, func, select, true
 from sqlalchemy.orm import aliased
 
 from ..access import visible_children
@@ -94,6 +94,11 @@ CHILD_REF_COLUMNS = (
 )
 
 
+def total_rows(rows: list) -> int:
+    """The count page_with_current_worker() carries on each row (no row: none)."""
+    return rows[0].total_rows if rows else 0
+
+
 def child_ref(row) -> ChildRef:
     return ChildRef(row.id, row.public_id, row.case_number, row.first_name, row.last_name, row.legal_status)
 
@@ -102,10 +107,17 @@ def page_with_current_worker(query: Select, scope: Scope, order: Sequence[Column
     """`query` (which selects Child.id as `id`) cut to `limit` rows in `order`, then joined to each child's worker.
 
     The worker filter applies before the cut; the join to allocations and users runs for the page's rows only,
-    not for every child of the team. Rows come back in `order`.
+    not for every child of the team. Rows come back in `order`, each with `total_rows`: how many there are before
+    the cut (one statement for the list and its count).
     """
     keys = [key.label(f"order_{i}") for i, key in enumerate(order)]
-    page = query.where(held_by_chosen_worker(scope)).add_columns(*keys).order_by(*keys).limit(limit).subquery()
+    page = (
+        query.where(held_by_chosen_worker(scope))
+        .add_columns(func.count().over().label("total_rows"), *keys)
+        .order_by(*keys)
+        .limit(limit)
+        .subquery()
+    )
     current, worker = aliased(Allocation), aliased(User)
     return (
         select(page, worker.id.label("worker_id"), worker.display_name.label("worker_name"))

@@ -27,8 +27,8 @@ from .scope import (
     ChildRef,
     Scope,
     child_ref,
-    held_by_chosen_worker,
     page_with_current_worker,
+    total_rows,
     with_current_worker,
 )
 
@@ -318,9 +318,8 @@ class NotSeenAlone:
 
 
 def _not_seen_alone_page(query, scope: Scope, order, limit: int | None) -> tuple[int, list[NotSeenAlone]]:
-    total = db.session.scalar(select(func.count()).select_from(query.where(held_by_chosen_worker(scope)).subquery()))
-    rows = db.session.execute(page_with_current_worker(query, scope, order, limit))
-    return total, [NotSeenAlone(child_ref(row), row.worker_name, row.visits, row.last) for row in rows]
+    rows = db.session.execute(page_with_current_worker(query, scope, order, limit)).all()
+    return total_rows(rows), [NotSeenAlone(child_ref(row), row.worker_name, row.visits, row.last) for row in rows]
 
 
 def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple[int, list[NotSeenAlone]]:

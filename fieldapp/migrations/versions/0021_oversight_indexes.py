@@ -33,7 +33,7 @@ def upgrade():
         batch_op.create_index('ix_seen_visit_facts_occurred_on', ['occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_seen_visit_facts_child_id'), ['child_id'], unique=False)
     with op.batch_alter_table('records', schema=None) as batch_op:
-        batch_op.create_index('ix_records_review_state_updated', ['review_state', 'updated_at'], unique=False)
+        batch_op.create_index('ix_records_review_state_updated', ['review_state', 'updated_at', 'id'], unique=False)
     with op.batch_alter_table('allocations', schema=None) as batch_op:
         batch_op.create_index('ix_allocations_child_ended', ['child_id', 'ended_at'], unique=False)
     # A visit with two seen-alone records counts once, as alone if either says so (as refresh() computes it).
