@@ -91,14 +91,16 @@ def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int
     A map dated exactly N months ago is still in time. Children with no map at all are not listed.
     """
     cutoff = add_months(today, -scope.filters.map_months)
-    latest = (
-        select(records.c.child_id, func.max(records.c.occurred_on).label("mapped_on"))
-        .where(records.c.record_type == "sos_map", records.c.child_id.in_(scope.child_ids))
-        .group_by(records.c.child_id)
-        .having(func.max(records.c.occurred_on) < cutoff.isoformat())
-        .subquery()
+    # One join of the team's children to their maps (a group per child), not an IN list of them joined again.
+    mapped_on = func.max(records.c.occurred_on)
+    query = (
+        select(*CHILD_REF_COLUMNS, mapped_on.label("mapped_on"))
+        .select_from(records)
+        .join(Child, Child.id == records.c.child_id)
+        .where(records.c.record_type == "sos_map", scope.children_in_scope())
+        .group_by(*CHILD_REF_COLUMNS)
+        .having(mapped_on < cutoff.isoformat())
     )
-    query = select(*CHILD_REF_COLUMNS, latest.c.mapped_on).join(latest, latest.c.child_id == Child.id)
-    page = db.session.execute(page_with_current_worker(query, scope, (latest.c.mapped_on, Child.case_number), limit))
+    page = db.session.execute(page_with_current_worker(query, scope, (mapped_on, Child.case_number), limit))
     rows = page.all()
     return total_rows(rows), cutoff, [MapOverdue(child_ref(row), row.worker_name, row.mapped_on) for row in rows]
