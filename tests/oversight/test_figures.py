@@ -223,3 +223,18 @@ def test_manager_sees_only_their_own_team(team, make_team, make_user, make_child
     make_child(other, None)
     assert caseloads.unallocated(scope(team), None)[0] == 1
     assert len(visits.visits_due(scope(team), TODAY)) == 6
+
+
+def test_paged_lists_count_every_row_and_apply_the_worker_filter_before_the_page(team, make_map):
+    make_map(team.children["c1"], team.ann, "2025-01-01")
+    make_map(team.children["c3"], team.bea, "2025-02-01")
+    make_map(team.children["c4"], team.bea, "2025-03-01")
+    total, _, page = reviews.maps_not_reviewed(scope(team), TODAY, 1)
+    assert (total, [(row.child.case_number, row.worker_name) for row in page]) == (3, [("C1", "Ann Example")])
+    total, _, page = reviews.maps_not_reviewed(scope(team, worker_id=team.bea.id), TODAY, 1)
+    assert (total, [row.child.case_number for row in page]) == (2, ["C3"])
+    every = visits.not_seen_alone_lately(scope(team, last_visits=1), TODAY, None)[1]
+    total, page = visits.not_seen_alone_lately(scope(team, last_visits=1), TODAY, 1)
+    assert (total, page) == (len(every), every[:1])
+    total, page = caseloads.unallocated(scope(team), 1)
+    assert (total, [row.child.case_number for row in page]) == (1, ["C6"])
