@@ -49,5 +49,13 @@ seen_visit_facts = Table(
     Index("ix_seen_visit_facts_occurred_on", "occurred_on"),
 )
 
-# Records waiting for sign-off in the order the queue lists them (id breaks ties): the dashboard reads the front.
-Index("ix_records_review_state_updated", records.c.review_state, records.c.updated_at, records.c.id)
+# Records waiting for sign-off in the order the queue lists them (id breaks ties), so the dashboard reads the front
+# of it; child and author ride along so the per-author summary reads the index alone (no visit to the table).
+Index(
+    "ix_records_review_state_updated",
+    records.c.review_state,
+    records.c.updated_at,
+    records.c.id,
+    records.c.child_id,
+    records.c.author_id,
+)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 from sqlalchemy import select
@@ -53,8 +54,15 @@ def test_seen_visits_are_kept_with_their_answer_and_follow_late_answers(
     assert (unanswered, ann.id, "2026-02-16", 1) in kept_visits()
 
 
-def test_migration_0021_fills_seen_visits_from_stored_records(empty_store):  # noqa: F811
+@pytest.fixture
+def store_at_0020(empty_store):  # noqa: F811
+    """The empty store migrated to 0020; its session is handed back at the end (the engine alone is disposed)."""
     upgrade(revision="0020")
+    yield empty_store
+    db.session.remove()
+
+
+def test_migration_0021_fills_seen_visits_from_stored_records(store_at_0020):
     now = datetime(2026, 2, 20, tzinfo=UTC)
     # Core inserts: the ORM's write hooks would already keep the table this migration creates.
     team = db.session.execute(sa.insert(Team.__table__).values(name="Backfill team").returning(Team.id)).scalar()

@@ -5,7 +5,8 @@ Revises: 0020
 
 seen_visit_facts holds one row per seen statutory visit (its child, author, date and seen-alone answer), written
 by records/visit_facts.refresh() beside child_visit_facts. The backfill reads the clear columns of `records`
-(no body is decrypted). Indexes: records awaiting sign-off by age, and each child's allocations by end.
+(no body is decrypted). Indexes: records awaiting sign-off by age (with child and author, so the per-author
+summary reads the index alone), and each child's allocations by end.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -33,7 +34,11 @@ def upgrade():
         batch_op.create_index('ix_seen_visit_facts_occurred_on', ['occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_seen_visit_facts_child_id'), ['child_id'], unique=False)
     with op.batch_alter_table('records', schema=None) as batch_op:
-        batch_op.create_index('ix_records_review_state_updated', ['review_state', 'updated_at', 'id'], unique=False)
+        batch_op.create_index(
+            'ix_records_review_state_updated',
+            ['review_state', 'updated_at', 'id', 'child_id', 'author_id'],
+            unique=False,
+        )
     with op.batch_alter_table('allocations', schema=None) as batch_op:
         batch_op.create_index('ix_allocations_child_ended', ['child_id', 'ended_at'], unique=False)
     # A visit with two seen-alone records counts once, as alone if either says so (as refresh() computes it).
