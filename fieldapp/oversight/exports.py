@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..csv_cells import csv_text  # one formula-injection guard for every CSV the app writes
-from . import caseloads, dashboard, reviews, visits
+from . import caseloads, dashboard, reviews, seen_alone, visits
 from .scope import Scope
 
 
@@ -60,7 +60,7 @@ def _visits_due(scope, today, now):
 
 
 def _seen_alone(scope, today, now):
-    total, per_worker = visits.seen_alone_rates(scope)
+    total, per_worker = seen_alone.seen_alone_rates(scope)
     for rate in [*per_worker, total]:
         yield [
             rate.worker,
@@ -75,7 +75,7 @@ def _seen_alone(scope, today, now):
 
 
 def _not_seen_alone(scope, today, now):
-    for row in visits.not_seen_alone_lately(scope, today, None)[1]:
+    for row in seen_alone.not_seen_alone_lately(scope, today, None)[1]:
         yield [
             row.child.case_number,
             row.child.full_name,
