@@ -62,8 +62,9 @@ def test_statements_per_push_do_not_grow_with_the_batch(tablet):
     assert len(large) == len(small), "\n".join(large)
     # PostgreSQL: device, user, scope, current allocations (the ended-allocation rule), one look-up, savepoint,
     # one insert of every row, release, change log, audit, and the user re-read after the request's commit.
-    # +2 since issue 17's dashboard work: the children's visit facts (one read, one upsert) kept on write.
-    limit = 13 if db.engine.dialect.name == "postgresql" else 20
+    # +2 since issue 17's dashboard work: the children's visit facts (one read, one upsert) kept on write;
+    # +2 more with migration 0021: their seen visits with seen-alone answers (one delete, one insert).
+    limit = 15 if db.engine.dialect.name == "postgresql" else 20
     assert len(large) <= limit, "\n".join(large)
 
 
