@@ -63,10 +63,12 @@ def apply_push(session: Session, ops: list[PushOp], ctx: PushContext) -> list[Op
     # After stamp_changes on purpose: it holds the change counter's row lock until commit, so concurrent pushes
     # run on_stored one at a time, each seeing the others' committed records (the kept visit facts never miss one).
     if ctx.on_stored is not None:
+        # Only what this call wrote: a replayed op answers "applied" again but changed nothing.
+        made = {(record_id, revision) for record_id, _child, revision in changed}
         stored = [
             (op, result)
             for op, result in zip(ops, results, strict=True)
-            if result.status in (OpStatus.APPLIED, OpStatus.MERGED)
+            if result.status in (OpStatus.APPLIED, OpStatus.MERGED) and (op.record_id, result.revision) in made
         ]
         if stored:
             ctx.on_stored(session, ctx, stored)

@@ -87,3 +87,20 @@ def test_reallocated_child_disappears_from_previous_worker(client, login_as, wor
     assert client.get(f"/children/{own.public_id}").status_code == 404
     login_as(newcomer)
     assert client.get(f"/children/{own.public_id}").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["worker", "manager", "support", "admin"])
+def test_visible_children_clause_admits_the_same_children_as_the_access_query(world, make_child, role):
+    """The clause oversight lists page with is the same rule as children_visible_to(), role by role."""
+    from sqlalchemy import select
+
+    from fieldapp.access import children_visible_to, visible_children
+    from fieldapp.extensions import db
+    from fieldapp.models import Child
+
+    people, own, foreign = world
+    make_child(own.team, None, first_name="Waitingchild")  # the team's, held by nobody
+    user = people[role]
+    expected = set(db.session.scalars(children_visible_to(user).with_only_columns(Child.id)))
+    assert set(db.session.scalars(select(Child.id).where(visible_children(user)))) == expected
+    assert (own.id in expected) == (role in ("worker", "manager")) and foreign.id not in expected

@@ -26,7 +26,7 @@ from .safety import (
 )
 from .second_factor import RecoveryCode, TotpFactor
 from .types import utcnow
-from .visit_facts import child_visit_facts
+from .visit_facts import child_visit_facts, seen_visit_facts
 
 __all__ = [
     "AuditEvent",
@@ -66,4 +66,5 @@ __all__ = [
     "RecoveryCode",
     "TotpFactor",
     "child_visit_facts",
+    "seen_visit_facts",
 ]

@@ -86,6 +86,8 @@ class Allocation(db.Model):
             postgresql_where=db.text("ended_at IS NULL"),
         ),
         Index("ix_allocations_worker_open", "worker_id", "ended_at"),
+        # A child's allocations, latest ending first: "unallocated since" per child without scanning them all.
+        Index("ix_allocations_child_ended", "child_id", "ended_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, exists, func, or_, select, type_coerce
 from ..extensions import db
 from ..models import Allocation, Child, Role, Team, User
 from ..models.types import UTCDateTime
-from .scope import Scope
+from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref, total_rows
 
 
 @dataclass(frozen=True)
@@ -93,32 +93,23 @@ def worker_loads(scope: Scope) -> list[WorkerLoad]:
 
 @dataclass(frozen=True)
 class UnallocatedChild:
-    child: Child
+    child: ChildRef
     since: datetime  # when the last allocation ended, or when the child was added
 
     def days_waiting(self, today: date) -> int:
         return (today - self.since.date()).days
 
 
-def _unallocated_query(scope: Scope):
-    last_ended = (
-        select(Allocation.child_id, func.max(Allocation.ended_at).label("ended"))
-        .group_by(Allocation.child_id)
-        .subquery()
-    )
-    held = exists().where(and_(Allocation.child_id == Child.id, Allocation.ended_at.is_(None)))
-    since = type_coerce(func.coalesce(last_ended.c.ended, Child.created_at), UTCDateTime)
-    return (
-        select(Child, since)
-        .outerjoin(last_ended, last_ended.c.child_id == Child.id)
-        .where(scope.children_in_scope(), ~held),
-        since,
-    )
-
-
 def unallocated(scope: Scope, limit: int | None) -> tuple[int, list[UnallocatedChild]]:
     """(how many, the longest-waiting first). Not filtered by worker: these children have none."""
-    query, since = _unallocated_query(scope)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(since, Child.id).limit(limit)).all()
-    return total, [UnallocatedChild(child, at) for child, at in rows]
+    held = exists().where(and_(Allocation.child_id == Child.id, Allocation.ended_at.is_(None)))
+    # Per unallocated child only (an index probe each), not a GROUP BY over every allocation ever made.
+    last_ended = select(func.max(Allocation.ended_at)).where(Allocation.child_id == Child.id).scalar_subquery()
+    since = type_coerce(func.coalesce(last_ended, Child.created_at), UTCDateTime)
+    rows = db.session.execute(
+        select(*CHILD_REF_COLUMNS, since.label("since"), func.count().over().label("total_rows"))
+        .where(scope.children_in_scope(), ~held)
+        .order_by(since, Child.id)
+        .limit(limit)
+    ).all()
+    return total_rows(rows), [UnallocatedChild(child_ref(row), row.since) for row in rows]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..models import Allocation, Child, Team
 from ..safety import report
-from . import caseloads, charts, reviews, visits
+from . import caseloads, charts, reviews, seen_alone, visits
 from .scope import LIST_LIMIT, Scope
 
 
@@ -19,8 +19,8 @@ def team_dashboard(scope: Scope, today: date, now: datetime) -> dict:
     unallocated_count, unallocated = caseloads.unallocated(scope, LIST_LIMIT)
     by_worker = visits.due_summary(scope, today)
     attention = visits.visits_due(scope, today, LIST_LIMIT, attention_only=True)
-    seen_total, seen_by_worker = visits.seen_alone_rates(scope)
-    lately_count, lately = visits.not_seen_alone_lately(scope, today, LIST_LIMIT)
+    seen_total, seen_by_worker = seen_alone.seen_alone_rates(scope)
+    lately_count, lately = seen_alone.not_seen_alone_lately(scope, today, LIST_LIMIT)
     maps_count, maps_cutoff, maps = reviews.maps_not_reviewed(scope, today, LIST_LIMIT)
     return {
         "loads": loads,
@@ -89,7 +89,7 @@ def service_by_team(scope: Scope, today: date, loads: list | None = None) -> lis
 def service_dashboard(scope: Scope, today: date) -> dict:
     """The admins' view: per-team aggregates, caseloads of every worker, seen-alone rates; no child named."""
     loads = caseloads.worker_loads(scope)
-    total, per_worker = visits.seen_alone_rates(scope)
+    total, per_worker = seen_alone.seen_alone_rates(scope)
     return {
         "by_team": service_by_team(scope, today, loads),
         "loads": loads,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ..csv_cells import csv_text  # one formula-injection guard for every CSV the app writes
-from . import caseloads, dashboard, reviews, visits
+from . import caseloads, dashboard, reviews, seen_alone, visits
 from .scope import Scope
 
 
@@ -60,7 +60,7 @@ def _visits_due(scope, today, now):
 
 
 def _seen_alone(scope, today, now):
-    total, per_worker = visits.seen_alone_rates(scope)
+    total, per_worker = seen_alone.seen_alone_rates(scope)
     for rate in [*per_worker, total]:
         yield [
             rate.worker,
@@ -75,10 +75,10 @@ def _seen_alone(scope, today, now):
 
 
 def _not_seen_alone(scope, today, now):
-    for row in visits.not_seen_alone_lately(scope, today, None)[1]:
+    for row in seen_alone.not_seen_alone_lately(scope, today, None)[1]:
         yield [
-            row.Child.case_number,
-            row.Child.full_name,
+            row.child.case_number,
+            row.child.full_name,
             row.worker_name or visits.UNALLOCATED,
             scope.filters.last_visits,
             row.visits,
@@ -103,8 +103,8 @@ def _awaiting(scope, today, now):
 def _maps(scope, today, now):
     for row in reviews.maps_not_reviewed(scope, today, None)[2]:
         yield [
-            row.Child.case_number,
-            row.Child.full_name,
+            row.child.case_number,
+            row.child.full_name,
             row.worker_name or visits.UNALLOCATED,
             row.mapped_on,
             scope.filters.map_months,

@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Child, User
 from ..models.types import UTCDateTime
 from ..records.visit_due import add_months
-from .scope import Scope, with_current_worker
+from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref, page_with_current_worker, total_rows
 
 AWAITING_SIGNOFF_URL = "/review/awaiting"  # the sign-off queue (issue 6); a plain href so this view never depends on it
 
@@ -78,20 +78,29 @@ def awaiting_signoff(scope: Scope, limit: int | None) -> list:
     ).all()
 
 
-def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int, date, list]:
+@dataclass(frozen=True)
+class MapOverdue:
+    child: ChildRef
+    worker_name: str | None
+    mapped_on: str  # ISO date of the child's latest map
+
+
+def maps_not_reviewed(scope: Scope, today: date, limit: int | None) -> tuple[int, date, list[MapOverdue]]:
     """Children whose latest Signs of Safety map is older than N months: (how many, cutoff, rows oldest first).
 
     A map dated exactly N months ago is still in time. Children with no map at all are not listed.
     """
     cutoff = add_months(today, -scope.filters.map_months)
-    latest = (
-        select(records.c.child_id, func.max(records.c.occurred_on).label("mapped_on"))
-        .where(records.c.record_type == "sos_map", records.c.child_id.in_(scope.child_ids))
-        .group_by(records.c.child_id)
-        .having(func.max(records.c.occurred_on) < cutoff.isoformat())
-        .subquery()
+    # One join of the team's children to their maps (a group per child), not an IN list of them joined again.
+    mapped_on = func.max(records.c.occurred_on)
+    query = (
+        select(*CHILD_REF_COLUMNS, mapped_on.label("mapped_on"))
+        .select_from(records)
+        .join(Child, Child.id == records.c.child_id)
+        .where(records.c.record_type == "sos_map", scope.children_in_scope())
+        .group_by(*CHILD_REF_COLUMNS)
+        .having(mapped_on < cutoff.isoformat())
     )
-    query = with_current_worker(select(Child, latest.c.mapped_on).join(latest, latest.c.child_id == Child.id), scope)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(latest.c.mapped_on, Child.case_number).limit(limit)).all()
-    return total, cutoff, rows
+    page = db.session.execute(page_with_current_worker(query, scope, (mapped_on, Child.case_number), limit))
+    rows = page.all()
+    return total_rows(rows), cutoff, [MapOverdue(child_ref(row), row.worker_name, row.mapped_on) for row in rows]

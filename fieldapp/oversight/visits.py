@@ -1,7 +1,8 @@
-"""Statutory visits due and overdue, seen-alone rates, and children not seen alone in their last visits.
+"""Statutory visits due and overdue, per child and per worker (seen alone: seen_alone.py).
 
 Visits due read each child's last seen visit and next due date kept on write (records/visit_facts.py), so
-their cost does not grow with the history behind them; counts per worker are one GROUP BY, lists are paged.
+their cost does not grow with the history behind them; counts per worker are one GROUP BY, lists are paged in
+SQL (scope.page_with_current_worker).
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from sqlalchemy import and_, case, func, or_, select
 from sync.tables import records
 
 from ..extensions import db
-from ..models import Child, LegalStatus, User
+from ..models import Child, LegalStatus
 from ..models.visit_facts import child_visit_facts as facts
 from ..records import visit_facts
 from ..records.visit_due import DueInfo, next_visit_due
 from .filters import DUE_SOON_DAYS
-from .scope import Scope, with_current_worker
+from .scope import (
+    Scope,
+    page_with_current_worker,
+    with_current_worker,
+)
 
 UNALLOCATED = "Unallocated"
 
@@ -44,7 +49,7 @@ def _seen_visits():
     return and_(records.c.record_type == "visit", records.c.child_seen == 1)
 
 
-def _ensure_facts(scope: Scope) -> None:
+def ensure_facts(scope: Scope) -> None:
     """Fill the kept facts of children in scope that have none yet, or whose details changed since (usually none).
 
     One comparison per request (remembered for the request); only the children it finds are recomputed.
@@ -74,13 +79,21 @@ def _state(today: date):
     )
 
 
-def _settled(today: date):
+def settled(today: date):
     # A seen visit dated after `today` must not count yet; those few children are worked out exactly (_unsettled).
     return or_(facts.c.last_seen_on.is_(None), facts.c.last_seen_on <= today.isoformat())
 
 
 def _child_columns():
-    return (Child.public_id, Child.team_id, Child.case_number, Child.first_name, Child.last_name, Child.legal_status)
+    return (
+        Child.id,
+        Child.public_id,
+        Child.team_id,
+        Child.case_number,
+        Child.first_name,
+        Child.last_name,
+        Child.legal_status,
+    )
 
 
 def _unsettled(scope: Scope, today: date) -> list[ChildDue]:
@@ -90,7 +103,7 @@ def _unsettled(scope: Scope, today: date) -> list[ChildDue]:
         .where(
             _seen_visits(),
             records.c.occurred_on <= today.isoformat(),
-            records.c.child_id.in_(select(facts.c.child_id).where(~_settled(today))),
+            records.c.child_id.in_(select(facts.c.child_id).where(~settled(today))),
         )
         .group_by(records.c.child_id)
         .subquery()
@@ -105,7 +118,7 @@ def _unsettled(scope: Scope, today: date) -> list[ChildDue]:
         )
         .join(facts, facts.c.child_id == Child.id)
         .outerjoin(last_seen, last_seen.c.child_id == Child.id)
-        .where(scope.children_in_scope(), ~_settled(today)),
+        .where(scope.children_in_scope(), ~settled(today)),
         scope,
     )
     soon = today + timedelta(days=DUE_SOON_DAYS)
@@ -141,19 +154,16 @@ def visits_due(scope: Scope, today: date, limit: int | None = None, attention_on
     Read from the facts kept on write (records/visit_facts.py); `attention_only` keeps overdue and due within
     7 days, and `limit` pages the list in SQL, so the page costs the same whatever the history behind it.
     """
-    _ensure_facts(scope)
-    state = _state(today).label("state")
-    query = with_current_worker(
-        select(*_child_columns(), facts.c.last_seen_on, facts.c.due_on, facts.c.due_rule, state)
+    ensure_facts(scope)
+    state = _state(today)
+    query = (
+        select(*_child_columns(), facts.c.last_seen_on, facts.c.due_on, facts.c.due_rule, state.label("state"))
         .join(facts, facts.c.child_id == Child.id)
-        .where(scope.children_in_scope(), _settled(today)),
-        scope,
+        .where(scope.children_in_scope(), settled(today))
     )
     if attention_only:
         query = query.where(state != "later")
-    query = query.order_by(
-        case((state == "overdue", 0), else_=1), func.coalesce(facts.c.due_on, ""), Child.case_number
-    ).limit(limit)
+    order = (case((state == "overdue", 0), else_=1), func.coalesce(facts.c.due_on, ""), Child.case_number)
     result = [
         ChildDue(
             row.public_id,
@@ -167,7 +177,7 @@ def visits_due(scope: Scope, today: date, limit: int | None = None, attention_on
             DueInfo(date.fromisoformat(row.due_on) if row.due_on else None, row.due_rule, row.state == "overdue"),
             row.state,
         )
-        for row in db.session.execute(query)
+        for row in db.session.execute(page_with_current_worker(query, scope, order, limit))
     ]
     extra = [child for child in _unsettled(scope, today) if not attention_only or child.state != "later"]
     if extra:
@@ -177,11 +187,11 @@ def visits_due(scope: Scope, today: date, limit: int | None = None, attention_on
 
 def due_counts(scope: Scope, today: date) -> list[tuple[int | None, str | None, str, int]]:
     """(team id, current worker name, state, how many) over every child in scope: one GROUP BY on the kept facts."""
-    _ensure_facts(scope)
+    ensure_facts(scope)
     children = with_current_worker(
         select(Child.team_id, _state(today).label("state"))
         .join(facts, facts.c.child_id == Child.id)
-        .where(scope.children_in_scope(), _settled(today)),
+        .where(scope.children_in_scope(), settled(today)),
         scope,
     ).subquery()
     query = select(children.c.team_id, children.c.worker_name, children.c.state, func.count().label("n")).group_by(
@@ -217,138 +227,3 @@ def _worker_rows(counts: dict[str, Counter]) -> list[dict]:
         for name, c in counts.items()
     ]
     return sorted(rows, key=lambda row: (-row["overdue"], -row["due_soon"], row["worker"]))
-
-
-def _seen_visits_with_answer(visit, *conditions, extra=()):
-    """Statutory visits where the child was seen, one row each with its seen-alone answer as `alone`.
-
-    1/0, or None when no seen-alone record arrived; a visit with two such records counts once, as alone if any.
-    One join on the answer's visit id and a group per visit: the planner probes the index once per visit.
-    """
-    answer = records.alias("answer")
-    return (
-        select(visit.c.id, visit.c.child_id, func.max(answer.c.seen_alone).label("alone"), *extra)
-        .select_from(visit)
-        .outerjoin(
-            answer,
-            and_(
-                answer.c.visit_id == visit.c.id,
-                answer.c.record_type == "seen_alone",
-                answer.c.child_id == visit.c.child_id,
-            ),
-        )
-        .where(visit.c.record_type == "visit", visit.c.child_seen == 1, *conditions)
-        .group_by(visit.c.id, visit.c.child_id, *extra)
-    )
-
-
-@dataclass(frozen=True)
-class SeenAloneRate:
-    worker: str
-    visits: int
-    seen_alone: int
-    not_seen_alone: int
-    not_recorded: int  # statutory visits with no seen-alone record synced yet
-
-    @property
-    def rate(self) -> float | None:
-        return self.seen_alone / self.visits if self.visits else None
-
-
-def seen_alone_rates(scope: Scope) -> tuple[SeenAloneRate, list[SeenAloneRate]]:
-    """(all, per worker who made the visit) for statutory visits where the child was seen, in the period.
-
-    Credited to the visit's author, so a child reallocated mid-period counts for whoever visited.
-    """
-    visit = records.alias("visit")
-    conditions = [
-        visit.c.occurred_on >= scope.filters.period_from.isoformat(),
-        visit.c.occurred_on <= scope.filters.period_to.isoformat(),
-        visit.c.child_id.in_(scope.child_ids),
-    ]
-    if scope.filters.worker_id is not None:
-        conditions.append(visit.c.author_id == scope.filters.worker_id)
-    answers = _seen_visits_with_answer(visit, *conditions, extra=(visit.c.author_id,)).subquery()
-    alone = answers.c.alone
-    query = (
-        select(
-            User.display_name,
-            func.count(),
-            func.sum(case((alone == 1, 1), else_=0)),
-            func.sum(case((alone == 0, 1), else_=0)),
-            func.sum(case((alone.is_(None), 1), else_=0)),
-        )
-        .select_from(answers)
-        .join(User, User.id == answers.c.author_id)
-        .group_by(User.id, User.display_name)
-        .order_by(User.display_name)
-    )
-    per_worker = [
-        SeenAloneRate(name, n, int(yes), int(no), int(missing))
-        for name, n, yes, no, missing in db.session.execute(query)
-    ]
-    total = SeenAloneRate(
-        "All workers",
-        *(sum(getattr(r, f) for r in per_worker) for f in ("visits", "seen_alone", "not_seen_alone", "not_recorded")),
-    )
-    return total, per_worker
-
-
-def not_seen_alone_lately(scope: Scope, today: date, limit: int | None) -> tuple[int, list]:
-    """Children not seen alone on any of their last N statutory visits (or all of them, if fewer than N).
-
-    A visit without a seen-alone record counts as not seen alone: the record says nothing either way.
-    Read from the streak kept on write; children with a seen visit dated after `today` are worked out from
-    their records (_not_seen_alone_from_records), as the kept streak counts that visit.
-    """
-    _ensure_facts(scope)
-    n = scope.filters.last_visits
-    considered = case((facts.c.seen_visits < n, facts.c.seen_visits), else_=n)
-    query = with_current_worker(
-        select(Child, considered.label("visits"), facts.c.last_seen_on.label("last"))
-        .join(facts, facts.c.child_id == Child.id)
-        .where(
-            scope.children_in_scope(), _settled(today), facts.c.seen_visits > 0, facts.c.not_alone_streak >= considered
-        ),
-        scope,
-    )
-    unsettled = select(facts.c.child_id).where(~_settled(today))
-    extra_total, extra = _not_seen_alone_from_records(scope, today, limit, unsettled)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) + extra_total
-    rows = db.session.execute(query.order_by(facts.c.last_seen_on, Child.case_number).limit(limit)).all()
-    if extra:
-        rows = sorted(rows + extra, key=lambda row: (row.last, row.Child.case_number))[:limit]
-    return total, rows
-
-
-def _not_seen_alone_from_records(scope: Scope, today: date, limit: int | None, child_ids) -> tuple[int, list]:
-    """not_seen_alone_lately() for the children of `child_ids` only, from their visits (the few not settled)."""
-    visit = records.alias("visit")
-    # Window over the per-visit rows (computed after their GROUP BY): position 1 is the child's latest visit.
-    rank = func.row_number().over(
-        partition_by=visit.c.child_id, order_by=(visit.c.occurred_on.desc(), visit.c.created_at.desc(), visit.c.id)
-    )
-    ranked = (
-        _seen_visits_with_answer(
-            visit,
-            visit.c.occurred_on <= today.isoformat(),
-            visit.c.child_id.in_(scope.child_ids),
-            visit.c.child_id.in_(child_ids),
-            extra=(visit.c.occurred_on, visit.c.created_at),
-        )
-        .add_columns(rank.label("position"))
-        .subquery()
-    )
-    latest = (
-        select(ranked.c.child_id, func.count().label("visits"), func.max(ranked.c.occurred_on).label("last"))
-        .where(ranked.c.position <= scope.filters.last_visits)
-        .group_by(ranked.c.child_id)
-        .having(func.max(func.coalesce(ranked.c.alone, 0)) == 0)
-        .subquery()
-    )
-    query = with_current_worker(
-        select(Child, latest.c.visits, latest.c.last).join(latest, latest.c.child_id == Child.id), scope
-    )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.execute(query.order_by(latest.c.last, Child.case_number).limit(limit)).all()
-    return total, rows

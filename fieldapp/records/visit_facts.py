@@ -1,6 +1,7 @@
 """Keep each child's visit facts (last seen visit, next due) on write, so oversight reads them instead of history.
 
-refresh() recomputes the rows of the given children from their records, two statements per 1,000 children:
+refresh() recomputes the rows of the given children from their records, and their seen visits with their answers
+(seen_visit_facts), four statements per 1,000 children:
 it runs after a push stored what the kept row cannot simply move forward by (visit_facts_push.py), after a
 conflict is resolved, when a child is added or its details change (after_flush), and on read for rows that
 are missing or stale (stale_condition(); e.g. bulk imports, the migration's backfill).
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import Connection, and_, case, event, func, inspect, or_, select
+from sqlalchemy import Connection, and_, case, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,7 @@ from sync.tables import records
 
 from ..models import Child
 from ..models.visit_facts import child_visit_facts as facts
+from ..models.visit_facts import seen_visit_facts
 from .visit_due import next_visit_due
 
 FACT_TYPES = frozenset({"visit", "seen_alone"})  # only these record types move a child's visit facts
@@ -27,16 +29,17 @@ INPUTS = ("legal_status", "placement_start", "permanent_placement", "cp_visit_in
 
 
 def refresh(session: Session | Connection, child_ids: Iterable[int]) -> None:
-    """Recompute and store the facts of these children: one read of their seen visits, one upsert (per 1,000)."""
+    """Recompute and store the facts of these children and their seen visits (four statements per 1,000)."""
     ids = sorted(set(child_ids))
     for start in range(0, len(ids), CHUNK):  # bound the parameters per statement (PostgreSQL allows 65,535)
         _refresh_chunk(session, ids[start : start + CHUNK])
 
 
 def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
-    # The counting is done in SQL: the push calls this for every batch, and pulling each child's whole
-    # visit history into Python made the facts most of a push's cost, growing with the child's history.
-    facts_of = _seen_visit_aggregates(ids)
+    # The counting is done in SQL: pulling each child's whole visit history into Python made the facts most of
+    # a push's cost, growing with the child's history.
+    seen = _seen_visits(ids)
+    facts_of = _aggregates(seen)
     rows = session.execute(
         select(
             Child.id.label("child"),
@@ -51,6 +54,14 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
     store(
         session,
         [facts_row(row, row.last_seen_on, row.seen_visits or 0, row.not_alone_streak or 0) for row in rows],
+    )
+    # Their seen visits, each with its answer, rewritten from the same query (in the database, no rows in Python).
+    session.execute(delete(seen_visit_facts).where(seen_visit_facts.c.child_id.in_(ids)))
+    columns = ["visit_id", "child_id", "author_id", "occurred_on", "alone"]
+    session.execute(
+        insert(seen_visit_facts).from_select(
+            columns, select(seen.c.id, seen.c.child_id, seen.c.author_id, seen.c.occurred_on, seen.c.alone)
+        )
     )
 
 
@@ -73,17 +84,18 @@ def _upsert(dialect_insert):
 _UPSERT = {True: _upsert(postgresql.insert), False: _upsert(sqlite.insert)}
 
 
-def _seen_visit_aggregates(ids: list[int]):
-    """Per child: seen visits, the latest one's date, and how many of the latest in a row have no "alone" yes."""
+def _seen_visits(ids: list[int]):
+    """Each seen statutory visit of these children with its seen-alone answer: 1 if any answer says alone, 0 if
+    they all say not, NULL if none has arrived."""
     visit, answer = records.alias("visit"), records.alias("answer")
-    # Each seen visit with its seen-alone answer (1 if any answer says alone, else 0).
-    seen = (
+    return (
         select(
             visit.c.child_id,
             visit.c.id,
             visit.c.occurred_on,
             visit.c.created_at,
-            func.max(case((answer.c.seen_alone == 1, 1), else_=0)).label("alone"),
+            visit.c.author_id,
+            func.max(answer.c.seen_alone).label("alone"),
         )
         .select_from(visit)
         .outerjoin(
@@ -95,16 +107,20 @@ def _seen_visit_aggregates(ids: list[int]):
             ),
         )
         .where(visit.c.record_type == "visit", visit.c.child_seen == 1, visit.c.child_id.in_(ids))
-        .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at)
+        .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at, visit.c.author_id)
         .subquery()
     )
+
+
+def _aggregates(seen):
+    """Per child: seen visits, the latest one's date, and how many of the latest in a row have no "alone" yes."""
     # Latest first as the oversight list orders them (date, then arrival, then id); "alone so far" stays 0
     # until the first visit with a yes, so the streak is the number of rows where it is still 0.
     latest_first = [func.coalesce(seen.c.occurred_on, "").desc(), seen.c.created_at.desc(), seen.c.id.asc()]
     ranked = select(
         seen.c.child_id,
         seen.c.occurred_on,
-        func.max(seen.c.alone)
+        func.max(case((seen.c.alone == 1, 1), else_=0))
         .over(partition_by=seen.c.child_id, order_by=latest_first, rows=(None, 0))
         .label("alone_so_far"),
     ).subquery()

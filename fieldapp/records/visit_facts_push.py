@@ -3,8 +3,9 @@
 The usual batch brings new visits dated on or after the child's last seen visit (a tablet's day of work), with
 or without their seen-alone answers. Those only ever go on top of the "latest first" order the facts are
 counted in, so the new facts follow from the old row and the batch: seen visits + k, the latest date, and the
-not-seen-alone streak either grown by k or cut at the newest visit with a yes. Anything else — an edit or merge,
-a back-dated or undated visit, a yes for a visit already stored, a missing or stale facts row — is recomputed
+not-seen-alone streak either grown by k or cut at the newest visit with a yes; the new visits are added to
+seen_visit_facts with their answers. Anything else — an edit or merge, a back-dated or undated visit, an answer
+for a visit already stored, a missing or stale facts row — is recomputed
 from the records (visit_facts.refresh), as before. tests/oversight/test_visit_facts_push.py holds the two
 ways to the same rows over random histories.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.orm import Session
 
 from sync import OpStatus
@@ -22,6 +23,7 @@ from sync.tables import records
 
 from ..models import Child
 from ..models.visit_facts import child_visit_facts as facts
+from ..models.visit_facts import seen_visit_facts
 from . import visit_facts
 
 INPUTS = visit_facts.INPUTS
@@ -32,7 +34,7 @@ class _Batch:
     """What one push stored that moves one child's facts."""
 
     new_seen: list[tuple[str, str | None]] = field(default_factory=list)  # (visit id, date) of new seen visits
-    yes_for: set[str] = field(default_factory=set)  # visit ids a new answer says the child was seen alone on
+    answered: set[str] = field(default_factory=set)  # visit ids this batch's seen-alone answers are about
     recompute: bool = False  # something the delta cannot follow (edit, merge)
 
 
@@ -49,13 +51,13 @@ def on_stored(session: Session, ctx, stored: list) -> None:
         values = ctx.facts(op.record_type, op.body)
         if op.record_type == "visit" and values.get("child_seen") == 1:
             batch.new_seen.append((op.record_id, values.get("occurred_on")))
-        elif op.record_type == "seen_alone" and values.get("seen_alone") == 1 and values.get("visit_id"):
-            batch.yes_for.add(values["visit_id"])
+        elif op.record_type == "seen_alone" and values.get("visit_id"):
+            batch.answered.add(values["visit_id"])
     if batches:
-        advance(session, batches)
+        advance(session, batches, ctx.author_id)
 
 
-def advance(session: Session, batches: dict[int, _Batch]) -> None:
+def advance(session: Session, batches: dict[int, _Batch], author_id: int) -> None:
     new_visit_ids = sorted({visit_id for batch in batches.values() for visit_id, _ in batch.new_seen})
     answer = records.alias("answer")
     rows = session.execute(
@@ -67,33 +69,41 @@ def advance(session: Session, batches: dict[int, _Batch]) -> None:
             facts.c.seen_visits,
             facts.c.not_alone_streak,
             *(facts.c[name].label(f"kept_{name}") for name in INPUTS),  # the details the row was computed from
-            answer.c.visit_id.label("alone_on"),
+            answer.c.visit_id.label("answer_for"),
+            answer.c.seen_alone,
         )
         .outerjoin(facts, facts.c.child_id == Child.id)
-        # A yes for a new visit, this batch's (stored already) or one that arrived before its visit: a row each.
+        # Each answer for a new visit, this batch's (stored already) or one that arrived before its visit: a row each.
         .outerjoin(
             answer,
             and_(
                 answer.c.child_id == Child.id,
                 answer.c.record_type == "seen_alone",
-                answer.c.seen_alone == 1,
                 answer.c.visit_id.in_(new_visit_ids),
             ),
         )
         .where(Child.id.in_(sorted(batches)))
     ).all()
-    children, alone = {}, set()
+    children, answers = {}, {}
     for row in rows:
         children.setdefault(row.child, row)
-        alone.add(row.alone_on)
-    moved, recompute = [], []
+        if row.answer_for is not None:  # alone if any answer says so, as the full count decides
+            answers[row.answer_for] = max(answers.get(row.answer_for, 0), row.seen_alone or 0)
+    alone = {visit_id for visit_id, said in answers.items() if said == 1}
+    moved, recompute, seen = [], [], []
     for child, row in children.items():
         values = _moved_forward(row, batches[child], alone)
         if values is None:
             recompute.append(child)
-        else:
-            moved.append(values)
+            continue
+        moved.append(values)
+        seen += [
+            {"visit_id": v, "child_id": child, "author_id": author_id, "occurred_on": day, "alone": answers.get(v)}
+            for v, day in batches[child].new_seen
+        ]
     visit_facts.store(session, moved)
+    if seen:
+        session.execute(insert(seen_visit_facts), seen)
     visit_facts.refresh(session, recompute)
 
 
@@ -102,8 +112,8 @@ def _moved_forward(row, batch: _Batch, alone: set[str]) -> dict | None:
     if batch.recompute or row.kept is None or _computed_from_other_details(row):
         return None
     new_ids = {visit_id for visit_id, _ in batch.new_seen}
-    if not batch.yes_for <= new_ids:
-        return None  # a yes for a visit stored earlier: where it stands in the streak needs the history
+    if not batch.answered <= new_ids:
+        return None  # an answer for a visit stored earlier: where it stands in the streak needs the history
     last = row.last_seen_on
     if any(day is None or (last is not None and day < last) for _, day in batch.new_seen):
         return None  # undated or back-dated: it does not go on top

@@ -20,7 +20,7 @@ from sqlalchemy import update
 from fieldapp.cases.services import allocate
 from fieldapp.extensions import db
 from fieldapp.models import LegalStatus, Role, utcnow
-from fieldapp.oversight import caseloads, reviews, visits
+from fieldapp.oversight import caseloads, reviews, seen_alone, visits
 from fieldapp.oversight.filters import Filters
 from fieldapp.oversight.scope import scope_for
 from sync.tables import records
@@ -155,7 +155,7 @@ def test_due_filters_by_worker_and_legal_status(team):
 
 
 def test_seen_alone_rate_over_the_period_credits_the_visiting_worker(team):
-    total, per_worker = visits.seen_alone_rates(scope(team))
+    total, per_worker = seen_alone.seen_alone_rates(scope(team))
     assert (total.visits, total.seen_alone, total.not_seen_alone, total.not_recorded) == (7, 2, 4, 1)
     assert total.rate == pytest.approx(2 / 7)
     assert {r.worker: (r.visits, r.seen_alone, r.not_recorded) for r in per_worker} == {
@@ -163,15 +163,15 @@ def test_seen_alone_rate_over_the_period_credits_the_visiting_worker(team):
         "Bea Example": (2, 0, 1),
     }
     # From 1 January Ann's visit to c3 before it moved to Bea counts for Ann, not Bea.
-    _, since_january = visits.seen_alone_rates(scope(team, period_from=D("2026-01-01")))
+    _, since_january = seen_alone.seen_alone_rates(scope(team, period_from=D("2026-01-01")))
     assert {r.worker: (r.visits, r.seen_alone) for r in since_january} == {"Ann Example": (6, 3), "Bea Example": (2, 0)}
 
 
 def test_children_not_seen_alone_in_their_last_n_visits(team):
     def listed(n, **values):
         return sorted(
-            (row.Child.case_number, row.visits)
-            for row in visits.not_seen_alone_lately(scope(team, last_visits=n, **values), TODAY, None)[1]
+            (row.child.case_number, row.visits)
+            for row in seen_alone.not_seen_alone_lately(scope(team, last_visits=n, **values), TODAY, None)[1]
         )
 
     assert listed(2) == [("C1", 2), ("C4", 1)]
@@ -211,7 +211,7 @@ def test_maps_not_reviewed_in_n_months(team, make_map):
     make_map(team.children["c3"], team.bea, "2026-01-01")  # the latest map is what counts
     total, cutoff, rows = reviews.maps_not_reviewed(scope(team), TODAY, None)
     assert cutoff == D("2025-09-16") and total == 1
-    assert [(row.Child.case_number, row.mapped_on, row.worker_name) for row in rows] == [
+    assert [(row.child.case_number, row.mapped_on, row.worker_name) for row in rows] == [
         ("C2", "2025-09-15", "Ann Example")
     ]
     assert reviews.maps_not_reviewed(scope(team, map_months=3), TODAY, None)[0] == 2
@@ -223,3 +223,18 @@ def test_manager_sees_only_their_own_team(team, make_team, make_user, make_child
     make_child(other, None)
     assert caseloads.unallocated(scope(team), None)[0] == 1
     assert len(visits.visits_due(scope(team), TODAY)) == 6
+
+
+def test_paged_lists_count_every_row_and_apply_the_worker_filter_before_the_page(team, make_map):
+    make_map(team.children["c1"], team.ann, "2025-01-01")
+    make_map(team.children["c3"], team.bea, "2025-02-01")
+    make_map(team.children["c4"], team.bea, "2025-03-01")
+    total, _, page = reviews.maps_not_reviewed(scope(team), TODAY, 1)
+    assert (total, [(row.child.case_number, row.worker_name) for row in page]) == (3, [("C1", "Ann Example")])
+    total, _, page = reviews.maps_not_reviewed(scope(team, worker_id=team.bea.id), TODAY, 1)
+    assert (total, [row.child.case_number for row in page]) == (2, ["C3"])
+    every = seen_alone.not_seen_alone_lately(scope(team, last_visits=1), TODAY, None)[1]
+    total, page = seen_alone.not_seen_alone_lately(scope(team, last_visits=1), TODAY, 1)
+    assert (total, page) == (len(every), every[:1])
+    total, page = caseloads.unallocated(scope(team), 1)
+    assert (total, [row.child.case_number for row in page]) == (1, ["C6"])

@@ -13,7 +13,7 @@ from fieldapp.cases.services import allocate
 from fieldapp.extensions import db
 from fieldapp.models import LegalStatus, Role
 from fieldapp.models.visit_facts import child_visit_facts
-from fieldapp.oversight import visits
+from fieldapp.oversight import seen_alone, visits
 from fieldapp.oversight.filters import Filters
 from fieldapp.oversight.scope import scope_for
 from tests.oversight.conftest import VISIT_TYPE
@@ -138,8 +138,8 @@ def test_not_seen_alone_from_kept_streak_equals_the_answer_from_records(
     everyone = select(child_visit_facts.c.child_id)
     for n in (1, 2, 3, 4):
         scope = scope_for(manager, Filters(period_from=date(2026, 1, 1), period_to=date(2026, 3, 1), last_visits=n))
-        kept_count = visits.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0]
-        from_records = visits._not_seen_alone_from_records(scope, date(2026, 2, 1), None, everyone)[0]
+        kept_count = seen_alone.not_seen_alone_lately(scope, date(2026, 2, 1), None)[0]
+        from_records = seen_alone._not_seen_alone_from_records(scope, date(2026, 2, 1), None, everyone)[0]
         assert kept_count == from_records, n
     row = db.session.execute(select(child_visit_facts.c.seen_visits, child_visit_facts.c.not_alone_streak)).one()
     assert row.seen_visits == 3

@@ -1,4 +1,5 @@
-"""Facts moved forward by a push (visit_facts_push.py) equal a recount from the records, over random histories.
+"""Facts moved forward by a push (visit_facts_push.py) equal a recount from the records, over random histories:
+each child's row and its seen visits with their answers.
 
 Random batches as tablets send them: new visits (mostly dated after the last one, some back-dated, some the same
 day, some with the child not seen), their seen-alone answers in the same batch, before the visit or later, yes or
@@ -18,7 +19,7 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import LegalStatus, Role
-from fieldapp.models.visit_facts import child_visit_facts
+from fieldapp.models.visit_facts import child_visit_facts, seen_visit_facts
 from fieldapp.records import visit_facts
 from fieldapp.records.store import push_context
 from sync import OpStatus, PushOp, apply_push
@@ -61,7 +62,12 @@ def _answer(child, visit_id: str, yes: bool) -> PushOp:
 
 
 def _kept() -> dict:
-    return {row.child_id: tuple(row) for row in db.session.execute(select(child_visit_facts))}
+    """Each child's facts row, with its seen visits and their answers (seen_visit_facts)."""
+    visits = sorted(tuple(row) for row in db.session.execute(select(seen_visit_facts)))
+    return {
+        row.child_id: (tuple(row), [v for v in visits if v[1] == row.child_id])
+        for row in db.session.execute(select(child_visit_facts))
+    }
 
 
 def _recounted(child_ids) -> dict:
@@ -84,6 +90,7 @@ def test_facts_moved_forward_by_pushes_equal_a_recount(app, make_team, make_user
     unanswered: list[tuple] = []  # (child, visit id) of seen visits with no answer yet
     moved = 0
     late: list[tuple] = []  # (op, stored entry) of visits whose answer went in the batch before
+    previous: list[PushOp] = []
     for step in range(30):
         ops, stored, late = [op for op, _ in late], stored + [entry for _, entry in late], []
         for _ in range(rng.randint(1, 6)):
@@ -116,6 +123,9 @@ def test_facts_moved_forward_by_pushes_equal_a_recount(app, make_team, make_user
                 day = date(2026, 1, 5) + timedelta(days=rng.randint(0, 3 * step + 3))
                 ops.append(_op(child, _visit_body(child, day, seen, str(uuid.uuid4())), visit_id, revision))
                 stored[index] = (child, visit_id, revision + 1, seen)
+        if previous and rng.random() < 0.2:
+            ops += rng.sample(previous, min(2, len(previous)))  # a replay (the device did not see the answer)
+        previous = ops
         before = _kept()
         results = apply_push(db.session, ops, push_context(worker.id, "facts-device", datetime.now(UTC)))
         db.session.commit()
