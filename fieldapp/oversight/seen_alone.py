@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from sync.tables import records
 
@@ -18,31 +18,9 @@ from ..extensions import db
 from ..models import Child, User
 from ..models.visit_facts import child_visit_facts as facts
 from ..models.visit_facts import seen_visit_facts as seen
+from ..records import visit_facts
 from .scope import CHILD_REF_COLUMNS, ChildRef, Scope, child_ref, page_with_current_worker, total_rows
 from .visits import ensure_facts, settled
-
-
-def _seen_visits_with_answer(visit, *conditions, extra=()):
-    """Statutory visits where the child was seen, one row each with its seen-alone answer as `alone`.
-
-    1/0, or None when no seen-alone record arrived; a visit with two such records counts once, as alone if any.
-    One join on the answer's visit id and a group per visit: the planner probes the index once per visit.
-    """
-    answer = records.alias("answer")
-    return (
-        select(visit.c.id, visit.c.child_id, func.max(answer.c.seen_alone).label("alone"), *extra)
-        .select_from(visit)
-        .outerjoin(
-            answer,
-            and_(
-                answer.c.visit_id == visit.c.id,
-                answer.c.record_type == "seen_alone",
-                answer.c.child_id == visit.c.child_id,
-            ),
-        )
-        .where(visit.c.record_type == "visit", visit.c.child_seen == 1, *conditions)
-        .group_by(visit.c.id, visit.c.child_id, *extra)
-    )
 
 
 @dataclass(frozen=True)
@@ -146,7 +124,7 @@ def _not_seen_alone_from_records(
         partition_by=visit.c.child_id, order_by=(visit.c.occurred_on.desc(), visit.c.created_at.desc(), visit.c.id)
     )
     ranked = (
-        _seen_visits_with_answer(
+        visit_facts.seen_visits_with_answer(
             visit,
             visit.c.occurred_on <= today.isoformat(),
             visit.c.child_id.in_(scope.child_ids),

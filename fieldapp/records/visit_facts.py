@@ -84,19 +84,15 @@ def _upsert(dialect_insert):
 _UPSERT = {True: _upsert(postgresql.insert), False: _upsert(sqlite.insert)}
 
 
-def _seen_visits(ids: list[int]):
-    """Each seen statutory visit of these children with its seen-alone answer: 1 if any answer says alone, 0 if
-    they all say not, NULL if none has arrived."""
-    visit, answer = records.alias("visit"), records.alias("answer")
+def seen_visits_with_answer(visit, *conditions, extra=()):
+    """Statutory visits where the child was seen, one row each with its seen-alone answer as `alone`.
+
+    1/0, or None when no seen-alone record arrived; a visit with two such records counts once, as alone if any.
+    One join on the answer's visit id and a group per visit: the planner probes the index once per visit.
+    """
+    answer = records.alias("answer")
     return (
-        select(
-            visit.c.child_id,
-            visit.c.id,
-            visit.c.occurred_on,
-            visit.c.created_at,
-            visit.c.author_id,
-            func.max(answer.c.seen_alone).label("alone"),
-        )
+        select(visit.c.id, visit.c.child_id, func.max(answer.c.seen_alone).label("alone"), *extra)
         .select_from(visit)
         .outerjoin(
             answer,
@@ -106,10 +102,15 @@ def _seen_visits(ids: list[int]):
                 answer.c.child_id == visit.c.child_id,
             ),
         )
-        .where(visit.c.record_type == "visit", visit.c.child_seen == 1, visit.c.child_id.in_(ids))
-        .group_by(visit.c.child_id, visit.c.id, visit.c.occurred_on, visit.c.created_at, visit.c.author_id)
-        .subquery()
+        .where(visit.c.record_type == "visit", visit.c.child_seen == 1, *conditions)
+        .group_by(visit.c.id, visit.c.child_id, *extra)
     )
+
+
+def _seen_visits(ids: list[int]):
+    visit = records.alias("visit")
+    extra = (visit.c.occurred_on, visit.c.created_at, visit.c.author_id)
+    return seen_visits_with_answer(visit, visit.c.child_id.in_(ids), extra=extra).subquery()
 
 
 def _aggregates(seen):
