@@ -218,10 +218,14 @@ def bulk_load(engine, schema: str, upto: int, analyze: bool) -> int:
                 ),
                 params,
             )
-    if analyze:
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            for name in ("records", "record_revisions", "sync_ops", "change_log", "audit_events"):
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for name in ("records", "record_revisions", "sync_ops", "change_log", "audit_events"):
+            if analyze:
                 connection.execute(sa.text(f"ANALYZE {schema}.{name}"))
+            else:  # stale means stale: autovacuum would analyze the freshly loaded tables within a minute
+                connection.execute(sa.text(f"ALTER TABLE {schema}.{name} SET (autovacuum_enabled = false)"))
+        # The load's gigabytes of dirty pages are written out now, not while the batches after it are timed.
+        connection.execute(sa.text("CHECKPOINT"))
     return max(more, 0)
 
 
