@@ -10,7 +10,7 @@ from .protocol import FieldError, OpResult, OpStatus, PulledRecord, PullPage, Pu
 from .pull import PullWindow, history, pull
 from .push import PushContext, apply_push
 from .resolve import ResolutionError, StaleResolution, confirm_soft, resolve_conflict
-from .scope import scope_hash, worker_scope, writable_children
+from .scope import scope_hash, worker_children, worker_scope, writable_children
 
 __all__ = [
     "BodyCipher",
@@ -33,6 +33,7 @@ __all__ = [
     "pull",
     "resolve_conflict",
     "scope_hash",
+    "worker_children",
     "worker_scope",
     "writable_children",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from sqlalchemy import ARRAY, JSON, any_, bindparam
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 
@@ -23,25 +24,44 @@ def key_in(session: Session, column, values: set):
 def insert_rows(session: Session, *batches: tuple) -> None:
     """Insert each (table, rows) batch — rows of one table all have the same keys — in ONE statement.
 
+    A batch (table, rows, key) replaces the rows it clashes with on the `key` columns (an upsert; each key at
+    most once in its rows).
+
     PostgreSQL: `WITH a AS (INSERT … SELECT * FROM unnest(…)), … INSERT …`, one array parameter per
     column, so nothing is compiled per batch, the statement text does not depend on the number of rows,
     and the whole batch is one round trip (on a busy server each round trip costs a scheduling wait,
     which is most of a push's wall time). Elsewhere: one executemany per table.
     """
-    batches = [(table, rows) for table, rows in batches if rows]
+    batches = [(batch[0], batch[1], tuple(batch[2]) if len(batch) > 2 else ()) for batch in batches if batch[1]]
     if not batches:
         return
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
-        for table, rows in batches:
-            session.execute(table.insert(), rows)
+        for table, rows, key in batches:
+            session.execute(_replacing(sqlite.insert(table), key) if key else table.insert(), rows)
         return
     params: dict = {}
     inserts = [
-        _unnest_insert(dialect, table, rows, f"t{number}_", params) for number, (table, rows) in enumerate(batches)
+        _unnest_insert(dialect, table, rows, f"t{number}_", params) + _on_conflict_replace(dialect, rows, key)
+        for number, (table, rows, key) in enumerate(batches)
     ]
     ctes = [f"w{number} AS ({statement})" for number, statement in enumerate(inserts[:-1])]
     session.connection().exec_driver_sql((f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1], params)
+
+
+def _replacing(statement, key: tuple[str, ...]):
+    columns = [column.name for column in statement.table.c if column.name not in key]
+    return statement.on_conflict_do_update(
+        index_elements=list(key), set_={name: statement.excluded[name] for name in columns}
+    )
+
+
+def _on_conflict_replace(dialect, rows: list[dict], key: tuple[str, ...]) -> str:
+    if not key:
+        return ""
+    quote = dialect.identifier_preparer.quote
+    updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in rows[0] if name not in key)
+    return f" ON CONFLICT ({', '.join(quote(name) for name in key)}) DO UPDATE SET {updates}"
 
 
 def array_params(dialect, columns, rows: list[dict], prefix: str, params: dict) -> list[str]:

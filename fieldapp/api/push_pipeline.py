@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync import OpResult, OpStatus, PushOp, apply_push
+from sync import OpResult, OpStatus, PushOp, apply_push, worker_children
 
 from .. import audit, jsonbody
 from ..crypto.sealing import SealError, SealingKeyring, current_keyring, unseal
@@ -190,10 +190,11 @@ def store_opened(session: Session, batch: OpenedBatch, user_id: int, device_id: 
     _keep_unfinished(session, batch, user_id)
     if not batch.ops and not batch.returned:
         return
-    context = push_context(user_id, device_id, now)
+    writable, current = worker_children(session, user_id)  # one query for both
+    context = push_context(user_id, device_id, now, writable)
     context.other_devices = frozenset(batch.authors - {device_id})
-    batch.writable = frozenset(context.allowed_children)
-    _refuse_former_workers_changes(session, batch, user_id)
+    batch.writable = frozenset(writable)
+    _refuse_former_workers_changes(session, batch, user_id, current)
     for index, op, result in zip(batch.positions, batch.ops, apply_push(session, batch.ops, context), strict=True):
         batch.results[index] = result
         if result.status == OpStatus.REJECTED:
@@ -221,9 +222,9 @@ def _keep_unfinished(session: Session, batch: OpenedBatch, user_id: int) -> None
             )
 
 
-def _refuse_former_workers_changes(session: Session, batch: OpenedBatch, user_id: int) -> None:
+def _refuse_former_workers_changes(session: Session, batch: OpenedBatch, user_id: int, current: frozenset[str]) -> None:
     """A former worker adds only records dated within the allocation and edits only their own."""
-    refusals = ended_allocation_refusals(session, user_id, batch.ops)
+    refusals = ended_allocation_refusals(session, user_id, batch.ops, current)
     for index, refusal in refusals.items():
         batch.results[batch.positions[index]] = OpResult(
             op_id=batch.ops[index].op_id,

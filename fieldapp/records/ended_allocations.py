@@ -54,9 +54,14 @@ def _record_date(op: PushOp, batch_dates: dict[str, str | None], stored: dict) -
         return None
 
 
-def ended_allocation_refusals(session: Session, worker_id: int, ops: list[PushOp]) -> dict[int, Refusal]:
-    """Index → refusal for each op a former worker may not push; current allocations are not limited."""
-    current = set(worker_scope(session, worker_id))
+def ended_allocation_refusals(
+    session: Session, worker_id: int, ops: list[PushOp], current: frozenset[str] | None = None
+) -> dict[int, Refusal]:
+    """Index → refusal for each op a former worker may not push; current allocations are not limited.
+
+    `current`: the public ids of the children allocated to the worker now, when the caller has them already.
+    """
+    current = frozenset(worker_scope(session, worker_id)) if current is None else current
     former = [(i, op) for i, op in enumerate(ops) if op.child_id not in current]
     if not former:
         return {}

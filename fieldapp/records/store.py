@@ -87,11 +87,12 @@ def validate_for_push(op: PushOp) -> list[FieldError]:
     )
 
 
-def push_context(author_id: int, device_id: str, now: datetime) -> PushContext:
+def push_context(author_id: int, device_id: str, now: datetime, allowed: dict[str, int] | None = None) -> PushContext:
+    """`allowed`: writable_children() of the author, when the caller has read it already."""
     return PushContext(
         author_id=author_id,
         device_id=device_id,
-        allowed_children=writable_children(db.session, author_id),
+        allowed_children=writable_children(db.session, author_id) if allowed is None else allowed,
         validate=validate_for_push,
         cipher=record_cipher(),
         now=now,

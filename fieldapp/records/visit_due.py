@@ -50,7 +50,7 @@ def add_months(day: date, months: int) -> date:
 def add_working_days(day: date, count: int, holidays: frozenset[date] | None = None) -> date:
     """The date `count` working days after `day`, skipping weekends and bank holidays."""
     holidays = bank_holidays() if holidays is None else holidays
-    known_years = {holiday.year for holiday in holidays}
+    known_years = _years_of(holidays)
     while count > 0:
         day += timedelta(days=1)
         if day.year not in known_years:
@@ -59,6 +59,12 @@ def add_working_days(day: date, count: int, holidays: frozenset[date] | None = N
         if day.weekday() < 5 and day not in holidays:
             count -= 1
     return day
+
+
+@cache
+def _years_of(holidays: frozenset[date]) -> frozenset[int]:
+    # Once per holiday table, not per call: every due date a push keeps counts working days.
+    return frozenset(holiday.year for holiday in holidays)
 
 
 def dates_child_was_seen(visits: Iterable[dict]) -> list[date]:

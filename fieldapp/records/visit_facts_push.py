@@ -15,10 +15,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, insert, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from sync import OpStatus
+from sync.sql import insert_rows
 from sync.tables import records
 
 from ..models import Child
@@ -101,9 +102,8 @@ def advance(session: Session, batches: dict[int, _Batch], author_id: int) -> Non
             {"visit_id": v, "child_id": child, "author_id": author_id, "occurred_on": day, "alone": answers.get(v)}
             for v, day in batches[child].new_seen
         ]
-    visit_facts.store(session, moved)
-    if seen:
-        session.execute(insert(seen_visit_facts), seen)
+    # One statement for both (one array per column on PostgreSQL): the new seen visits, and the moved rows.
+    insert_rows(session, (seen_visit_facts, seen), (facts, moved, ["child_id"]))
     visit_facts.refresh(session, recompute)
 
 
