@@ -127,21 +127,24 @@ def _unsettled(scope: Scope, today: date) -> list[ChildDue]:
         seen = date.fromisoformat(row.last_seen) if row.last_seen else None
         due = next_visit_due(row, [seen] if seen else [], today)
         state = "overdue" if due.overdue else ("due_soon" if due.due_date <= soon else "later")
-        result.append(
-            ChildDue(
-                row.public_id,
-                row.team_id,
-                row.case_number,
-                f"{row.first_name} {row.last_name}",
-                row.legal_status,
-                row.worker_id,
-                row.worker_name,
-                seen,
-                due,
-                state,
-            )
-        )
+        result.append(_child_due(row, seen, due, state))
     return result
+
+
+def _child_due(row, last_seen: date | None, due: DueInfo, state: str) -> ChildDue:
+    """A list row (the _child_columns() of a child with its current worker) with its due date."""
+    return ChildDue(
+        row.public_id,
+        row.team_id,
+        row.case_number,
+        f"{row.first_name} {row.last_name}",
+        row.legal_status,
+        row.worker_id,
+        row.worker_name,
+        last_seen,
+        due,
+        state,
+    )
 
 
 def _sort_key(item: ChildDue):
@@ -165,14 +168,8 @@ def visits_due(scope: Scope, today: date, limit: int | None = None, attention_on
         query = query.where(state != "later")
     order = (case((state == "overdue", 0), else_=1), func.coalesce(facts.c.due_on, ""), Child.case_number)
     result = [
-        ChildDue(
-            row.public_id,
-            row.team_id,
-            row.case_number,
-            f"{row.first_name} {row.last_name}",
-            row.legal_status,
-            row.worker_id,
-            row.worker_name,
+        _child_due(
+            row,
             date.fromisoformat(row.last_seen_on) if row.last_seen_on else None,
             DueInfo(date.fromisoformat(row.due_on) if row.due_on else None, row.due_rule, row.state == "overdue"),
             row.state,
