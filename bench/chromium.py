@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 
 CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
-# As the browser tests launch it (tests/browser/conftest.py): headless on a small shared machine, no background
-# traffic that would land in the measurements.
+# The browser tests launch it so too (tests/browser/conftest.py imports these): headless on a small shared
+# machine, no background traffic that would land in the measurements.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -10,22 +10,9 @@ from dataclasses import dataclass
 import pytest
 from werkzeug.serving import make_server
 
+from bench.chromium import CHROMIUM, CHROMIUM_ARGS  # one list of flags for the browser tests and benchmarks
 from fieldapp.extensions import db
 from tests.conftest import make_app, require
-
-CHROMIUM = os.environ.get("FIELDAPP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-default-apps",
-    "--disable-extensions",
-]
 
 pytestmark = pytest.mark.browser
 
