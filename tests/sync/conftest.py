@@ -5,12 +5,18 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import jsonschema
 import pytest
+from sqlalchemy import event
 
+from fieldapp.extensions import db
+from fieldapp.models import Role
 from sync import BodyCipher, FieldError, PushContext, PushOp, writable_children
+from tests.conftest import login
+from tests.sync.device import Device, ensure_sealing_key
 
 # A small schema standing in for the record definitions: the engine only needs "a validator".
 NOTE_SCHEMA = {
@@ -41,6 +47,36 @@ def sync_world(make_team, make_user, make_child):
     worker = make_user("worker", team)
     child = make_child(team, worker)
     return team, worker, child
+
+
+@pytest.fixture
+def signed_in_tablet(app, client, make_team, make_user, make_child):
+    """signed_in_tablet(n): a worker with n allocated children, signed in, with a registered device (over HTTP)."""
+
+    def make(children: int) -> tuple[Device, list]:
+        ensure_sealing_key(app)
+        team = make_team()
+        worker = make_user(Role.WORKER, team)
+        kids = [make_child(team, worker) for _ in range(children)]
+        login(client, worker)
+        return Device(client).register(), kids
+
+    return make
+
+
+@contextmanager
+def counted_statements():
+    """The SQL statements run inside the block, as sent (for cost tests: how many per request)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
 
 
 _seq = itertools.count(1)

@@ -6,21 +6,15 @@ import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, Role
-from tests.conftest import login
+from fieldapp.models import AuditEvent
 from tests.record_cases import sos_map
-from tests.sync.device import HEADER, Device, ensure_sealing_key
-from tests.sync.test_push_cost import counted_statements
+from tests.sync.conftest import counted_statements
+from tests.sync.device import HEADER
 
 
 @pytest.fixture
-def caseload(app, client, make_team, make_user, make_child):
-    ensure_sealing_key(app)
-    team = make_team()
-    worker = make_user(Role.WORKER, team)
-    children = [make_child(team, worker) for _ in range(12)]
-    login(client, worker)
-    device = Device(client).register()
+def caseload(signed_in_tablet):
+    device, children = signed_in_tablet(12)
     for child in children:
         assert device.push(*(device.op(child.public_id, sos_map()) for _ in range(3))).status_code == 200
     return device, children

@@ -4,44 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from fieldapp.crypto import sealing
 from fieldapp.crypto.sealing import SealingKey, cached_keyring, generate_key
 from fieldapp.extensions import db
-from fieldapp.models import Role
 from sync.tables import record_revisions, records
-from tests.conftest import login
 from tests.record_cases import statutory_visit
-from tests.sync.conftest import make_op
-from tests.sync.device import Device, ensure_sealing_key
-
-
-@contextmanager
-def counted_statements():
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from tests.sync.conftest import counted_statements, make_op
 
 
 @pytest.fixture
-def tablet(app, client, make_team, make_user, make_child):
-    ensure_sealing_key(app)
-    team = make_team()
-    worker = make_user(Role.WORKER, team)
-    children = [make_child(team, worker) for _ in range(3)]
-    login(client, worker)
-    return Device(client).register(), children
+def tablet(signed_in_tablet):
+    return signed_in_tablet(3)
 
 
 def _push_new_visits(device, children, count: int) -> list[str]:
