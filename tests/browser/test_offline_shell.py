@@ -33,7 +33,7 @@ def test_app_reloads_offline_and_with_the_server_stopped(shell_server, context, 
     page.reload()
     unlock(page)
     visible(page, "#screen-home")
-    assert page.text_content("#status-network") == "Offline"
+    expect(page.locator("#status-network")).to_have_text("Offline")
     expect(page.locator("#caseload-list")).to_contain_text(CHILD_MARKER)
     expect(page.locator("#drafts-list")).to_contain_text("Offline note")
 
@@ -59,10 +59,10 @@ def test_pin_unlocks_offline_and_a_right_pin_resets_the_count(shell_server, cont
     for attempts_left in (4, 3):
         unlock(page, "000001")
         page.wait_for_selector(f"#unlock-error:has-text('{attempts_left} tries left')")
-    assert page.text_content("#status-vault") == "Locked"
+    expect(page.locator("#status-vault")).to_have_text("Locked")
     unlock(page)
     visible(page, "#screen-home")
-    assert page.text_content("#status-vault") == "Unlocked"
+    expect(page.locator("#status-vault")).to_have_text("Unlocked")
     expect(page.locator("#drafts-list")).to_contain_text("Kept note")
     # The count starts again after a right PIN: four more wrong ones still do not wipe.
     page.click("#lock-button")
@@ -102,7 +102,7 @@ def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
     start_visit(page)
     page.fill("#rf-visit-location", "Half-typed note")
     visible(page, "#screen-unlock", timeout=8000)
-    assert page.text_content("#status-vault") == "Locked"
+    expect(page.locator("#status-vault")).to_have_text("Locked")
     expect(page.locator("#unlock-error")).to_contain_text("Locked after a while")
     html = page.content()
     assert CHILD_MARKER not in html and "Half-typed note" not in html
@@ -298,7 +298,7 @@ def test_damaged_or_foreign_ciphertext_shows_an_error_for_that_item_only(shell_s
     # Each visit is two drafts (visit, seen alone); one damaged draft leaves both visits listed.
     assert page.locator("#drafts-list > li:not(.item-error)").count() == 2
     assert "could not be decrypted" in page.text_content("#drafts-list li.item-error")
-    assert CHILD_MARKER in page.text_content("#caseload-list")  # the rest of the app carries on
+    expect(page.locator("#caseload-list")).to_contain_text(CHILD_MARKER)  # the rest of the app carries on
     assert len(idb_rows(page, "drafts")) == 5  # nothing deleted
 
 

@@ -102,7 +102,7 @@ def test_board_shows_a_new_alert_without_reload(live_server, context, page):
         sessions.panic(worker, utcnow(), address="10 Example Street")
         db.session.commit()
     page.wait_for_selector(".board-card.level-alert", timeout=6000)  # polled every 2 s: well within 6
-    assert "PANIC" in page.inner_text(".board-card")
+    expect(page.locator(".board-card").first).to_contain_text("PANIC")
     assert page.is_visible("#alarm-banner")
     page.click("#sound-on")
     assert page.get_attribute("#sound-on", "aria-pressed") == "true"
@@ -121,7 +121,7 @@ def test_panic_needs_a_three_second_hold_and_can_be_cancelled(live_server, conte
     page.mouse.down()
     expect(page.locator("#panic-status")).to_contain_text("Keep holding")
     page.mouse.up()
-    assert page.inner_text("#panic-status") == "Panic cancelled."
+    expect(page.locator("#panic-status")).to_have_text("Panic cancelled.")
     with live_server.app.app_context():
         assert db.session.scalars(select(SafetyAlert)).all() == []
     page.mouse.down()
