@@ -136,7 +136,7 @@ def test_return_amend_resend_sign_off_then_correct_after_sign_off(shell_server, 
     visible(page, "#screen-record")
     page.wait_for_selector(f"{PANEL} #rf-visit-form")
     visit_section(page, "observations")
-    assert page.input_value("#rf-visit-observations") == "First words (fictional)."
+    expect(page.locator("#rf-visit-observations")).to_have_value("First words (fictional).")
     page.fill("#rf-visit-observations", "First words, and what the child said (fictional).")
     fresh(page)  # the next "Up to date" is the sync this sends
     page.click("#record-finalize")
@@ -220,7 +220,7 @@ def test_two_devices_soft_merge_hard_conflict_and_resolution_reaches_both(shell_
     assert (found.revision, found.conflict_state) == (3, "soft")
     assert body["location"] == "Garden (device A, fictional)"
     assert body["observations"] == "Calm and playful (device B, fictional)."
-    assert page_b.locator("#outbox-list li").count() == 0
+    expect(page_b.locator("#outbox-list li")).to_have_count(0)
 
     # The same field on both: the second one to arrive is held whole for support staff.
     sync_now(page)

@@ -148,9 +148,9 @@ def test_map_continues_latest_with_every_pair_marked_until_confirmed_edited_or_r
     ]
     next_section(page)
     for i, (who, about, goal) in enumerate(PAIRS):  # each danger statement with its own safety goal, in order
-        assert page.input_value(f"#rf-sos_map-danger_statements-{i}-who_is_worried") == who
-        assert page.input_value(f"#rf-sos_map-danger_statements-{i}-worried_about") == about
-        assert page.input_value(f"#rf-sos_map-danger_statements-{i}-safety_goal") == goal
+        expect(page.locator(f"#rf-sos_map-danger_statements-{i}-who_is_worried")).to_have_value(who)
+        expect(page.locator(f"#rf-sos_map-danger_statements-{i}-worried_about")).to_have_value(about)
+        expect(page.locator(f"#rf-sos_map-danger_statements-{i}-safety_goal")).to_have_value(goal)
     assert len(marks(page)) == 2
     assert_accessible(page, "a map continued from the latest one")
     assert_targets(page, f"{PANEL} .carried-confirm")
@@ -180,7 +180,7 @@ def test_map_continues_latest_with_every_pair_marked_until_confirmed_edited_or_r
     page.fill("#rf-sos_map-existing_safety", "")
     show_section(page, 4)
     page.click("#rf-sos_map-next_steps-0-remove")
-    assert panel(page).locator(".carried-mark").count() == 0
+    expect(panel(page).locator(".carried-mark")).to_have_count(0)
 
     fresh(page)
     page.click("#record-finalize")
@@ -226,7 +226,7 @@ def test_carried_marks_survive_reopening_the_visit(with_history, page):
     show_record(page, "Signs of Safety map")
     next_section(page)
     assert len(marks(page)) == 1  # statement 2 still carried, statement 1 confirmed
-    assert panel(page).locator("[data-carried-for='/danger_statements/1']").count() == 1
+    expect(panel(page).locator("[data-carried-for='/danger_statements/1']")).to_have_count(1)
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     assert_accessible(page, "a carried danger statement on a phone")
     assert_targets(page, f"{PANEL} .carried-confirm")
@@ -242,23 +242,23 @@ def test_visit_copies_last_visit_in_one_tap_and_ratings_start_with_same_people(w
     assert_accessible(page, "a visit offering the last visit's details")
     assert_targets(page, "#rf-visit-same-as-last")
     page.click("#rf-visit-same-as-last")  # one tap
-    assert page.input_value("#rf-visit-location") == "Nan's flat (fictional)"
-    assert page.input_value("#rf-visit-others_present-0-name") == PEOPLE[0]["name"]
-    assert page.input_value("#rf-visit-others_present-1-relationship") == PEOPLE[1]["relationship"]
+    expect(page.locator("#rf-visit-location")).to_have_value("Nan's flat (fictional)")
+    expect(page.locator("#rf-visit-others_present-0-name")).to_have_value(PEOPLE[0]["name"])
+    expect(page.locator("#rf-visit-others_present-1-relationship")).to_have_value(PEOPLE[1]["relationship"])
     page.click("#rf-visit-same-as-last")  # again: nothing is doubled
-    assert form.locator("#rf-visit-others_present-2-name").count() == 0
+    expect(form.locator("#rf-visit-others_present-2-name")).to_have_count(0)
 
     page.click("#record-add button:has-text('Add Safety-scale ratings')")
     show_record(page, "Safety-scale ratings")
     next_section(page)
     names = [page.input_value(f"#rf-safety_rating-ratings-{i}-name") for i in range(3)]
     assert names == ["Shell Worker", "Parent Example", "The child"]
-    assert page.input_value("#rf-safety_rating-ratings-1-relationship") == "Mother"
+    expect(page.locator("#rf-safety_rating-ratings-1-relationship")).to_have_value("Mother")
     notes = panel(page).locator(".previous-score").all_text_contents()
     assert [n.split(":")[1].split(".")[0].strip() for n in notes] == ["4 out of 10", "7 out of 10", "9 out of 10"]
     assert all(f"Last time ({EARLIER_TEXT})" in n for n in notes)
     # Shown for comparison, never pre-filled as today's score.
-    assert panel(page).locator("input[name^='rf-safety_rating-ratings-']:checked").count() == 0
+    expect(panel(page).locator("input[name^='rf-safety_rating-ratings-']:checked")).to_have_count(0)
     assert_accessible(page, "ratings with earlier scores")
     for i, score in enumerate((5, 8, 9)):
         page.check(f"#rf-safety_rating-ratings-{i}-score-{score}")

@@ -6,6 +6,7 @@ way out of the mode the page can see ends back in it or at the PIN prompt."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.extensions import db
@@ -139,10 +140,10 @@ def test_the_childs_drawing_and_words_arrive_as_their_own_and_only_their_people_
     assert not page.evaluate("document.body.classList.contains('child-mode')")
 
     show_record(page, "Three Houses")
-    assert page.input_value("#rf-three_houses-worries") == f"{WORRIES}, feeling scared"
+    expect(page.locator("#rf-three_houses-worries")).to_have_value(f"{WORRIES}, feeling scared")
     show_record(page, "Seen alone")
     panel(page).locator(".form-section:not([hidden]) .section-nav button:not(.secondary)").click()
-    assert page.input_value("#rf-seen_alone-wishes_and_feelings") == FOR_WORKER
+    expect(page.locator("#rf-seen_alone-wishes_and_feelings")).to_have_value(FOR_WORKER)
     fresh(page)
     page.click("#record-finalize")
     visible(page, "#screen-home")
@@ -212,7 +213,7 @@ def test_no_way_out_of_child_mode_but_the_workers_pin(shell_server, page):
     assert_still_held(page, "back at the PIN prompt")
     unlock(page)
     visible(page, "#screen-child")
-    assert page.input_value("#child-text-worries") == "MARKER-KEPT-ACROSS-RELOAD"
+    expect(page.locator("#child-text-worries")).to_have_value("MARKER-KEPT-ACROSS-RELOAD")
     assert page.evaluate(SCREENS_JS) == ["screen-child"]
 
 
@@ -276,7 +277,7 @@ def test_the_childs_words_follow_the_workers_and_the_record_says_both_wrote(shel
     page.click("#child-leave-submit")
     visible(page, "#screen-record")
     show_record(page, "Three Houses")
-    assert page.input_value("#rf-three_houses-worries") == "Worker noted: MARKER-WORKER\n\nMARKER-CHILD-OWN"
+    expect(page.locator("#rf-three_houses-worries")).to_have_value("Worker noted: MARKER-WORKER\n\nMARKER-CHILD-OWN")
     panel(page).locator(".section-nav button:not(.secondary)").first.click()
     assert panel(page).get_by_label("The child and I together").is_checked()
     # Not read back together in child mode: the worker still answers that question.

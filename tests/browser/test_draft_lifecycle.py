@@ -111,7 +111,7 @@ def test_removed_record_is_not_demanded_at_finalize_and_can_be_undone(shell_serv
     assert "Remove Three Houses from this visit?" in text and "Three Houses:" in text
     page.click("#confirm-yes")
     page.wait_for_selector("#undo-bar:not([hidden])")
-    assert page.locator("#record-tabs button:has-text('Three Houses')").count() == 0
+    expect(page.locator("#record-tabs button:has-text('Three Houses')")).to_have_count(0)
     assert [d for d in drafts(page) if d["type"] == "three_houses"][0]["removed"]
     page.click("#undo-button")
     page.wait_for_selector("#record-tabs button:has-text('Three Houses')")
@@ -121,7 +121,7 @@ def test_removed_record_is_not_demanded_at_finalize_and_can_be_undone(shell_serv
     page.click("#record-finalize")  # the removed record's empty fields are not demanded
     visible(page, "#screen-home")
     page.wait_for_selector("#outbox-list li >> nth=1")
-    assert page.locator("#outbox-list li").count() == 2
+    expect(page.locator("#outbox-list li")).to_have_count(2)
 
 
 def test_seen_alone_removed_unlinks_the_visit_and_visit_type_follows_legal_status(shell_server, page):
@@ -159,7 +159,7 @@ def test_drafts_older_than_the_configured_age_are_listed_never_deleted(shell_ser
     fill_visit(page, "New visit", "New words")
     back_home(page)
     page.wait_for_selector("#stale-list li")
-    assert page.locator("#stale-list li").count() == 1
+    expect(page.locator("#stale-list li")).to_have_count(1)
     expect(page.locator("#stale-hint")).to_contain_text("more than 3 days")
     assert_accessible(page, "stale drafts")
     page.reload()

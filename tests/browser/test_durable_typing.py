@@ -9,6 +9,7 @@ import random
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.shell_fixtures import enrol, next_section, start_visit, unlock, visible
 
@@ -211,4 +212,4 @@ def test_page_asks_before_unloading_while_a_write_is_pending(shell_server, conte
     assert dialogs == ["beforeunload"]
     unlock(page)
     visible(page, "#screen-record")
-    assert page.input_value(FIELD) == "kept although the tab was closing"
+    expect(page.locator(FIELD)).to_have_value("kept although the tab was closing")

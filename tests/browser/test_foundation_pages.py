@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, sign_in
 
@@ -22,7 +23,7 @@ def test_worker_signs_in_opens_caseload_and_child_page(page, live_server, seeded
     assert_accessible(page, "child page")
     # The unallocated child is not on a worker's list.
     page.goto(f"{live_server.url}/caseload")
-    assert page.get_by_text("Nell Sample").count() == 0
+    expect(page.get_by_text("Nell Sample")).to_have_count(0)
 
 
 def test_login_page_is_accessible_and_shows_errors_accessibly(page, live_server, seeded):

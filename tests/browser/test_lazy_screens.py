@@ -80,12 +80,12 @@ def test_first_load_fetches_only_the_static_graph_and_every_screen_opens_offline
     assert page.evaluate("document.body.classList.contains('child-mode')")
     unlock(page, PIN)
     visible(page, "#screen-child")
-    assert page.input_value("#child-text-worries") == "MARKER-LAZY-CHILD"
+    expect(page.locator("#child-text-worries")).to_have_value("MARKER-LAZY-CHILD")
     page.click("#child-leave")
     page.fill("#child-pin", PIN)
     page.click("#child-leave-submit")
     visible(page, "#screen-record")
-    assert page.input_value("#rf-visit-location") == "MARKER-LAZY-LOCATION"
+    expect(page.locator("#rf-visit-location")).to_have_value("MARKER-LAZY-LOCATION")
     assert not page.evaluate("document.getElementById('notices').textContent.includes('could not be opened')")
 
 

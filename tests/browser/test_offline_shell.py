@@ -112,7 +112,7 @@ def test_idle_auto_lock_drops_the_key_and_shows_no_data(shell_server, page):
     unlock(page)
     visible(page, "#screen-record")  # back in the visit
     # What was being typed was saved, encrypted, before the key was dropped.
-    assert page.input_value("#rf-visit-location") == "Half-typed note"
+    expect(page.locator("#rf-visit-location")).to_have_value("Half-typed note")
 
 
 def test_typing_is_saved_as_a_draft_when_the_app_goes_to_the_background(shell_server, page):
@@ -128,7 +128,7 @@ def test_typing_is_saved_as_a_draft_when_the_app_goes_to_the_background(shell_se
     page.reload()
     unlock(page)
     visible(page, "#screen-record")  # back in the visit where the worker was typing
-    assert page.input_value("#rf-visit-location") == "Typed then switched away"
+    expect(page.locator("#rf-visit-location")).to_have_value("Typed then switched away")
 
 
 def test_markers_never_reach_device_storage_in_plaintext(shell_server, page):
@@ -263,7 +263,7 @@ def test_expired_session_is_renewed_in_place_without_losing_typing(shell_server,
     page.fill("#reauth-password", PASSWORD)
     page.click("#reauth-submit")
     page.wait_for_selector("#reauth-dialog:not([open])", state="attached")
-    assert page.input_value("#rf-visit-location") == "Typed before expiry"
+    expect(page.locator("#rf-visit-location")).to_have_value("Typed before expiry")
     assert page.evaluate("fetch('/api/me').then((r) => r.status)") == 200
     back_home(page)
     page.wait_for_selector("#drafts-list li:has-text('Typed before expiry')")
@@ -294,9 +294,9 @@ def test_damaged_or_foreign_ciphertext_shows_an_error_for_that_item_only(shell_s
     unlock(page)
     visible(page, "#screen-home")
     page.wait_for_selector("#drafts-list li.item-error >> nth=1")
-    assert page.locator("#drafts-list > li.item-error").count() == 2
+    expect(page.locator("#drafts-list > li.item-error")).to_have_count(2)
     # Each visit is two drafts (visit, seen alone); one damaged draft leaves both visits listed.
-    assert page.locator("#drafts-list > li:not(.item-error)").count() == 2
+    expect(page.locator("#drafts-list > li:not(.item-error)")).to_have_count(2)
     assert "could not be decrypted" in page.text_content("#drafts-list li.item-error")
     expect(page.locator("#caseload-list")).to_contain_text(CHILD_MARKER)  # the rest of the app carries on
     assert len(idb_rows(page, "drafts")) == 5  # nothing deleted

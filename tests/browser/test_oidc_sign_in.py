@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldapp.auth.sessions import end_sessions
 from fieldapp.extensions import db
@@ -75,7 +76,7 @@ def test_worker_signs_in_through_the_provider_and_reauthenticates_in_a_popup_los
     popup = popup_info.value
     through_provider(popup)
     page.wait_for_selector("#reauth-dialog:not([open])", state="attached", timeout=20000)
-    assert page.input_value("#rf-visit-location") == "Typed online, then offline"
+    expect(page.locator("#rf-visit-location")).to_have_value("Typed online, then offline")
     assert page.evaluate("fetch('/api/me', {headers: {Accept: 'application/json'}}).then((r) => r.status)") == 200
     back_home(page)
     page.wait_for_selector("#drafts-list li:has-text('Typed online, then offline')")

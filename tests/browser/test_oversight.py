@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from fieldapp.extensions import db
 from fieldapp.models import Child, User
@@ -85,7 +86,7 @@ def test_manager_allocates_an_unallocated_child_and_the_caseload_grows(browser, 
     page.wait_for_url("**/oversight/#unallocated")
     assert page.get_by_role("status").filter(has_text="BRW-0002 is now allocated to").is_visible()
     assert caseload_cell(page, worker_name) == "2"
-    assert unallocated.get_by_role("link", name="Nell Sample").count() == 0
+    expect(unallocated.get_by_role("link", name="Nell Sample")).to_have_count(0)
     with live_server.app.app_context():
         nell = db.session.query(Child).filter_by(public_id=seeded.other_child).one()
         assert nell.current_allocation.worker.username == seeded.worker

@@ -128,7 +128,7 @@ def test_offline_statutory_visit_survives_reload_and_seals_one_item_per_record(s
     worry = page.input_value("#rf-sos_map-danger_statements-1-worried_about")
     assert worry == "MARKER-DANGER-SCHOOL arguments at night"
     show_record(page, "Visit")
-    assert page.input_value("#rf-visit-location") == "MARKER-LOCATION foster home"
+    expect(page.locator("#rf-visit-location")).to_have_value("MARKER-LOCATION foster home")
 
     add_record(page, "Safety-scale ratings")
     fill_ratings(page)

@@ -119,7 +119,7 @@ def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a
     new_page.set_default_timeout(15000)
     enrol(new_page, server, device_name="New tablet")
     visible(new_page, "#handover")
-    assert new_page.locator("#handover-list li").count() == 2
+    expect(new_page.locator("#handover-list li")).to_have_count(2)
     assert_accessible(new_page, "handover offer")
     size = new_page.locator("#handover-take").bounding_box()
     assert size["width"] >= 44 and size["height"] >= 44
@@ -130,7 +130,7 @@ def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a
     new_page.wait_for_selector(f"{PANEL} #rf-visit-form")
     next_section(new_page)
     next_section(new_page)
-    assert new_page.input_value("#rf-visit-observations") == MARKER
+    expect(new_page.locator("#rf-visit-observations")).to_have_value(MARKER)
     back_home(new_page)
     new_page.click("#drafts-list button:has-text('Continue')")
     new_page.wait_for_selector(f"{PANEL} #rf-visit-form")
@@ -224,7 +224,7 @@ def test_revoked_while_typing_the_words_on_screen_are_sealed_before_the_wipe(she
     visible(page, "#screen-wiped")
     expect(page.locator("#wiped-detail")).to_contain_text("2 unfinished drafts sealed for the server")
     assert MARKER not in json.dumps(dump_device_storage(page))
-    assert page.locator("#record-forms *").count() == 0
+    expect(page.locator("#record-forms *")).to_have_count(0)
     # Only the server can open them, and they hold the very words on screen at the 410.
     from fieldapp.crypto.sealing import unseal
 

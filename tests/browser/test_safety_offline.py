@@ -121,7 +121,7 @@ def test_offline_panic_reaches_the_manager_with_its_pressed_time(live_server, co
     # The cached page, not the device set-up screen: panic button, 999 and the duty desk SMS, filled in.
     expect(page.locator("#panic-button")).to_be_visible()
     expect(page.locator("#offline-help")).to_be_visible()
-    assert page.locator("#screen-signin").count() == 0
+    expect(page.locator("#screen-signin")).to_have_count(0)
     assert page.get_attribute("#call-999", "href") == "tel:999"
     sms = page.get_attribute("#sms-duty", "href")
     assert sms.startswith("sms:+447700900123?body=")

@@ -148,7 +148,7 @@ def test_a_worker_changes_pins_already_set_from_the_page_with_their_password(liv
     page.fill("#pins-password", PASSWORD)
     page.click("#pins-form [type=submit]")
     expect(page.locator("#pins-status")).to_contain_text("saved")
-    assert page.input_value("#pins-password") == ""  # not left on the page
+    expect(page.locator("#pins-password")).to_have_value("")  # not left on the page
     no_serious_violations(page)
     with live_server.app.app_context():
         profile = db.session.get(SafetyProfile, ids["b.worker"])

@@ -8,6 +8,7 @@ import time
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fieldapp.auth.second_factor import enrol_without_code
@@ -60,7 +61,7 @@ def test_manager_enrols_signs_out_and_signs_in_with_a_code(live_server, people, 
     page.fill("#code", enrolment_code)
     page.click("#submit")
     page.wait_for_selector("#recovery-codes")
-    assert page.locator("#recovery-codes li").count() == 10
+    expect(page.locator("#recovery-codes li")).to_have_count(10)
     assert_accessible(page, "recovery codes")
     page.click("text=I have kept my recovery codes")
     page.wait_for_url("**/caseload")
@@ -113,7 +114,7 @@ def test_the_app_asks_for_the_code_when_the_session_expired_and_keeps_the_typing
     page.click("#reauth-submit")
     visible(page, "#reauth-code-field")
     page.wait_for_selector("#reauth-error:has-text('authenticator app')")
-    assert page.input_value("#reauth-password") == PASSWORD  # nothing to type twice
+    expect(page.locator("#reauth-password")).to_have_value(PASSWORD)  # nothing to type twice
     assert_accessible(page, "re-authentication with a code")
     page.fill("#reauth-code", "12345x")
     page.click("#reauth-submit")
@@ -121,7 +122,7 @@ def test_the_app_asks_for_the_code_when_the_session_expired_and_keeps_the_typing
     page.fill("#reauth-code", pyotp.TOTP(secret).now())
     page.click("#reauth-submit")
     page.wait_for_selector("#reauth-dialog:not([open])", state="attached")
-    assert page.input_value("#rf-visit-location") == "Typed before expiry"
+    expect(page.locator("#rf-visit-location")).to_have_value("Typed before expiry")
     assert page.evaluate("fetch('/api/me').then((r) => r.status)") == 200
     back_home(page)
     page.wait_for_selector("#drafts-list li:has-text('Typed before expiry')")

@@ -147,7 +147,7 @@ def test_a_record_the_server_rejects_comes_back_as_a_draft_with_its_errors(shell
     page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
     assert stored(server.app) == 1
     item = page.locator("#outbox-list li[data-state=returned-as-draft]")
-    assert item.count() == 1
+    expect(item).to_have_count(1)
     assert "back in your drafts" in item.text_content()
     assert "schema" in item.locator(".reason").text_content()
     draft_item = page.locator("#drafts-list li.item-error")
@@ -201,7 +201,7 @@ def test_a_reassigned_child_leaves_the_device_on_the_next_sync(shell_server, pag
         child = db.session.scalar(select(Child).where(Child.public_id == child_id))
         allocate(child, other, by=db.session.scalar(select(User).where(User.username == "shell.admin")))
         db.session.commit()
-    assert page.locator(f"#caseload-list :text('{CHILD_MARKER}')").count() == 1
+    expect(page.locator(f"#caseload-list :text('{CHILD_MARKER}')")).to_have_count(1)
     fresh(page)
     page.click("#sync-now")
     page.wait_for_function(f"() => !document.getElementById('caseload-list').textContent.includes('{CHILD_MARKER}')")
@@ -286,7 +286,7 @@ def test_a_returned_record_shows_its_notice_and_status_after_sync(shell_server, 
     fresh(page)
     seal(page, [body])
     wait_synced(page)
-    assert page.locator("#sync-notices li").count() == 0
+    expect(page.locator("#sync-notices li")).to_have_count(0)
     with server.app.test_request_context():
         manager = User(username="shell.manager", display_name="Fictional Manager", role=Role.MANAGER)
         manager.set_password(PASSWORD)
@@ -310,7 +310,7 @@ def test_a_returned_record_shows_its_notice_and_status_after_sync(shell_server, 
         assert db.session.scalar(select(Notification.read_at)) is not None
     page.click("#lock-button")  # decrypted text leaves the page when it locks
     page.wait_for_selector("#status-vault[data-state=locked]")
-    assert page.locator("#sync-records li").count() == 0
+    expect(page.locator("#sync-records li")).to_have_count(0)
 
 
 def test_a_photo_refused_with_its_record_comes_back_to_the_device(shell_server, page):  # noqa: F811
