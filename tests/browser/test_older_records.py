@@ -92,9 +92,9 @@ def long_case(shell_server):  # noqa: F811
     old_visit = store(server.app, child, other_visit(dates["old"], OLD_MARKER))
     store(server.app, child, {**sos_map(), "mapped_on": dates["old map"], "complicating_factors": "Older map."})
     store(server.app, child, {**sos_map(), "mapped_on": dates["latest map"]})
-    server.app.config["PULL_WINDOW_MONTHS"] = 12
     with server.app.app_context():
         window = pull_window(date.today())
+    assert window is not None, "the pull window is on by default"
     since = date.fromisoformat(window.since)
     return server, dates, old_visit, f"Older records (before {since:%B %Y})"
 
