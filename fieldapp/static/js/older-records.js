@@ -12,6 +12,7 @@ import { el, notice } from "./ui.js";
 const PAGE = 200; // the server's largest history page
 const MAX_PAGES = 5_000;
 const OFFLINE = "Connect to load older records.";
+const redraws = new WeakMap(); // block on the page → redraw of its child's records list
 
 const monthYear = (iso) => new Date(`${iso}T12:00:00`).toLocaleDateString("en-GB", { month: "long", year: "numeric" });
 export const olderLabel = (window) => `Older records (before ${monthYear(window.since)})`;
@@ -72,6 +73,7 @@ export async function olderRecordsBlock(child, refresh) {
   const button = el("button", { type: "button", className: "secondary", text: label,
     "aria-label": `${label} for ${child.name}`, "aria-describedby": statusId });
   const block = el("div", { className: "older-records", "data-child": child.public_id }, button, status);
+  redraws.set(block, refresh);
   block.dataset.held = String(await heldFor(child.public_id));
   const say = (text, kind = "info") => {
     Object.assign(block.dataset, { message: text, kind });
@@ -114,6 +116,12 @@ async function refreshAmended(recordIds) {
   for (const childId of children) {
     try {
       await fetchOlderRecords(childId);
+      for (const block of document.querySelectorAll(".older-records")) { // a list on show gets the new version
+        if (block.dataset.child !== childId) continue;
+        block.dataset.held = String(await heldFor(childId));
+        await redraws.get(block)?.();
+        paint(block);
+      }
     } catch (error) {
       notice("older-records", `Could not refresh an older record you changed: ${error.message} Tap “Older records” to try again.`, "error");
     }
