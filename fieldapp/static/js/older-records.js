@@ -8,6 +8,7 @@ import { OfflineError, api } from "./api.js";
 import { listRecords, loadRecord, saveRecord } from "./store.js";
 import { lastPullWindow, onSync } from "./sync.js";
 import { el, notice } from "./ui.js";
+import { VaultLocked } from "./vault.js";
 
 const PAGE = 200; // the server's largest history page
 const MAX_PAGES = 5_000;
@@ -18,10 +19,21 @@ const monthYear = (iso) => new Date(`${iso}T12:00:00`).toLocaleDateString("en-GB
 export const olderLabel = (window) => `Older records (before ${monthYear(window.since)})`;
 const plural = (n) => `${n} older ${n === 1 ? "record" : "records"}`;
 
-// Kept as it comes, page by page (an error part-way keeps what arrived); never over a newer copy on the device.
+// The device's copy of a record, or null; a copy that cannot be decrypted is reported as such (store.js keeps it).
+async function heldCopy(recordId) {
+  try {
+    return { record: await loadRecord(recordId) };
+  } catch (error) {
+    if (error instanceof VaultLocked) throw error;
+    return { damaged: true };
+  }
+}
+
+// Kept as it comes, page by page (an error part-way keeps what arrived); never over a newer copy on the device, nor
+// over one that cannot be decrypted (kept, never replaced, as store.js promises).
 async function keep(record) {
-  const held = await loadRecord(record.record_id).catch(() => null);
-  if (held && (held.revision || 0) > (record.revision || 0)) return;
+  const { record: held, damaged } = await heldCopy(record.record_id);
+  if (damaged || (held && (held.revision || 0) > (record.revision || 0))) return;
   await saveRecord({ ...record, fromHistory: true });
 }
 
@@ -110,7 +122,7 @@ export async function olderRecordsBlock(child, refresh) {
 async function refreshAmended(recordIds) {
   const children = new Set();
   for (const id of recordIds) {
-    const record = await loadRecord(id).catch(() => null);
+    const { record } = await heldCopy(id);
     if (record?.fromHistory) children.add(record.child_id);
   }
   for (const childId of children) {
