@@ -176,9 +176,10 @@ def settings_from_env(instance_path: str) -> dict:
         # Unset: taken from the request that raised the alert; alerts the escalator raises then carry a path only.
         "PUBLIC_URL": os.environ.get("FIELDAPP_PUBLIC_URL", "").rstrip("/"),
         # Pull window (docs/sync-protocol.md): devices are sent records about the last N months plus the
-        # latest record of each of these types; older ones are fetched on demand. 0 months (the default
-        # until the app shows on-demand history): everything. 6 suits long-open cases.
-        "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 0)),
+        # latest record of each of these types (the Signs of Safety map, which holds the safety plan, and the
+        # safety rating); a worker online fetches a child's older records from the child's records list.
+        # 0 months: every record travels.
+        "PULL_WINDOW_MONTHS": int(os.environ.get("FIELDAPP_PULL_WINDOW_MONTHS", 12)),
         "PULL_LATEST_TYPES": os.environ.get("FIELDAPP_PULL_LATEST_TYPES", "sos_map,safety_rating"),
         # A first pull (a device with nothing) sends whole children, up to this many records a page (and 8 MiB
         # of bodies) whatever the device's `limit`: each page costs the same round trips, so fewer is faster.

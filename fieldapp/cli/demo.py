@@ -21,6 +21,7 @@ from ..auth.second_factor import forget_second_factor
 from ..cases.services import allocate
 from ..extensions import db
 from ..models import Child, EscalationPolicy, LegalStatus, Role, Team, User
+from .demo_records import load_long_case
 
 DEMO_TEAM = "Demo Team (fictional)"
 DUTY_TEAM = "Demo Duty Desk (fictional)"
@@ -86,11 +87,13 @@ def _ensure_team(name: str) -> Team:
     return team
 
 
-def _make_children(team: Team, users: dict[str, User]) -> int:
+def _make_children(team: Team, users: dict[str, User]) -> tuple[int, Child]:
+    """The caseload; returns how many children, and demo.worker's first child protection case (the long-open one)."""
     rng = random.Random(2011)  # fixed seed: the same demo caseload every time
     today = date.today()
     statuses = list(LegalStatus)
     number = 0
+    long_case = None
     for username, count in ALLOCATION_PLAN:
         for _ in range(count):
             number += 1
@@ -116,7 +119,9 @@ def _make_children(team: Team, users: dict[str, User]) -> int:
             db.session.flush()
             if username:
                 allocate(child, users[username], by=users["demo.admin"])
-    return number
+            if username == "demo.worker" and status == LegalStatus.CHILD_PROTECTION and long_case is None:
+                long_case = child
+    return number, long_case
 
 
 @click.command("demo")
@@ -146,8 +151,14 @@ def demo_command():
         # A rerun is how someone who lost their authenticator gets back in: they set up two-step sign-in again.
         forget_second_factor(user)
     if created:
-        count = _make_children(_ensure_team(DEMO_TEAM), users)
+        count, long_case = _make_children(_ensure_team(DEMO_TEAM), users)
         click.echo(f"Loaded {count} fictional children into {DEMO_TEAM}.")
+        written = load_long_case(long_case, users["demo.worker"])
+        click.echo(
+            f"{long_case.full_name} ({long_case.case_number}) is a long-open case: {written} records over two years. "
+            "A tablet is sent the last 12 months and the latest map and rating; the rest is under the child's "
+            "Records on this device → Older records."
+        )
         # Safety escalation: line managers first, then the duty desk.
         db.session.add(EscalationPolicy(team=_ensure_team(DEMO_TEAM), duty_team=_ensure_team(DUTY_TEAM)))
     else:

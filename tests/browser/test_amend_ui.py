@@ -27,9 +27,8 @@ from tests.browser.shell_fixtures import (  # noqa: F401  (fixture)
     start_visit,
     visible,
 )
-from tests.browser.test_sync_client import body_for, fresh, seal, wait_synced
+from tests.browser.test_sync_client import fresh, recent_visit, seal, wait_synced
 from tests.conftest import PASSWORD
-from tests.record_cases import statutory_visit
 
 pytestmark = pytest.mark.browser
 
@@ -175,7 +174,7 @@ def two_devices(server, browser, page):
     """Device A (`page`) with one synced visit; device B, the same worker's second tablet, has pulled it."""
     enrol(page, server)
     wait_synced(page)
-    body = body_for(server.seeded.child_public_id, statutory_visit)
+    body = recent_visit(server.seeded.child_public_id)
     fresh(page)
     seal(page, [body])
     wait_synced(page)

@@ -105,3 +105,12 @@ def test_first_pull_sends_what_walking_the_change_log_sends(long_case, app, mont
     assert not first.more and not walked.more
     assert sorted(r.record_id for r in first.records) == sorted(r.record_id for r in walked.records)
     assert len(walked.records) == (len(labels) if months == 0 else 3)
+
+
+def test_the_window_is_on_by_default_twelve_months_and_the_latest_map_and_rating(app):
+    """Unless configured otherwise a device gets the last 12 months plus the latest Signs of Safety map (which holds
+    the safety plan: danger statements with their safety goals, and next steps) and the latest safety rating."""
+    assert app.config["PULL_WINDOW_MONTHS"] == 12
+    window = pull_window(date(2026, 7, 15))
+    assert window.since == "2025-07-01"
+    assert window.latest_types == {"sos_map", "safety_rating"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -30,7 +32,9 @@ def count(table) -> int:
 
 def test_sealed_record_is_stored_and_pulled_back(world):
     _, _, child, device = world
-    op = device.op(child.public_id, {**statutory_visit(), "observations": "Fictional observations"})
+    today = date.today().isoformat()  # inside the pull window (older records stay on the server: test_pull_window)
+    visit = {**statutory_visit(), "visit_date": today, "planned_date": today, "observations": "Fictional observations"}
+    op = device.op(child.public_id, visit)
     response = device.push(op)
     assert response.status_code == 200
     [result] = response.json["results"]

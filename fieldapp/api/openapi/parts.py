@@ -80,6 +80,15 @@ PULLED_RECORD = {
         "body": {"type": "object"},
     },
 }
+# What a pull leaves on the server (docs/sync-protocol.md "window"); null: every record travels.
+PULL_WINDOW = {
+    "type": ["object", "null"],
+    "required": ["since", "latest_types"],
+    "properties": {
+        "since": {"type": "string", "format": "date"},
+        "latest_types": {"type": "array", "items": {"type": "string"}},
+    },
+}
 ENVELOPE = {
     "type": "object",
     "required": ["v", "kid", "epk", "iv", "ct"],

@@ -6,6 +6,7 @@ from .parts import (
     ENVELOPE,
     FIRST_PULL_TOKEN,
     OP_RESULT,
+    PULL_WINDOW,
     PULLED_RECORD,
     UUID,
     operation,
@@ -48,7 +49,7 @@ def paths() -> dict:
                 "Records in the caller's scope changed after a cursor",
                 {
                     "type": "object",
-                    "required": ["records", "cursor", "more", "scope"],
+                    "required": ["records", "cursor", "more", "scope", "window"],
                     "properties": {
                         "records": {"type": "array", "items": PULLED_RECORD},
                         # A change-log seq, or between the pages of a first pull a position token.
@@ -62,6 +63,7 @@ def paths() -> dict:
                                 "hash": {"type": "string"},
                             },
                         },
+                        "window": PULL_WINDOW,
                     },
                 },
                 params=[
@@ -75,14 +77,15 @@ def paths() -> dict:
         },
         "/api/sync/history": {
             "get": operation(
-                "Older records of one child, left out of the pull window",
+                "Older records of one child, left out of the pull window, newest first (the app's 'Older records')",
                 {
                     "type": "object",
-                    "required": ["records", "more", "next_offset"],
+                    "required": ["records", "more", "next_offset", "window"],
                     "properties": {
                         "records": {"type": "array", "items": PULLED_RECORD},
                         "more": {"type": "boolean"},
                         "next_offset": {"type": "integer"},
+                        "window": PULL_WINDOW,
                     },
                 },
                 params=[

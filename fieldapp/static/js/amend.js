@@ -1,9 +1,11 @@
 // amend.js — records already on the server, opened again as drafts (docs/sync-protocol.md "Drafts"). Each child on
-// the caseload lists the records pulled for it; the worker's own can be corrected (awaiting sign-off) or amended
-// (returned or signed off), and a "returned" notice opens its record in one tap. The draft carries the pulled
-// revision as its base, so finalizing seals an edit of that revision: the server stores the next revision, merges
-// an edit made meanwhile on another device, or holds a clash for support staff.
+// the caseload lists the records pulled for it (and, for a windowed pull, offers its older ones: older-records.js); the
+// worker's own can be corrected (awaiting sign-off) or amended (returned or signed off), and a "returned" notice opens
+// its record in one tap. The draft carries the pulled revision as its base, so finalizing seals an edit of that
+// revision: the server stores the next revision, merges an edit made meanwhile on another device, or holds a clash
+// for support staff.
 
+import { initOlderRecords, olderRecordsBlock } from "./older-records.js";
 import { LABELS } from "./record-drafts.js";
 import { openVisit } from "./records-home.js"; // loads the record editor when first needed
 import { listDrafts, listRecords, loadRecord, loadSnapshot, saveDraft } from "./store.js";
@@ -82,24 +84,35 @@ async function childRecords(childId) {
 function recordsToggle(child) {
   const listId = `child-records-${child.public_id}`;
   const list = el("ul", { id: listId, className: "item-list child-records", hidden: "" });
+  const older = el("div", { className: "older-records-slot", hidden: "" }); // older-records.js, when windowed
+  const render = async () => {
+    let records, me;
+    try {
+      [records, me] = await Promise.all([childRecords(child.public_id), myId()]);
+    } catch (error) {
+      notice("amend", `Could not show the records: ${error.message}`, "error");
+      return;
+    }
+    list.replaceChildren(...(records.length ? records.map((record) => recordItem(record, me, child.name))
+      : [el("li", { className: "empty", text: "No records from the server on this device yet." })]));
+  };
   const button = el("button", { type: "button", className: "secondary", "aria-expanded": "false",
     "aria-controls": listId, text: "Records on this device", "aria-label": `Records of ${child.name} on this device`,
     onClick: async () => {
       const expand = button.getAttribute("aria-expanded") !== "true";
       button.setAttribute("aria-expanded", String(expand));
       list.hidden = !expand;
-      if (!expand) { list.replaceChildren(); return; }
-      let records, me;
+      older.hidden = !expand;
+      if (!expand) { list.replaceChildren(); older.replaceChildren(); return; }
+      await render();
       try {
-        [records, me] = await Promise.all([childRecords(child.public_id), myId()]);
+        const block = await olderRecordsBlock(child, render);
+        older.replaceChildren(...(block ? [block] : []));
       } catch (error) {
-        notice("amend", `Could not show the records: ${error.message}`, "error");
-        return;
+        notice("amend", `Could not show the older-records button: ${error.message}`, "error");
       }
-      list.replaceChildren(...(records.length ? records.map((record) => recordItem(record, me, child.name))
-        : [el("li", { className: "empty", text: "No records from the server on this device yet." })]));
     } });
-  return el("div", { className: "child-records-block" }, el("span", { className: "actions" }, button), list);
+  return el("div", { className: "child-records-block" }, el("span", { className: "actions" }, button), list, older);
 }
 
 async function childName(childId) {
@@ -120,6 +133,7 @@ function returnedNoticeAction(item) {
 }
 
 export function initAmend() {
+  initOlderRecords();
   addCaseloadAction(recordsToggle);
   setNoticeAction(returnedNoticeAction);
 }

@@ -23,6 +23,7 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 export const SYNC_TAG = "fieldapp-sync";
 const CURSOR = "sync-cursor";
 const SCOPE = "sync-scope-hash";
+const WINDOW = "sync-window"; // the last pull's window: {since, latest_types} or null (no personal data)
 const NOTICES_AFTER = "notices-after";
 const STORED = new Set(["applied", "merged"]);
 export const REASSIGNED = "Child reassigned — finalize to send or ask your manager.";
@@ -36,6 +37,8 @@ let retryTimer = null;
 const listeners = new Set();
 
 export const onSync = (listener) => listeners.add(listener);
+// What the server held back from this device's pulls (docs/sync-protocol.md "window"), or null: nothing.
+export const lastPullWindow = () => getSetting(WINDOW);
 const emit = (event) => listeners.forEach((listener) => listener(event));
 
 // Full back-off for the n-th failure in a row, with jitter: between half and all of base·2^(n-1), capped.
@@ -104,7 +107,7 @@ async function runSync(reason) {
 // ---- push ------------------------------------------------------------------------------------------------
 
 async function pushAll() {
-  const tally = { stored: 0, conflict: 0, rejected: 0, drafts: 0, retry: 0 };
+  const tally = { stored: 0, conflict: 0, rejected: 0, drafts: 0, retry: 0, storedIds: [] };
   const entries = await outboxEnvelopes();
   // Items sealed before ops had ids cannot be sent under the contract: keep them, visible, for support.
   const legacy = entries.filter((entry) => !entry.opId);
@@ -166,6 +169,7 @@ async function applyResult(entry, result, tally) {
     await noteSent(entry); // the worker's sent history (outbox-labels.js)
     await removeConfirmed(entry.id);
     tally.stored += 1;
+    tally.storedIds.push(entry.recordId); // older-records.js refreshes an older record the worker amended
   } else if (result.status === "conflict") {
     await replaceWithTombstone(entry, { state: STATE.conflict, reason: result.message
       || "Changed on the server too: both versions are kept for support staff to reconcile." });
@@ -202,6 +206,7 @@ async function applyResult(entry, result, tally) {
 async function pullAll() {
   let after = (await getSetting(CURSOR)) || 0;
   let known = await getSetting(SCOPE);
+  let held = await getSetting(WINDOW);
   const tally = { records: 0, purged: 0, rescoped: false };
   for (let pages = 0; pages < 10_000; pages += 1) {
     // The cursor is the server's to read: a number, or a token in the middle of a first pull ("first.<seq>.<n>").
@@ -221,6 +226,20 @@ async function pullAll() {
       await setSetting(SCOPE, hash);
       known = hash;
     }
+    const sent = data.window ?? null;
+    if (String(after) !== "0" && widened(held, sent)) {
+      // The server now sends more than this device was sent (the window was switched off or widened): pull again
+      // from the start, so the records the narrower window left on the server come too.
+      await setSetting(CURSOR, 0);
+      await setSetting(WINDOW, sent);
+      held = sent;
+      after = 0;
+      continue;
+    }
+    if (JSON.stringify(sent) !== JSON.stringify(held)) {
+      await setSetting(WINDOW, sent);
+      held = sent;
+    }
     for (const record of data.records || []) await saveRecord(record);
     tally.records += (data.records || []).length;
     after = data.cursor;
@@ -228,6 +247,13 @@ async function pullAll() {
     if (!data.more) break;
   }
   return tally;
+}
+
+// A window that sends more than `before` did: none at all, an earlier month, or the latest of another type.
+function widened(before, now) {
+  if (!before) return false; // this device was sent everything (or pulled before windows were remembered)
+  if (!now) return true;
+  return now.since < before.since || (now.latest_types || []).some((type) => !(before.latest_types || []).includes(type));
 }
 
 // Refresh the caseload, purge pulled records of children no longer in scope, mark (never delete) their drafts.
