@@ -5,8 +5,8 @@
 Each child has a visit and its seen-alone record every month for --months months and a Signs of Safety map
 every six months (real encrypted bodies, bulk-inserted with their change-log rows, then ANALYZE). Times are
 whole requests through the Flask test client: GET /api/caseload, then GET /api/sync/pull pages (limit 500)
-until `more` is false — once with the configured window (PULL_WINDOW_MONTHS=6, latest map) and once with
-the window off (every record ever written), which is the baseline.
+until `more` is false — once with the default window (PULL_WINDOW_MONTHS, 12 months, and the latest map and
+rating) and once with the window off (every record ever written), which is the baseline.
 """
 
 from __future__ import annotations
@@ -142,7 +142,8 @@ def main() -> None:
             headers={"X-Fieldapp-Device": device},
         )
         print(f"{args.backend}, {args.children} children, {stored} stored records ({args.months} months of history)")
-        for label, months in (("window off (every record)", 0), ("window 6 months + latest map", 6)):
+        default = app.config["PULL_WINDOW_MONTHS"]  # as configured: 12 unless FIELDAPP_PULL_WINDOW_MONTHS says
+        for label, months in (("window off (every record)", 0), (f"window {default} months + latest", default)):
             app.config["PULL_WINDOW_MONTHS"] = months
             caseload, pull, pulled, pages = first_pull(client, device)
             print(
