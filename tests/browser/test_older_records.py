@@ -239,3 +239,31 @@ def test_a_wider_window_brings_what_the_device_was_not_sent(long_case, page):
     expect(records).to_contain_text(f"Visit of {long_text(dates['old'])}")
     expect(records).to_contain_text(f"Signs of Safety map of {long_text(dates['old map'])}")
     expect(page.locator(".older-records button")).to_have_count(0)
+
+
+def test_a_returned_older_record_opens_from_its_notice(long_case, page):
+    """A manager returns a visit from before the window: a returned record travels whatever its date (as one in
+    conflict does), so the notice's "Amend" opens it in one tap, without loading older records first."""
+    from fieldapp.models import Child, ReviewDecision, Role
+    from fieldapp.review.services import review_record
+
+    server, _, old_visit, _ = long_case
+    enrol(page, server)
+    wait_synced(page)
+    with server.app.test_request_context():
+        manager = User(username="older.manager", display_name="Fictional Manager", role=Role.MANAGER)
+        manager.set_password("not-a-real-password-1")
+        db.session.add(manager)
+        db.session.flush()
+        found = get_record_row(old_visit)
+        child = db.session.scalar(select(Child).where(Child.id == found.child_id))
+        review_record(manager, found, child, found.revision, ReviewDecision.RETURNED, "Add the school (fictional).")
+        db.session.commit()
+        location = read_body(found)["location"]
+    sync_now(page)
+    amend = page.locator("#sync-notices li", has_text="returned").locator("button[data-amend]")
+    amend.wait_for()
+    amend.click()
+    visible(page, "#screen-record")
+    page.wait_for_selector(f"{PANEL} #rf-visit-form")
+    expect(page.locator("#rf-visit-location")).to_have_value(location)
