@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+import time
 from dataclasses import dataclass
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
 from bench.chromium import CHROMIUM, CHROMIUM_ARGS  # one list of flags for the browser tests and benchmarks
@@ -52,6 +54,34 @@ def live_server(tmp_path, request):
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
+
+
+def wait_until(page, expression: str, arg=None, timeout: float = 15_000) -> None:
+    """page.wait_for_function, made safe from the app's CSP.
+
+    Playwright's in-page polling may evaluate a string predicate again later, where the app's CSP (no
+    'unsafe-eval') refuses it: CI once failed with "EvalError ... 'unsafe-eval' is not an allowed source" on
+    "navigator.serviceWorker.controller !== null" (microsoft/playwright#7395). Then this polls from here instead,
+    one page.evaluate() at a time (not subject to the page's CSP), until the deadline; a navigation part-way (its
+    context destroyed) is polled again.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    try:
+        page.wait_for_function(expression, arg=arg, timeout=timeout)
+        return
+    except PlaywrightError as error:
+        if "unsafe-eval" not in str(error):
+            raise
+    while True:
+        try:
+            if page.evaluate(expression, arg):
+                return
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error) and "navigat" not in str(error):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout / 1000:.0f} s: {expression}")
+        page.wait_for_timeout(50)
 
 
 @pytest.fixture

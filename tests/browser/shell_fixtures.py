@@ -12,6 +12,7 @@ from fieldapp.cases.services import allocate
 from fieldapp.crypto.sealing import generate_key
 from fieldapp.extensions import db
 from fieldapp.models import Child, LegalStatus, Role, Team, User
+from tests.browser.conftest import wait_until
 from tests.conftest import PASSWORD
 
 PIN = "482915"
@@ -89,7 +90,7 @@ def enrol(page, server, pin: str = PIN, device_name: str = "Test tablet"):
     visible(page, "#screen-home")
     page.wait_for_selector("#caseload-list li")
     page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
 
 def unlock(page, pin: str = PIN):

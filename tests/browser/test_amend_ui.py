@@ -15,7 +15,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Role, Team, User
 from fieldapp.records.store import get_record_row, read_body
 from sync.tables import conflicts, record_revisions, records
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, wait_until
 from tests.browser.shell_fixtures import (  # noqa: F401  (fixture)
     PANEL,
     enrol,
@@ -126,9 +126,10 @@ def test_return_amend_resend_sign_off_then_correct_after_sign_off(shell_server, 
     notice = page.locator("#sync-notices li", has_text="returned")
     amend = notice.locator("button[data-amend]")
     amend.wait_for()
-    page.wait_for_function(
+    wait_until(
+        page,
         "() => /Amend Visit of .+ for Zephyrine-MARKER-CHILD/.test("
-        "document.querySelector('#sync-notices button[data-amend]').textContent)"
+        "document.querySelector('#sync-notices button[data-amend]').textContent)",
     )
     assert_accessible(page, "home with a returned notice")
     amend.click()  # one tap from the notice

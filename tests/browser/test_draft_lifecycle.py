@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, wait_until
 from tests.browser.shell_fixtures import (
     PANEL,
     back_home,
@@ -77,7 +77,7 @@ def test_discard_asks_says_what_is_lost_and_can_be_undone(shell_server, page):
     page.click("#confirm-yes")
     page.wait_for_selector("#undo-bar:not([hidden])")
     page.wait_for_selector("#undo-bar", state="hidden", timeout=13000)  # the undo expired: now deleted
-    page.wait_for_function("async () => (await (await import('/static/js/store.js')).listDrafts()).length === 0")
+    wait_until(page, "async () => (await (await import('/static/js/store.js')).listDrafts()).length === 0")
     assert idb_rows(page, "drafts") == []
 
 

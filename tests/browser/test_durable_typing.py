@@ -9,8 +9,10 @@ import random
 import time
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_until
 from tests.browser.shell_fixtures import enrol, next_section, start_visit, unlock, visible
 
 pytestmark = pytest.mark.browser
@@ -83,7 +85,11 @@ def reopen(context, page, how, url):
 
 
 def assert_back_in_place(page, selector):
-    page.wait_for_function("(id) => document.activeElement && document.activeElement.id === id", arg=selector[1:])
+    try:
+        wait_until(page, "(id) => document.activeElement && document.activeElement.id === id", arg=selector[1:])
+    except (AssertionError, PlaywrightError):  # say where the focus went instead
+        active = page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 160)")
+        raise AssertionError(f"{selector} is not focused; the focus is on {active}") from None
     box = page.evaluate(
         """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
         return {top: r.top, bottom: r.bottom, height: innerHeight}; }""",

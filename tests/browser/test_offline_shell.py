@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import wait_until
 from tests.browser.shell_fixtures import (
     ADDRESS_MARKER,
     CHILD_MARKER,
@@ -183,8 +184,11 @@ def test_sealed_item_opens_only_on_the_server_and_survives_key_rotation(shell_se
     page.reload()
     unlock(page)
     visible(page, "#screen-home")
-    page.wait_for_function(f"""() => import('/static/js/outbox.js')
-        .then((outbox) => outbox.getSealingKey()).then((key) => key.kid === {rotated.kid!r})""")
+    wait_until(
+        page,
+        f"""() => import('/static/js/outbox.js')
+        .then((outbox) => outbox.getSealingKey()).then((key) => key.kid === {rotated.kid!r})""",
+    )
     seal_visit(page, "After rotation", "MARKER-AFTER-ROTATION")
     envelopes = [row["envelope"] for row in idb_rows(page, "outbox")]
     assert sorted(envelope["kid"] for envelope in envelopes) == sorted([first["kid"]] * 2 + [rotated.kid] * 2)

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from fieldapp.auth.sessions import end_sessions
 from fieldapp.extensions import db
 from fieldapp.models import User
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, wait_until
 from tests.browser.shell_fixtures import PIN, back_home, start_visit, visible
 from tests.oidc.provider import start_provider
 
@@ -50,7 +50,7 @@ def test_worker_signs_in_through_the_provider_and_reauthenticates_in_a_popup_los
     visible(page, "#screen-home")
     page.wait_for_selector("#caseload-list li")
     page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
     start_visit(page)
     page.fill("#rf-visit-location", "Typed online")

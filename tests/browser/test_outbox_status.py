@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from fieldapp.cases.services import allocate
 from fieldapp.extensions import db
 from fieldapp.models import Child, LegalStatus, Team, User
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, wait_until
 from tests.browser.shell_fixtures import (
     CHILD_MARKER,
     dump_device_storage,
@@ -61,15 +61,15 @@ def test_caseload_most_urgent_first_and_search_works_offline(caseload_server, co
     assert "Statutory visit overdue since" in page.locator("#caseload-list li").nth(1).inner_text()
     context.set_offline(True)
     page.fill("#caseload-search", "bram")
-    page.wait_for_function("document.querySelectorAll('#caseload-list li').length === 1")
+    wait_until(page, "document.querySelectorAll('#caseload-list li').length === 1")
     assert card_names(page) == ["Bramble"]
     expect(page.locator("#caseload-summary")).to_contain_text("1 of 3 children match")
     page.fill("#caseload-search", "SHELL-clover")
-    page.wait_for_function("document.querySelectorAll('#caseload-list li').length === 1")
+    wait_until(page, "document.querySelectorAll('#caseload-list li').length === 1")
     assert card_names(page) == ["Clover"]
     assert_accessible(page, "caseload with search")
     page.fill("#caseload-search", "")
-    page.wait_for_function("document.querySelectorAll('#caseload-list li').length === 3")
+    wait_until(page, "document.querySelectorAll('#caseload-list li').length === 3")
 
 
 def test_strip_outbox_by_child_and_type_sent_history_and_card(shell_server, page):

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import UnfinishedDraft
 from sync.tables import records
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, wait_until
 from tests.browser.shell_fixtures import (  # noqa: F401  (fixture)
     PANEL,
     PIN,
@@ -108,7 +108,7 @@ def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a
     page.fill("#device-name", "Same tablet, set up again")
     page.click("#setpin-form button[type=submit]")
     visible(page, "#screen-home")
-    page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
+    wait_until(page, "() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
     assert unfinished_rows(server) == 2
     with server.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(records)) == 0
@@ -140,7 +140,7 @@ def test_revoked_device_seals_its_unfinished_draft_and_the_worker_continues_on_a
     new_page.click("#record-finalize")
     visible(new_page, "#screen-home")
     wait_synced(new_page)
-    new_page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
+    wait_until(new_page, "() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
     with server.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(records)) == 2
     other.close()
@@ -188,8 +188,10 @@ def test_the_drawing_shows_on_the_record_and_is_never_cached(shell_server, page)
         page.goto(server.url + path)
         image = page.get_by_role("img", name="Photo of the child's drawing, as the worker took it")
         image.wait_for()
-        page.wait_for_function(
-            "() => { const i = document.querySelector('img.record-photo'); return i.complete && i.naturalWidth === 2; }"
+        wait_until(
+            page,
+            "() => { const i = document.querySelector('img.record-photo');"
+            " return i.complete && i.naturalWidth === 2; }",
         )
     assert_accessible(page, "printable record with the drawing")
     response = page.request.get(f"{server.url}/records/{body['id']}/attachments/{photo_id}")

@@ -17,7 +17,7 @@ from fieldapp.cases.services import allocate
 from fieldapp.extensions import db
 from fieldapp.models import Child, LegalStatus, PushSubscription, Role, SafetyAlert, SafetySession, Team, User
 from fieldapp.safety.channels import generate_vapid_key
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, wait_until
 from tests.conftest import PASSWORD
 from tests.safety.doubles import PushService
 
@@ -114,7 +114,7 @@ def test_offline_panic_reaches_the_manager_with_its_pressed_time(live_server, co
     page.click("#start-button")
     page.wait_for_selector("#running:not([hidden])")
     page.evaluate("navigator.serviceWorker.ready")
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_until(page, "navigator.serviceWorker.controller !== null")
 
     context.set_offline(True)
     page.reload()

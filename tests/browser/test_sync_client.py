@@ -20,6 +20,7 @@ from fieldapp.cases.services import allocate
 from fieldapp.extensions import db
 from fieldapp.models import Child, Role, User
 from sync.tables import records, sync_ops
+from tests.browser.conftest import wait_until
 from tests.browser.shell_fixtures import (  # noqa: F401  (fixture)
     CHILD_MARKER,
     dump_device_storage,
@@ -71,9 +72,7 @@ def fresh(page):
 
 
 def wait_synced(page, timeout=30000):
-    page.wait_for_function(
-        "() => document.getElementById('sync-status').textContent.includes('Up to date')", timeout=timeout
-    )
+    wait_until(page, "() => document.getElementById('sync-status').textContent.includes('Up to date')", timeout=timeout)
 
 
 def watch(page):
@@ -111,7 +110,7 @@ def test_items_sealed_offline_are_sent_when_back_online(shell_server, context, p
     child = server.seeded.child_public_id
     bodies = [body_for(child) for _ in range(3)] + [recent_visit(child)]
     sealed = seal(page, bodies)
-    page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '4 unsynced'")
+    wait_until(page, "() => document.getElementById('status-unsynced').textContent === '4 unsynced'")
     page.click("#sync-now")  # offline: nothing is sent, nothing is lost
     assert unsynced(page) == "4 unsynced"
     rows = idb_rows(page, "outbox")
@@ -123,7 +122,7 @@ def test_items_sealed_offline_are_sent_when_back_online(shell_server, context, p
 
     watch(page)
     context.set_offline(False)
-    page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
+    wait_until(page, "() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
     wait_synced(page)
     observed = seen(page)
     values = [value for value, _ in observed["progress"]]
@@ -152,7 +151,7 @@ def test_a_record_the_server_rejects_comes_back_as_a_draft_with_its_errors(shell
     fresh(page)
     seal(page, [bad, good])
     wait_synced(page)
-    page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
+    wait_until(page, "() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
     assert stored(server.app) == 1
     item = page.locator("#outbox-list li[data-state=returned-as-draft]")
     expect(item).to_have_count(1)
@@ -181,7 +180,7 @@ def test_a_record_the_server_rejects_comes_back_as_a_draft_with_its_errors(shell
     }""",
         {"fixed": fixed, "draftId": tombstone["draftId"]},
     )
-    page.wait_for_function("() => document.querySelectorAll('#outbox-list li').length === 0")
+    wait_until(page, "() => document.querySelectorAll('#outbox-list li').length === 0")
     wait_synced(page)
     assert stored(server.app) == 2
 
@@ -193,7 +192,7 @@ def test_a_reassigned_child_leaves_the_device_on_the_next_sync(shell_server, pag
     body = body_for(child_id)
     fresh(page)
     seal(page, [body])
-    page.wait_for_function("() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
+    wait_until(page, "() => document.getElementById('status-unsynced').textContent === '0 unsynced'")
     wait_synced(page)
     pulled = [row["id"] for row in idb_rows(page, "records") if row["id"].startswith("record:")]
     assert pulled == [f"record:{body['id']}"]
@@ -212,7 +211,7 @@ def test_a_reassigned_child_leaves_the_device_on_the_next_sync(shell_server, pag
     expect(page.locator(f"#caseload-list :text('{CHILD_MARKER}')")).to_have_count(1)
     fresh(page)
     page.click("#sync-now")
-    page.wait_for_function(f"() => !document.getElementById('caseload-list').textContent.includes('{CHILD_MARKER}')")
+    wait_until(page, f"() => !document.getElementById('caseload-list').textContent.includes('{CHILD_MARKER}')")
     wait_synced(page)
     assert [row["id"] for row in idb_rows(page, "records") if row["id"].startswith("record:")] == []
     storage = json.dumps(
@@ -251,9 +250,7 @@ def test_503_and_a_dropped_connection_mid_push_lose_and_duplicate_nothing(shell_
     page.route("**/api/sync/push", flaky)
     fresh(page)
     context.set_offline(False)
-    page.wait_for_function(
-        "() => document.getElementById('status-unsynced').textContent === '0 unsynced'", timeout=45000
-    )
+    wait_until(page, "() => document.getElementById('status-unsynced').textContent === '0 unsynced'", timeout=45000)
     wait_synced(page)
     assert len(attempts) == 3
     assert attempts[0] == attempts[1] == attempts[2]  # the same op ids every time
