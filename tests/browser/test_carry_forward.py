@@ -6,6 +6,7 @@ visit's location and people present in one tap; ratings start with the same peop
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -31,8 +32,10 @@ from tests.record_cases import rating, safety_rating, sos_map, statutory_visit
 
 pytestmark = pytest.mark.browser
 
-EARLIER = "2026-10-01"
-EARLIER_TEXT = "1 October 2026"
+# Two months back, always inside the pull window (12 months by default): a fixed date would fall out of it.
+_EARLIER_DAY = date.today() - timedelta(days=60)
+EARLIER = _EARLIER_DAY.isoformat()
+EARLIER_TEXT = f"{_EARLIER_DAY.day} {_EARLIER_DAY:%B %Y}"  # as the app writes a date: "1 October 2026"
 PAIRS = [
     ("School (fictional)", "Shouting at night", "Adults keep arguments away from the child"),
     ("Nan (fictional)", "Missed school runs", "Someone from the network takes the child to school every day"),

@@ -11,6 +11,7 @@ import { openVisit } from "./records-home.js"; // loads the record editor when f
 import { listDrafts, listRecords, loadRecord, loadSnapshot, saveDraft } from "./store.js";
 import { setNoticeAction } from "./sync-ui.js";
 import { addCaseloadAction, announce, el, notice } from "./ui.js";
+import { onVaultChange } from "./vault.js";
 
 const STATE_TEXT = { submitted: "Awaiting sign-off", returned: "Returned by your manager", signed_off: "Signed off" };
 const dateText = (iso) => (iso ? new Date(`${iso}T12:00:00`).toLocaleDateString("en-GB",
@@ -81,6 +82,9 @@ async function childRecords(childId) {
     .sort((a, b) => String(b.occurred_on || "").localeCompare(String(a.occurred_on || "")));
 }
 
+// Children whose records list is open, so a caseload drawn again keeps it open (ids only, forgotten on lock).
+const expandedChildren = new Set();
+
 function recordsToggle(child) {
   const listId = `child-records-${child.public_id}`;
   const list = el("ul", { id: listId, className: "item-list child-records", hidden: "" });
@@ -96,22 +100,25 @@ function recordsToggle(child) {
     list.replaceChildren(...(records.length ? records.map((record) => recordItem(record, me, child.name))
       : [el("li", { className: "empty", text: "No records from the server on this device yet." })]));
   };
+  const show = async (expand) => {
+    button.setAttribute("aria-expanded", String(expand));
+    list.hidden = !expand;
+    older.hidden = !expand;
+    if (expand) expandedChildren.add(child.public_id); else expandedChildren.delete(child.public_id);
+    if (!expand) { list.replaceChildren(); older.replaceChildren(); return; }
+    await render();
+    try {
+      const block = await olderRecordsBlock(child, render);
+      older.replaceChildren(...(block ? [block] : []));
+    } catch (error) {
+      notice("amend", `Could not show the older-records button: ${error.message}`, "error");
+    }
+  };
   const button = el("button", { type: "button", className: "secondary", "aria-expanded": "false",
     "aria-controls": listId, text: "Records on this device", "aria-label": `Records of ${child.name} on this device`,
-    onClick: async () => {
-      const expand = button.getAttribute("aria-expanded") !== "true";
-      button.setAttribute("aria-expanded", String(expand));
-      list.hidden = !expand;
-      older.hidden = !expand;
-      if (!expand) { list.replaceChildren(); older.replaceChildren(); return; }
-      await render();
-      try {
-        const block = await olderRecordsBlock(child, render);
-        older.replaceChildren(...(block ? [block] : []));
-      } catch (error) {
-        notice("amend", `Could not show the older-records button: ${error.message}`, "error");
-      }
-    } });
+    onClick: () => show(button.getAttribute("aria-expanded") !== "true") });
+  // The caseload is drawn again after a sync sends something: a list the worker had open stays open.
+  if (expandedChildren.has(child.public_id)) show(true);
   return el("div", { className: "child-records-block" }, el("span", { className: "actions" }, button), list, older);
 }
 
@@ -134,6 +141,7 @@ function returnedNoticeAction(item) {
 
 export function initAmend() {
   initOlderRecords();
+  onVaultChange((state) => { if (state === "locked") expandedChildren.clear(); });
   addCaseloadAction(recordsToggle);
   setNoticeAction(returnedNoticeAction);
 }
