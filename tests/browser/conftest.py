@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import threading
 import time
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -54,6 +57,36 @@ def live_server(tmp_path, request):
     server.shutdown()
     with app.app_context():
         db.engine.dispose()
+
+
+_device_seq = itertools.count(1)
+
+
+def push_record(app, child_public_id, username, body, record_id=None, base_revision=0, device_id="tablet-a"):
+    """One record pushed through the real sync engine by `username`, as their tablet would; returns its result."""
+    from fieldapp.models import User
+    from fieldapp.records.store import push_context
+    from sync import PushOp, apply_push
+
+    with app.app_context():
+        author = db.session.query(User).filter_by(username=username).one()
+        record_id = record_id or str(uuid.uuid4())
+        body = {**body, "id": record_id, "child_id": child_public_id}
+        op = PushOp(
+            op_id=str(uuid.uuid4()),
+            record_id=record_id,
+            record_type=body["record_type"],
+            schema_version=1,
+            device_id=device_id,
+            device_seq=next(_device_seq),
+            base_revision=base_revision,
+            child_id=child_public_id,
+            body=body,
+        )
+        [result] = apply_push(db.session, [op], push_context(author.id, device_id, datetime.now(UTC)))
+        db.session.commit()
+        assert result.status.value != "rejected", result
+        return result
 
 
 def wait_until(page, expression: str, arg=None, timeout: float = 15_000) -> None:

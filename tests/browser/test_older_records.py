@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
-from datetime import UTC, date, datetime, timedelta
-from itertools import count
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -20,9 +18,8 @@ from sqlalchemy import select
 from fieldapp.api.history_views import pull_window
 from fieldapp.extensions import db
 from fieldapp.models import User
-from fieldapp.records.store import get_record_row, push_context, read_body
-from sync import OpStatus, PushOp, apply_push
-from tests.browser.conftest import assert_accessible
+from fieldapp.records.store import get_record_row, read_body
+from tests.browser.conftest import assert_accessible, push_record
 from tests.browser.shell_fixtures import (  # noqa: F401  (fixture)
     CHILD_MARKER,
     PANEL,
@@ -38,7 +35,6 @@ from tests.record_cases import sos_map, statutory_visit
 pytestmark = pytest.mark.browser
 
 OLD_MARKER = "OLDVISIT-MARKER-words"
-_seq = count(1)
 
 
 def days_ago(n: int) -> str:
@@ -60,26 +56,8 @@ def other_visit(on: str, observations: str) -> dict:
 
 
 def store(app, child_id: str, body: dict) -> str:
-    """One record written by the worker on another tablet, through the real sync engine."""
-    with app.app_context():
-        worker = db.session.scalar(select(User).where(User.username == "shell.worker"))
-        record_id = str(uuid.uuid4())
-        body = {**body, "id": record_id, "child_id": child_id}
-        op = PushOp(
-            op_id=str(uuid.uuid4()),
-            record_id=record_id,
-            record_type=body["record_type"],
-            schema_version=1,
-            device_id="older-tablet",
-            device_seq=next(_seq),
-            base_revision=0,
-            child_id=child_id,
-            body=body,
-        )
-        [result] = apply_push(db.session, [op], push_context(worker.id, "older-tablet", datetime.now(UTC)))
-        db.session.commit()
-        assert result.status == OpStatus.APPLIED, result
-        return record_id
+    """One record written by the worker on another tablet, through the real sync engine; its id."""
+    return push_record(app, child_id, "shell.worker", body, device_id="older-tablet").record_id
 
 
 @pytest.fixture

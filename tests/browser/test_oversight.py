@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from fieldapp.extensions import db
-from fieldapp.models import Child, User
+from fieldapp.models import Child
 from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import push_record as store
 from tests.record_cases import not_seen_alone, sos_map, statutory_visit
 
 pytestmark = pytest.mark.browser
-
-
-def store(app, child_public_id: str, username: str, body: dict, record_id: str) -> None:
-    """A record through the real sync path, as a device would push it."""
-    from fieldapp.records.store import push_context
-    from sync import OpStatus, PushOp, apply_push
-
-    with app.app_context():
-        author = db.session.query(User).filter_by(username=username).one()
-        body = {**body, "id": record_id, "child_id": child_public_id}
-        op = PushOp(
-            op_id=str(uuid.uuid4()),
-            record_id=record_id,
-            record_type=body["record_type"],
-            schema_version=1,
-            device_id="browser-test",
-            device_seq=int(uuid.uuid4().int % 10**9),
-            base_revision=0,
-            child_id=child_public_id,
-            body=body,
-        )
-        [result] = apply_push(db.session, [op], push_context(author.id, "browser-test", datetime.now(UTC)))
-        db.session.commit()
-        assert result.status == OpStatus.APPLIED, result
 
 
 @pytest.fixture

@@ -4,45 +4,21 @@ from __future__ import annotations
 
 import io
 import re
-import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Child, User
+from fieldapp.models import Child
 from fieldapp.records.definitions import definition
-from fieldapp.records.store import get_record_row, push_context, read_body
-from sync import PushOp, apply_push
+from fieldapp.records.store import get_record_row, read_body
 from sync.tables import conflicts
 from tests.browser.conftest import assert_accessible, sign_in
+from tests.browser.conftest import push_record as store
 from tests.record_cases import safety_rating, seen_alone, sos_map, statutory_visit
 
 pytestmark = pytest.mark.browser
-
-
-def store(app, child_public_id, username, body, record_id=None, base_revision=0, device_id="tablet-a"):
-    """Push one record through the real sync engine, as a device would."""
-    with app.app_context():
-        author = db.session.scalar(select(User).where(User.username == username))
-        record_id = record_id or str(uuid.uuid4())
-        body = {**body, "id": record_id, "child_id": child_public_id}
-        op = PushOp(
-            op_id=str(uuid.uuid4()),
-            record_id=record_id,
-            record_type=body["record_type"],
-            schema_version=1,
-            device_id=device_id,
-            device_seq=1,
-            base_revision=base_revision,
-            child_id=child_public_id,
-            body=body,
-        )
-        [result] = apply_push(db.session, [op], push_context(author.id, device_id, datetime.now(UTC)))
-        db.session.commit()
-        assert result.status.value != "rejected", result
-        return result
 
 
 def test_support_resolves_a_hard_conflict_field_by_field(live_server, seeded, page):
