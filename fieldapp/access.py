@@ -10,7 +10,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
-from sqlalchemy import ColumnElement, Select, and_, exists, false, select
+from sqlalchemy import ColumnElement, Select, exists, false, select
 
 from . import audit
 from .extensions import db
@@ -19,16 +19,11 @@ from .models import Allocation, Child, Role, User
 
 def children_visible_to(user: User) -> Select:
     """A SELECT of the children whose records `user` may open."""
-    query = select(Child)
-    if user.role == Role.WORKER:
-        return query.join(Allocation, and_(Allocation.child_id == Child.id, Allocation.ended_at.is_(None))).where(
-            Allocation.worker_id == user.id
-        )
-    return query.where(visible_children(user))
+    return select(Child).where(visible_children(user))
 
 
 def visible_children(user: User) -> ColumnElement[bool]:
-    """The same rule as children_visible_to(), as a WHERE clause on Child for queries that select their own columns.
+    """Who may open which child, as a WHERE clause on Child (children_visible_to() and queries with their own columns).
 
     A manager's is their team's column itself, so a query can page its rows in SQL rather than test each child
     against an IN list of the whole team.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import ARRAY, JSON, any_, bindparam
+from sqlalchemy import ARRAY, JSON, Connection, any_, bindparam
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ def key_in(session: Session, column, values: set):
     return column.in_(sorted(values))
 
 
-def insert_rows(session: Session, *batches: tuple) -> None:
+def insert_rows(session: Session | Connection, *batches: tuple) -> None:
     """Insert each (table, rows) batch — rows of one table all have the same keys — in ONE statement.
 
     A batch (table, rows, key) replaces the rows it clashes with on the `key` columns (an upsert; each key at
@@ -35,7 +35,7 @@ def insert_rows(session: Session, *batches: tuple) -> None:
     batches = [(batch[0], batch[1], tuple(batch[2]) if len(batch) > 2 else ()) for batch in batches if batch[1]]
     if not batches:
         return
-    dialect = session.get_bind().dialect
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
     if dialect.name != "postgresql":
         for table, rows, key in batches:
             session.execute(_replacing(sqlite.insert(table), key) if key else table.insert(), rows)
@@ -46,7 +46,8 @@ def insert_rows(session: Session, *batches: tuple) -> None:
         for number, (table, rows, key) in enumerate(batches)
     ]
     ctes = [f"w{number} AS ({statement})" for number, statement in enumerate(inserts[:-1])]
-    session.connection().exec_driver_sql((f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1], params)
+    connection = session if isinstance(session, Connection) else session.connection()
+    connection.exec_driver_sql((f"WITH {', '.join(ctes)} " if ctes else "") + inserts[-1], params)
 
 
 def _replacing(statement, key: tuple[str, ...]):

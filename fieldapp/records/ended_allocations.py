@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync import PushOp, worker_scope
+from sync import PushOp
 from sync.tables import children_ref, records
 
 from ..models import Allocation
@@ -55,13 +55,12 @@ def _record_date(op: PushOp, batch_dates: dict[str, str | None], stored: dict) -
 
 
 def ended_allocation_refusals(
-    session: Session, worker_id: int, ops: list[PushOp], current: frozenset[str] | None = None
+    session: Session, worker_id: int, ops: list[PushOp], current: frozenset[str]
 ) -> dict[int, Refusal]:
     """Index → refusal for each op a former worker may not push; current allocations are not limited.
 
-    `current`: the public ids of the children allocated to the worker now, when the caller has them already.
+    `current`: the public ids of the children allocated to the worker now (sync.worker_children).
     """
-    current = frozenset(worker_scope(session, worker_id)) if current is None else current
     former = [(i, op) for i, op in enumerate(ops) if op.child_id not in current]
     if not former:
         return {}

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import Connection, and_, case, delete, event, func, insert, inspect, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from sync.sql import insert_rows
 from sync.tables import records
 
 from ..models import Child
@@ -66,22 +66,8 @@ def _refresh_chunk(session: Session | Connection, ids: list[int]) -> None:
 
 
 def store(session: Session | Connection, values: list[dict]) -> None:
-    """Insert or replace these facts rows (facts_row() dicts)."""
-    if values:
-        dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
-        session.execute(_UPSERT[dialect.name == "postgresql"], values)
-
-
-def _upsert(dialect_insert):
-    # One statement text whatever the number of children (a multi-row VALUES was compiled afresh per push).
-    statement = dialect_insert(facts)
-    columns = [column.name for column in facts.c if column.name != "child_id"]
-    return statement.on_conflict_do_update(
-        index_elements=[facts.c.child_id], set_={name: statement.excluded[name] for name in columns}
-    )
-
-
-_UPSERT = {True: _upsert(postgresql.insert), False: _upsert(sqlite.insert)}
+    """Insert or replace these facts rows (facts_row() dicts), in one statement whatever their number."""
+    insert_rows(session, (facts, values, ["child_id"]))
 
 
 def seen_visits_with_answer(visit, *conditions, extra=()):
